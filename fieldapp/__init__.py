@@ -1,0 +1,77 @@
+"""fieldapp: the field system for "Bình dân học vụ số" (digital literacy for all)."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, g, request
+
+API_TITLE = "fieldapp"
+API_VERSION = "v1"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by ``config`` (tests)."""
+    from fieldapp.api import BLUEPRINTS
+    from fieldapp.api.errors import FieldApi, register_error_handlers
+    from fieldapp.cli import register_commands
+    from fieldapp.config import load_config
+    from fieldapp.database import engine_options, install_engine_hooks
+    from fieldapp.extensions import db, limiter, migrate
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config())
+    app.config.update(config or {})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Field app API for Bình dân học vụ số. Errors: see errors.md."},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
+    app.json.ensure_ascii = False
+
+    from fieldapp import models  # noqa: F401  (the whole metadata, for Alembic)
+
+    db.init_app(app)
+    with app.app_context():
+        install_engine_hooks(db.engine, spatialite_path=app.config["SPATIALITE_LIBRARY_PATH"])
+    migrate.init_app(app, db, directory=_migrations_dir())
+    limiter.init_app(app)
+
+    api = FieldApi(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.extensions["fieldapp_api"] = api
+    register_error_handlers(app)
+    register_commands(app)
+
+    @app.before_request
+    def _request_id():
+        g.caller = None  # resolved lazily from the token; never carried over from another request
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def _rollback_uncommitted(_exc):
+        # A request that raised, or forgot to commit, leaves nothing half-written.
+        db.session.rollback()
+
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

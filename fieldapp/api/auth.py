@@ -1,0 +1,73 @@
+"""Signing in and out."""
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from fieldapp.auth.caller import bearer_token, current_caller
+from fieldapp.errors import AppError
+from fieldapp.extensions import db, limiter
+from fieldapp.phones import InvalidPhone, normalize_phone
+from fieldapp.services.tokens import token_issue, token_revoke
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in with phone and password.")
+
+
+class TokenIn(Schema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                          metadata={"example": "0912345678"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenOut(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_at = fields.AwareDateTime(required=True)
+    user_id = fields.Integer(required=True)
+    role = fields.String(required=True)
+
+
+def _login_account_key() -> str:
+    """Throttle key for failed sign-ins of one account (the phone as sent, normalised if it can be)."""
+    from flask import request
+
+    body = request.get_json(silent=True) or {}
+    raw = str(body.get("phone", "")) if isinstance(body, dict) else ""
+    try:
+        return "login-account:" + normalize_phone(raw)
+    except InvalidPhone:
+        return "login-account:" + raw[:32]
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _throttled():
+    raise AppError("auth.throttled")
+
+
+@blp.route("/token", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_login_account_key,
+               deduct_when=_login_failed, on_breach=lambda limit: _throttled())
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"],
+               deduct_when=_login_failed, on_breach=lambda limit: _throttled())
+@blp.arguments(TokenIn)
+@blp.response(201, TokenOut)
+@blp.alt_response(401, description="Wrong phone or password (`auth.bad_credentials`).")
+@blp.alt_response(429, description="Too many failed sign-ins (`auth.throttled`); see Retry-After.")
+def token_create(body):
+    """Sign in: phone and password give a bearer token."""
+    issued = token_issue(phone=body["phone"], password=body["password"])
+    db.session.commit()
+    return {"access_token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at,
+            "user_id": issued.user.id, "role": issued.user.role.value}
+
+
+@blp.route("/token", methods=["DELETE"])
+@blp.doc(security=[{"bearerAuth": []}], **{"x-permission": "signed-in"})
+@blp.response(204)
+def token_delete():
+    """Sign out: revoke the token this request carries (e.g. a lost phone)."""
+    current_caller()
+    token_revoke(bearer_token())
+    db.session.commit()

@@ -1,0 +1,40 @@
+"""One way to page every list: ``?page=&per_page=``, answered with ``{items, page, per_page, total}``."""
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+
+from fieldapp.extensions import db
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200),
+                              metadata={"description": "Items per page, at most 200 (default 50)."})
+
+
+_PAGE_SCHEMAS: dict[type, type] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """A response schema ``{items: [item], page, per_page, total, pages}`` for ``item_schema``."""
+    if item_schema not in _PAGE_SCHEMAS:
+        name = item_schema.__name__.removesuffix("Out") + "Page"
+        _PAGE_SCHEMAS[item_schema] = Schema.from_dict({
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+            "total": fields.Integer(required=True),
+            "pages": fields.Integer(required=True),
+        }, name=name)
+    return _PAGE_SCHEMAS[item_schema]
+
+
+def paginate(query: Select, *, page: int, per_page: int | None) -> dict:
+    """Run ``query`` for one page, with the total count of the whole result."""
+    per_page = min(per_page or current_app.config["PAGE_SIZE_DEFAULT"], current_app.config["PAGE_SIZE_MAX"])
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page}

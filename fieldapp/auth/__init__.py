@@ -1,0 +1,1 @@
+"""Who is calling, what their role lets them do, and where."""

@@ -1,0 +1,49 @@
+"""Permissions are verbs; roles are granted verbs; every view names the verb it needs.
+
+A role is always held on an area (a commune or a province; nationwide for admins). The verb says
+*what* a caller may do; the area, applied by the selectors, says *where*.
+"""
+from __future__ import annotations
+
+from fieldapp.models.users import Role
+
+_EVERYONE = frozenset({
+    "me.read",
+    "unit.read",
+})
+_VOLUNTEER = _EVERYONE
+_TEAM_LEADER = _VOLUNTEER
+_COMMUNE_OFFICER = _EVERYONE | {"user.create"}
+_PROVINCE_OFFICER = _COMMUNE_OFFICER
+_ADMIN = _PROVINCE_OFFICER
+
+ROLE_VERBS: dict[Role, frozenset[str]] = {
+    Role.volunteer: _VOLUNTEER,
+    Role.team_leader: _TEAM_LEADER,
+    Role.commune_officer: _COMMUNE_OFFICER,
+    Role.province_officer: _PROVINCE_OFFICER,
+    Role.admin: _ADMIN,
+}
+
+#: Which roles each role may hand out when creating accounts (within its own area).
+GRANTABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.volunteer: frozenset(),
+    Role.team_leader: frozenset(),
+    Role.commune_officer: frozenset({Role.volunteer, Role.team_leader}),
+    Role.province_officer: frozenset({Role.volunteer, Role.team_leader, Role.commune_officer,
+                                      Role.province_officer}),
+    Role.admin: frozenset(Role),
+}
+
+#: The level of area each role is held on (admins: nationwide, or a province if given one).
+ROLE_AREA_LEVEL: dict[Role, str | None] = {
+    Role.volunteer: "commune",
+    Role.team_leader: "commune",
+    Role.commune_officer: "commune",
+    Role.province_officer: "province",
+    Role.admin: None,
+}
+
+
+def role_can(role: Role, verb: str) -> bool:
+    return verb in ROLE_VERBS[role]

@@ -1,0 +1,24 @@
+"""``fieldapp serve``: gunicorn when installed, else Flask's development server."""
+import os
+import shutil
+import sys
+
+import click
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2 × cores + 1)")
+@click.option("--dev", is_flag=True, help="Flask's development server even when gunicorn is installed")
+def group(host, port, workers, dev):
+    """Run the API."""
+    click.echo(f"fieldapp: http://{host}:{port}/api/v1/healthz  (API docs: /api/v1/openapi.json)")
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    if not dev and os.path.exists(gunicorn):
+        workers = workers or (2 * (os.cpu_count() or 1) + 1)
+        os.execv(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
+                            "--access-logfile", "-", "fieldapp.wsgi:app"])
+    from fieldapp import create_app
+
+    create_app().run(host=host, port=port, debug=False)

@@ -1,0 +1,41 @@
+"""``fieldapp users create``."""
+import click
+from flask.cli import with_appcontext
+
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.models.users import Role
+
+
+@click.group("users")
+def group():
+    """Accounts."""
+
+
+@group.command("create")
+@click.option("--phone", required=True, help="0912345678 or +84912345678")
+@click.option("--name", "full_name", required=True, help="Họ, chữ đệm và tên")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--unit", "unit_code", default=None, help="Commune or province code (none for a national admin)")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+@with_appcontext
+def users_create_command(phone, full_name, role, unit_code, password_stdin):
+    """Create an account (the operator acts; the activity log records it)."""
+    import sys
+
+    from fieldapp.cli import cli_run_id
+    from fieldapp.services.users import user_create
+
+    cli_run_id()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_create(phone=phone, full_name=full_name, role=role, unit_code=unit_code,
+                           password=password, granter=None)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
+    db.session.commit()
+    click.echo(f"created user {user.id}: {user.phone} {user.role.value} on {user.unit_code or 'VN'}")

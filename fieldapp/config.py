@@ -1,0 +1,62 @@
+"""Configuration from the environment.
+
+Every setting has a safe development default except secrets in production: with
+``FIELDAPP_ENV=production`` a missing ``SECRET_KEY`` or ``DATABASE_URL`` stops the app from starting.
+Secrets may also be given as files (``SECRET_KEY_FILE``), the usual way container platforms hand
+them over.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("instance") / "fieldapp.sqlite"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """A setting from ``NAME`` or from the file named by ``NAME_FILE``."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def _int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value not in (None, "") else default
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which."""
+
+
+def load_config() -> dict:
+    """Read the settings once, at app creation."""
+    env = _env("FIELDAPP_ENV", "development")
+    database_url = _env("DATABASE_URL")
+    secret_key = _env("SECRET_KEY")
+    if env == "production":
+        missing = [n for n, v in (("DATABASE_URL", database_url), ("SECRET_KEY", secret_key)) if not v]
+        if missing:
+            raise ConfigError(f"production needs {', '.join(missing)} from the environment")
+    if not database_url:
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+    return {
+        "FIELDAPP_ENV": env,
+        "SECRET_KEY": secret_key or "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # Bearer tokens: 30 days by default, long enough for a volunteer who works offline.
+        "TOKEN_TTL_SECONDS": _int("TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        # argon2id parameters: RFC 9106's low-memory profile (64 MiB); tests use the cheapest.
+        "PASSWORD_HASH_PROFILE": _env("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins allowed before a pause: per account, and per client address.
+        "LOGIN_FAILURES_PER_ACCOUNT": _env("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": _env("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
+        "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
+        "PAGE_SIZE_DEFAULT": 50,
+        "PAGE_SIZE_MAX": 200,
+    }

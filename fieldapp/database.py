@@ -1,0 +1,93 @@
+"""Engine set-up for the two databases the service runs on.
+
+SQLite is the embedded default and must have SpatiaLite; PostgreSQL must have PostGIS (created by
+the first migration, or beforehand by a superuser). Durability is never traded for speed here:
+SQLite runs with ``synchronous=FULL`` in WAL mode, PostgreSQL with its default synchronous commit.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from geoalchemy2.admin.dialects.sqlite import init_spatialite
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+
+class SpatialiteUnavailable(RuntimeError):
+    """This Python cannot load SQLite extensions and pysqlite3-binary is not installed."""
+
+
+def sqlite_dbapi_module():
+    """The sqlite3 module to use: the standard one if it can load extensions, else pysqlite3.
+
+    Many Python builds (pyenv's among them) are compiled without ``enable_load_extension``, which
+    SpatiaLite needs; the ``pysqlite3-binary`` wheel bundles an SQLite that can.
+    """
+    probe = sqlite3.connect(":memory:")
+    try:
+        if hasattr(probe, "enable_load_extension"):
+            return sqlite3
+    finally:
+        probe.close()
+    try:
+        from pysqlite3 import dbapi2
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise SpatialiteUnavailable(
+            "this Python's sqlite3 cannot load extensions; install the extra: pip install 'fieldapp[sqlite-ext]'"
+        ) from exc
+    return dbapi2
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options for ``database_url``."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return {"module": sqlite_dbapi_module(), "connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 5, "pool_timeout": 5}
+
+
+def install_engine_hooks(engine: Engine, *, spatialite_path: str) -> None:
+    """Per-connection set-up: SpatiaLite and pragmas on SQLite."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control from the driver so that BEGIN and SAVEPOINT work as SQL says
+        # (SQLAlchemy's documented recipe for pysqlite).
+        dbapi_conn.isolation_level = None
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension(spatialite_path)
+        dbapi_conn.enable_load_extension(False)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "memory":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+        init_spatialite(dbapi_conn, init_mode="WGS84")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+#: Tables that SpatiaLite or PostGIS create for themselves; migrations leave them alone.
+_SPATIAL_SYSTEM_TABLES = {
+    "ElementaryGeometries", "KNN", "KNN2", "SpatialIndex", "data_licenses", "sql_statements_log",
+    "spatialite_history", "spatial_ref_sys", "spatial_ref_sys_aux", "layer", "topology",
+}
+_SPATIAL_SYSTEM_PREFIXES = ("geometry_columns", "views_geometry_columns", "virts_geometry_columns",
+                            "idx_", "sqlite_", "vector_layers", "raster_", "rl2map_", "SE_", "ISO_",
+                            "wms_", "networks", "topologies", "stored_")
+
+
+def migration_include_object(obj, name, obj_type, reflected, compare_to) -> bool:
+    """Alembic filter: compare our tables only, not the spatial extensions' own."""
+    if obj_type == "table" and (name in _SPATIAL_SYSTEM_TABLES or name.startswith(_SPATIAL_SYSTEM_PREFIXES)):
+        return False
+    if obj_type == "index" and name and name.startswith("idx_") and reflected and compare_to is None:
+        # SpatiaLite's R*Tree index tables appear as indexes on some versions; GeoAlchemy2 owns them.
+        return False
+    return True

@@ -1,0 +1,166 @@
+"""One error family, one envelope, one catalogue of stable codes.
+
+Services raise :class:`AppError` with a code from :data:`CATALOGUE`; the handler renders the
+envelope of CONTRACT.md in Vietnamese, or English when the client asks with ``Accept-Language``.
+``mobile_contract/errors.md`` is generated from the catalogue (``fieldapp contract write``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from flask import request
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    #: Stable dotted code the mobile app switches on.
+    code: str
+    #: HTTP status it is sent with.
+    status: int
+    #: Message in Vietnamese (default) and English; ``{name}`` placeholders take ``params``.
+    vi: str
+    en: str
+
+
+_SPECS = [
+    # Requests that cannot be read
+    ErrorSpec("request.malformed_json", 400, "Nội dung yêu cầu không phải JSON hợp lệ.",
+              "The request body is not valid JSON."),
+    ErrorSpec("request.bad_request", 400, "Yêu cầu không hợp lệ.", "The request is not valid."),
+    ErrorSpec("request.invalid", 422, "Dữ liệu gửi lên không hợp lệ, xem chi tiết từng trường.",
+              "The data sent is not valid; see the errors for each field."),
+    ErrorSpec("request.too_large", 413, "Nội dung yêu cầu quá lớn.", "The request body is too large."),
+    ErrorSpec("request.rate_limited", 429, "Quá nhiều yêu cầu, vui lòng thử lại sau.",
+              "Too many requests; try again later."),
+    ErrorSpec("request.unsupported_media_type", 415, "Định dạng nội dung không được hỗ trợ.",
+              "Unsupported content type."),
+    # HTTP-level
+    ErrorSpec("http.not_found", 404, "Không tìm thấy.", "Not found."),
+    ErrorSpec("http.method_not_allowed", 405, "Phương thức không được phép cho đường dẫn này.",
+              "Method not allowed for this path."),
+    ErrorSpec("http.not_acceptable", 406, "Không có định dạng phù hợp.", "No acceptable representation."),
+    ErrorSpec("server.error", 500, "Lỗi máy chủ, sự cố đã được ghi nhận.",
+              "Server error; the fault has been recorded."),
+    ErrorSpec("server.unavailable", 503, "Dịch vụ tạm thời quá tải, vui lòng thử lại.",
+              "The service is temporarily unavailable; try again."),
+    ErrorSpec("server.database_unavailable", 503, "Không kết nối được cơ sở dữ liệu.",
+              "The database cannot be reached."),
+    # Authentication and permission
+    ErrorSpec("auth.required", 401, "Cần đăng nhập.", "Authentication required."),
+    ErrorSpec("auth.token_invalid", 401, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn, vui lòng đăng nhập lại.",
+              "The token is invalid, expired or revoked; sign in again."),
+    ErrorSpec("auth.bad_credentials", 401, "Số điện thoại hoặc mật khẩu không đúng.",
+              "Wrong phone number or password."),
+    ErrorSpec("auth.throttled", 429, "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
+              "Too many failed sign-ins; try again later."),
+    ErrorSpec("auth.forbidden", 403, "Vai trò của bạn không được phép làm việc này.",
+              "Your role is not allowed to do this."),
+    # Administrative units
+    ErrorSpec("unit.not_found", 404, "Không tìm thấy đơn vị hành chính {code}.",
+              "Administrative unit {code} not found."),
+    ErrorSpec("unit.wrong_level", 422, "Đơn vị {code} không phải cấp {level} như vai trò yêu cầu.",
+              "Unit {code} is not at the {level} level this role needs."),
+    # Users
+    ErrorSpec("user.phone_invalid", 422, "Số điện thoại không hợp lệ.", "Not a valid Vietnamese phone number."),
+    ErrorSpec("user.phone_taken", 409, "Số điện thoại này đã có tài khoản.",
+              "An account with this phone number already exists."),
+    ErrorSpec("user.role_invalid", 422, "Vai trò không hợp lệ.", "Unknown role."),
+    ErrorSpec("user.password_weak", 422, "Mật khẩu phải có ít nhất {min} ký tự.",
+              "The password must have at least {min} characters."),
+    ErrorSpec("user.grant_outside_scope", 403,
+              "Bạn không thể cấp vai trò này hoặc cấp cho địa bàn ngoài phạm vi của bạn.",
+              "You cannot grant this role, or grant it outside your area."),
+]
+
+CATALOGUE: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
+
+#: marshmallow's and webargs' field messages, in Vietnamese.
+FIELD_MESSAGES_VI = {
+    "Missing data for required field.": "Thiếu trường bắt buộc.",
+    "Unknown field.": "Trường không được phép.",
+    "Field may not be null.": "Trường không được để trống.",
+    "Not a valid string.": "Phải là chuỗi ký tự.",
+    "Not a valid integer.": "Phải là số nguyên.",
+    "Not a valid number.": "Phải là số.",
+    "Not a valid boolean.": "Phải là đúng/sai.",
+    "Not a valid datetime.": "Không phải thời điểm hợp lệ (ISO 8601).",
+    "Not a valid date.": "Không phải ngày hợp lệ (ISO 8601).",
+    "Not a valid UUID.": "Không phải UUID hợp lệ.",
+    "Not a valid list.": "Phải là danh sách.",
+    "Invalid input type.": "Kiểu dữ liệu không hợp lệ.",
+    "Invalid JSON body.": "Nội dung không phải JSON hợp lệ.",
+    "Shorter than minimum length {min}.": "Ngắn hơn độ dài tối thiểu {min}.",
+}
+
+
+def locale() -> str:
+    """``en`` when the client asks for English, else Vietnamese."""
+    try:
+        return request.accept_languages.best_match(["vi", "en"], default="vi") or "vi"
+    except RuntimeError:  # outside a request (CLI)
+        return "vi"
+
+
+class AppError(Exception):
+    """An error with a stable code, raised by services and rendered by the one handler."""
+
+    def __init__(self, error_code: str, *, errors: dict | None = None, headers: dict | None = None,
+                 **params):
+        spec = CATALOGUE[error_code]
+        super().__init__(f"{error_code}: {spec.en.format(**params) if params else spec.en}")
+        self.spec = spec
+        self.errors = errors or {}
+        self.headers = headers or {}
+        self.params = params
+
+    @property
+    def status(self) -> int:
+        return self.spec.status
+
+    def message(self, lang: str) -> str:
+        template = self.spec.en if lang == "en" else self.spec.vi
+        return template.format(**self.params) if self.params else template
+
+
+def envelope(error: AppError) -> dict:
+    """The error body of CONTRACT.md."""
+    lang = locale()
+    return {
+        "code": error.status,
+        "status": HTTPStatus(error.status).phrase,
+        "error_code": error.spec.code,
+        "message": error.message(lang),
+        "errors": translate_field_errors(error.errors, lang),
+    }
+
+
+def translate_field_errors(errors, lang: str):
+    """marshmallow's English field messages, in Vietnamese unless English was asked for."""
+    if lang == "en":
+        return errors
+    if isinstance(errors, dict):
+        return {key: translate_field_errors(value, lang) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [translate_field_errors(value, lang) for value in errors]
+    if isinstance(errors, str):
+        return FIELD_MESSAGES_VI.get(errors, errors)
+    return errors
+
+
+def catalogue_markdown() -> str:
+    """``mobile_contract/errors.md``, generated."""
+    lines = [
+        "# Error codes",
+        "",
+        "Generated from `fieldapp/errors.py` by `fieldapp contract write`; a test fails when it drifts.",
+        "Every error body has the shape `{code, status, error_code, message, errors}`; `message` is",
+        "Vietnamese unless the request says `Accept-Language: en`. Switch on `error_code`, never on",
+        "`message`. `errors` maps field names to lists of messages (nested for nested fields).",
+        "",
+        "| error_code | HTTP | message (vi) | message (en) |",
+        "|---|---|---|---|",
+    ]
+    for spec in sorted(_SPECS, key=lambda s: s.code):
+        lines.append(f"| `{spec.code}` | {spec.status} | {spec.vi} | {spec.en} |")
+    return "\n".join(lines) + "\n"

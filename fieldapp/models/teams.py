@@ -1,0 +1,46 @@
+"""Teams: the community digital technology team of a village (~5 members), and others."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.types import UTCDateTime
+
+
+class TeamKind(str, enum.Enum):
+    #: Tổ công nghệ số cộng đồng: one per village, door to door.
+    community_tech = "community_tech"
+    youth = "youth"
+    school = "school"
+    ambassador = "ambassador"
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    #: The village it covers, for a village team.
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[TeamKind] = mapped_column(Enum(TeamKind, native_enum=False, length=32))
+    #: The tổ trưởng.
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members = relationship("TeamMember", back_populates="team", cascade="all, delete-orphan")
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team = relationship("Team", back_populates="members")

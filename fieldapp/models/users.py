@@ -1,0 +1,62 @@
+"""Accounts, their role on an area, and their bearer tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.types import UTCDateTime
+
+
+class Role(str, enum.Enum):
+    volunteer = "volunteer"
+    team_leader = "team_leader"
+    commune_officer = "commune_officer"
+    province_officer = "province_officer"
+    admin = "admin"
+
+
+class User(db.Model):
+    """A person who signs in: volunteer, leader or officer. Identified by phone."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: E.164, "+84912345678".
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    #: "Họ, chữ đệm và tên", NFC.
+    full_name: Mapped[str] = mapped_column(String(200))
+    #: ``fold(full_name)``, for search.
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    #: argon2id hash (PHC string).
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: The one role this account has.
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    #: The area the role is granted on: a commune or province code; empty only for admins.
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    #: False once an account is disabled; its tokens stop working.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit", lazy="joined")
+
+
+class AuthToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: hex SHA-256 of the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the holder signs out or reports the phone lost.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", lazy="joined")

@@ -1,0 +1,1 @@
+"""Reads, always through the caller's scope where the object is scoped."""

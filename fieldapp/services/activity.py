@@ -1,0 +1,47 @@
+"""The one writer of the activity log."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import g, has_request_context
+
+from fieldapp.auth.caller import Caller
+from fieldapp.extensions import db
+from fieldapp.models.activity import NATIONAL_LOG, ActivityEntry
+
+
+def canonical_json(body: dict[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the same body always gives the same text."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def activity_record(
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    log_unit: str | None,
+    caller: Caller | None,
+    body: dict[str, Any] | None = None,
+    client_id: str | None = None,
+) -> ActivityEntry:
+    """Append an entry to the activity log of ``log_unit`` in the current transaction.
+
+    Call it next to the change it records, before the view commits, so that the change and its
+    entry land together or not at all. ``body`` must hold ids and values, never personal data.
+    """
+    entry = ActivityEntry(
+        log_unit=log_unit or NATIONAL_LOG,
+        actor_id=caller.user_id if caller else None,
+        actor_role=caller.role.value if caller else "operator",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        request_id=g.get("request_id") if has_request_context() else g.get("cli_run_id"),
+        client_id=client_id,
+        body=canonical_json(body or {}),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

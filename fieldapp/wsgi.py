@@ -1,0 +1,4 @@
+"""WSGI entry point for gunicorn: ``gunicorn fieldapp.wsgi:app``."""
+from fieldapp import create_app
+
+app = create_app()

@@ -1,0 +1,40 @@
+"""Alembic environment: the app's engine and metadata, GeoAlchemy2's spatial helpers."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+from geoalchemy2 import alembic_helpers
+
+from fieldapp.database import migration_include_object
+
+config = context.config
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
+
+
+def _configure(connection):
+    db = current_app.extensions["migrate"].db
+    context.configure(
+        connection=connection,
+        target_metadata=db.metadata,
+        include_object=migration_include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+        transaction_per_migration=True,
+    )
+
+
+def run_migrations_online():
+    engine = current_app.extensions["migrate"].db.engine
+    with engine.connect() as connection:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run `fieldapp db upgrade`")
+run_migrations_online()

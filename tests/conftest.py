@@ -1,0 +1,131 @@
+"""Test set-up: the database is built once per run by the migrations; each test runs inside a
+transaction that is rolled back, so tests never see each other's rows.
+
+The database comes from ``TEST_DATABASE_URL``: a PostgreSQL URL runs the suite on PostGIS (a fresh
+database per run, and per xdist worker, made from the server's template with PostGIS); anything else,
+or nothing, runs it on a fresh SQLite + SpatiaLite file.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from fieldapp import create_app
+from fieldapp.extensions import db as _db
+from fieldapp.extensions import limiter
+from tests.factories import DEFAULT_PASSWORD, make_user  # noqa: F401  (re-exported for tests)
+
+
+def _postgres_database(base_url: str, worker: str) -> str:
+    """Create an empty database for this run on ``base_url``'s server; return its URL.
+
+    ``?template=NAME`` in the URL copies a template that already has PostGIS (made by
+    ``scripts/postgres-ready``), so the test role needs no superuser rights.
+    """
+    url = sa.make_url(base_url)
+    template = url.query.get("template")
+    url = url.difference_update_query(["template"])
+    name = f"{url.database}_{worker}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url_text: str) -> None:
+    url = sa.make_url(url_text)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url = _postgres_database(base, worker_id)
+        yield url
+        _drop_postgres_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app on a database built by running the migrations, with the units imported."""
+    from flask_migrate import upgrade
+
+    from fieldapp.services.units import units_import
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        upgrade()
+        units_import()
+        _db.session.commit()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """A session bound to one connection whose outer transaction is rolled back after the test.
+
+    Views still call ``commit()``: it releases a savepoint, not the outer transaction.
+    """
+    from flask_sqlalchemy.session import _app_ctx_id
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
+        )
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` → headers with a fresh bearer token for ``user``."""
+
+    def _login(user, password=DEFAULT_PASSWORD):
+        response = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return _login

@@ -1,0 +1,127 @@
+"""Sign-in, token expiry and revocation, throttling of failed sign-ins."""
+from datetime import timedelta
+
+import pytest
+
+from fieldapp.clock import utcnow
+from fieldapp.models import AuthToken, Role
+from fieldapp.services.tokens import token_digest
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+
+def _sign_in(client, phone, password=DEFAULT_PASSWORD, **kwargs):
+    return client.post("/api/v1/auth/token", json={"phone": phone, "password": password}, **kwargs)
+
+
+@pytest.mark.parametrize("as_typed", ["0913999001", "+84913999001", "0913 999 001", "84913999001"])
+def test_sign_in_accepts_the_phone_as_people_type_it(client, as_typed):
+    user = make_user(phone="+84913999001")
+    response = _sign_in(client, as_typed)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["user_id"] == user.id
+    assert body["token_type"] == "Bearer"
+    assert len(body["access_token"]) >= 40
+
+
+def test_token_is_stored_only_as_its_hash(client, db):
+    make_user(phone="+84913999002")
+    token = _sign_in(client, "0913999002").get_json()["access_token"]
+    stored = db.session.query(AuthToken).one()
+    assert stored.token_hash == token_digest(token)
+    assert token not in stored.token_hash
+
+
+@pytest.mark.parametrize("phone, password", [("0913999003", "wrong-password"), ("0913999999", DEFAULT_PASSWORD),
+                                             ("not-a-phone", DEFAULT_PASSWORD)])
+def test_wrong_phone_or_password_get_the_same_answer(client, phone, password):
+    make_user(phone="+84913999003")
+    response = _sign_in(client, phone, password)
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "auth.bad_credentials"
+
+
+def test_disabled_account_cannot_sign_in(client):
+    make_user(phone="+84913999004", is_active=False)
+    assert _sign_in(client, "0913999004").status_code == 401
+
+
+def test_me_needs_a_token(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "auth.required"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_me_with_a_token_shows_role_and_area(client, login):
+    user = make_user(role=Role.team_leader, full_name="Trần  Thị Hoà")
+    body = client.get("/api/v1/me", headers=login(user)).get_json()
+    assert body["role"] == "team_leader"
+    assert body["area"] == {"code": "17395", "name": "Xã Hùng Châu", "level": "commune"}
+    assert body["full_name"] == "Trần Thị Hoà"
+    assert "unit.read" in body["permissions"]
+    assert "user.create" not in body["permissions"]
+
+
+def test_unknown_token_is_401(client):
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer made-up"})
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "auth.token_invalid"
+
+
+def test_expired_token_is_refused(client, login, monkeypatch, app):
+    headers = login(make_user())
+    later = utcnow() + timedelta(seconds=app.config["TOKEN_TTL_SECONDS"] + 1)
+    monkeypatch.setattr("fieldapp.services.tokens.utcnow", lambda: later)
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "auth.token_invalid"
+
+
+def test_token_is_live_until_its_expiry(client, login, monkeypatch, app):
+    headers = login(make_user())
+    almost = utcnow() + timedelta(seconds=app.config["TOKEN_TTL_SECONDS"] - 60)
+    monkeypatch.setattr("fieldapp.services.tokens.utcnow", lambda: almost)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_revoked_token_stops_working_and_others_do_not(client, login):
+    user = make_user()
+    lost_phone = login(user)
+    other_device = login(user)
+    assert client.delete("/api/v1/auth/token", headers=lost_phone).status_code == 204
+    assert client.get("/api/v1/me", headers=lost_phone).status_code == 401
+    assert client.delete("/api/v1/auth/token", headers=lost_phone).status_code == 401
+    assert client.get("/api/v1/me", headers=other_device).status_code == 200
+
+
+def test_failed_sign_ins_are_throttled_per_account(client, app):
+    make_user(phone="+84913999005")
+    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    for _ in range(allowed):
+        assert _sign_in(client, "0913999005", "wrong-password").status_code == 401
+    response = _sign_in(client, "+84913999005", DEFAULT_PASSWORD)  # even the right password now waits
+    assert response.status_code == 429
+    assert response.get_json()["error_code"] == "auth.throttled"
+    assert int(response.headers["Retry-After"]) > 0
+    # another account from the same address is not held back by this one
+    make_user(phone="+84913999006")
+    assert _sign_in(client, "0913999006").status_code == 201
+
+
+def test_failed_sign_ins_are_throttled_per_address(client, app):
+    allowed = int(app.config["LOGIN_FAILURES_PER_ADDRESS"].split()[0])
+    for index in range(allowed):
+        assert _sign_in(client, f"09139{index:05d}", "wrong-password").status_code == 401
+    make_user(phone="+84913999007")
+    response = _sign_in(client, "0913999007")
+    assert response.status_code == 429
+    other_address = _sign_in(client, "0913999007", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert other_address.status_code == 201
+
+
+def test_successful_sign_ins_are_not_throttled(client, app):
+    make_user(phone="+84913999008")
+    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    for _ in range(allowed + 3):
+        assert _sign_in(client, "0913999008").status_code == 201

@@ -1,0 +1,49 @@
+"""The operator's command line."""
+from fieldapp.extensions import db
+from fieldapp.models import ActivityEntry, Team, User, Village
+
+
+def test_users_create_reads_the_password_from_stdin(runner):
+    result = runner.invoke(args=["users", "create", "--phone", "0912555666", "--name", "Bùi Thị Thu",
+                                 "--role", "commune_officer", "--unit", "17395", "--password-stdin"],
+                           input="mat-khau-dai\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.query(User).filter_by(phone="+84912555666").one()
+    assert user.full_name == "Bùi Thị Thu"
+    entry = db.session.query(ActivityEntry).filter_by(object_id=str(user.id)).one()
+    assert entry.actor_id is None and entry.request_id.startswith("cli-")
+
+
+def test_users_create_explains_a_bad_unit(runner):
+    result = runner.invoke(args=["users", "create", "--phone", "0912555667", "--name", "A", "--role", "volunteer",
+                                 "--unit", "99999", "--password-stdin"], input="mat-khau-dai\n")
+    assert result.exit_code != 0
+    assert "unit.not_found" in result.output
+
+
+def test_units_import_is_idempotent_and_shows_progress(runner):
+    result = runner.invoke(args=["units", "import"])
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 3355 unchanged" in result.output
+
+
+def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert first.output.count("password: ") == 6
+    assert "(unchanged" not in first.output
+    assert db.session.query(Village).filter_by(commune_code="17395").count() == 4
+    team = db.session.query(Team).filter_by(commune_code="17395").one()
+    assert len(team.members) == 4
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    assert second.output.count("(unchanged") == 6
+    assert db.session.query(Village).filter_by(commune_code="17395").count() == 4
+
+
+def test_demo_passwords_sign_in(runner, client):
+    output = runner.invoke(args=["demo", "load"]).output
+    line = next(line for line in output.splitlines() if "volunteer" in line)
+    phone = line.split()[1]
+    password = line.rsplit("password: ", 1)[1].strip()
+    assert client.post("/api/v1/auth/token", json={"phone": phone, "password": password}).status_code == 201
