@@ -125,3 +125,18 @@ def test_successful_sign_ins_are_not_throttled(client, app):
     allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
     for _ in range(allowed + 3):
         assert _sign_in(client, "0913999008").status_code == 201
+
+
+def test_me_lists_the_teams_i_lead_and_belong_to(client, login, db):
+    from fieldapp.services.teams import team_create, team_member_add
+
+    leader = make_user(role=Role.team_leader)
+    volunteer = make_user()
+    team = team_create(commune_code="17395", name="Tổ CNS Xóm 1", kind="community_tech", leader=leader,
+                       village_id=None, caller=None)
+    team_member_add(team=team, user=volunteer, caller=None)
+    db.session.commit()
+    mine = client.get("/api/v1/me", headers=login(volunteer)).get_json()["teams"]
+    assert [(t["id"], t["leader_id"], t["kind"]) for t in mine] == [(team.id, leader.id, "community_tech")]
+    assert [t["id"] for t in client.get("/api/v1/me", headers=login(leader)).get_json()["teams"]] == [team.id]
+    assert client.get("/api/v1/me", headers=login(make_user())).get_json()["teams"] == []
