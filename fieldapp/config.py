@@ -36,7 +36,8 @@ def load_config() -> dict:
     database_url = _env("DATABASE_URL")
     secret_key = _env("SECRET_KEY")
     if env == "production":
-        missing = [n for n, v in (("DATABASE_URL", database_url), ("SECRET_KEY", secret_key)) if not v]
+        missing = [n for n, v in (("DATABASE_URL", database_url), ("SECRET_KEY", secret_key),
+                                  ("KEYS_DIR", _env("KEYS_DIR"))) if not v]
         if missing:
             raise ConfigError(f"production needs {', '.join(missing)} from the environment")
     if not database_url:
@@ -56,6 +57,12 @@ def load_config() -> dict:
         # Failed logins allowed before a pause: per account, and per client address.
         "LOGIN_FAILURES_PER_ACCOUNT": _env("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": _env("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
+        # Private signing keys (activity-log checkpoints, QR codes): a mounted secret in production.
+        "KEYS_DIR": _env("KEYS_DIR", str(Path("instance") / "keys")),
+        # The activity log's sequencer: how often it folds queued entries into the Merkle tree, and
+        # how often it signs a checkpoint for a log that grew (seconds; 0 = only on demand).
+        "AUDIT_SEQUENCE_INTERVAL": float(_env("AUDIT_SEQUENCE_INTERVAL", "1") or 0),
+        "AUDIT_CHECKPOINT_INTERVAL": float(_env("AUDIT_CHECKPOINT_INTERVAL", "60") or 0),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
         "PAGE_SIZE_DEFAULT": 50,
         "PAGE_SIZE_MAX": 200,

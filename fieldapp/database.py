@@ -70,7 +70,10 @@ def install_engine_hooks(engine: Engine, *, spatialite_path: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock when the transaction starts, not halfway through it. A
+        # deferred transaction that read first and writes later fails outright (SQLITE_BUSY_SNAPSHOT)
+        # when another writer committed meanwhile; waiting at BEGIN is what busy_timeout can handle.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: Tables that SpatiaLite or PostGIS create for themselves; migrations leave them alone.
@@ -91,3 +94,23 @@ def migration_include_object(obj, name, obj_type, reflected, compare_to) -> bool
         # SpatiaLite's R*Tree index tables appear as indexes on some versions; GeoAlchemy2 owns them.
         return False
     return True
+
+
+def grant_app_role(connection, role: str) -> None:
+    """PostgreSQL: give the API's runtime role what it needs and no more.
+
+    The role reads and writes the ordinary tables but may only read and append to the activity
+    log's tables: no UPDATE, DELETE or TRUNCATE there (issue 6), on top of the triggers.
+    """
+    from sqlalchemy import text
+
+    from fieldapp.models.activity import APPEND_ONLY_TABLES
+
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(APPEND_ONLY_TABLES)} FROM {quoted}",
+    ):
+        connection.execute(text(statement))

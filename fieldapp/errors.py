@@ -61,6 +61,13 @@ _SPECS = [
               "Administrative unit {code} not found."),
     ErrorSpec("unit.wrong_level", 422, "Đơn vị {code} không phải cấp {level} như vai trò yêu cầu.",
               "Unit {code} is not at the {level} level this role needs."),
+    # Activity log
+    ErrorSpec("activity.size_beyond_log", 422, "Nhật ký mới có {current} mục, không có cây kích thước {size}.",
+              "The log has {current} entries; there is no tree of size {size}."),
+    ErrorSpec("activity.bad_proof_range", 422, "Khoảng chứng minh không hợp lệ (cần seq < size, first ≤ second).",
+              "Invalid proof range (seq < size and first ≤ second are required)."),
+    ErrorSpec("activity.log_empty", 404, "Nhật ký của {log} chưa có mục nào được ký.",
+              "The log of {log} has no signed entries yet."),
     # Users
     ErrorSpec("user.phone_invalid", 422, "Số điện thoại không hợp lệ.", "Not a valid Vietnamese phone number."),
     ErrorSpec("user.phone_taken", 409, "Số điện thoại này đã có tài khoản.",

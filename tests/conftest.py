@@ -62,7 +62,7 @@ def worker_id(request):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     """The app on a database built by running the migrations, with the units imported."""
     from flask_migrate import upgrade
 
@@ -73,6 +73,8 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
+        "AUDIT_SEQUENCE_INTERVAL": 0,
     })
     with app.app_context():
         upgrade()
@@ -85,13 +87,21 @@ def app(database_url):
 
 
 @pytest.fixture(autouse=True)
-def db(app):
+def db(app, request):
     """A session bound to one connection whose outer transaction is rolled back after the test.
 
-    Views still call ``commit()``: it releases a savepoint, not the outer transaction.
+    Views still call ``commit()``: it releases a savepoint, not the outer transaction. Tests marked
+    ``real_commits`` (concurrency) get the plain session instead: what they commit stays, so they
+    work in log units and rows of their own.
     """
     from flask_sqlalchemy.session import _app_ctx_id
 
+    if request.node.get_closest_marker("real_commits"):
+        with app.app_context():
+            limiter.reset()
+            yield _db
+            _db.session.remove()
+        return
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from fieldapp.extensions import db
-from fieldapp.models import ActivityEntry
+from fieldapp.models import ActivityEntry, ActivityQueued
 from fieldapp.models.activity import NATIONAL_LOG
 from fieldapp.services.activity import activity_record, canonical_json
 from fieldapp.services.users import user_create
@@ -15,12 +15,15 @@ def test_canonical_json_is_stable_and_keeps_vietnamese():
 
 
 def test_entry_and_change_roll_back_together():
+    before = db.session.query(ActivityEntry).count()
     savepoint = db.session.begin_nested()
     user_create(phone="0912345678", full_name="Lê Văn A", role="volunteer", unit_code="17395",
                 password="mat-khau-8", granter=None)
-    assert db.session.query(ActivityEntry).count() == 1
+    db.session.flush()
+    assert db.session.query(ActivityEntry).count() == before + 1
+    assert db.session.query(ActivityQueued).count() >= 1
     savepoint.rollback()
-    assert db.session.query(ActivityEntry).count() == 0
+    assert db.session.query(ActivityEntry).count() == before
 
 
 def test_acts_without_an_area_go_to_the_national_log():

@@ -47,3 +47,45 @@ def test_demo_passwords_sign_in(runner, client):
     phone = line.split()[1]
     password = line.rsplit("password: ", 1)[1].strip()
     assert client.post("/api/v1/auth/token", json={"phone": phone, "password": password}).status_code == 201
+
+
+def test_audit_verify_exit_codes_and_messages(runner, tmp_path):
+    import base64
+
+    from tests.audit_helpers import export_bytes, fill_log, pinned_keys
+
+    fill_log("17395", 6)
+    good = tmp_path / "nhat-ky.jsonl"
+    good.write_bytes(b"".join(export_bytes("17395")))
+    key = base64.b64encode(next(iter(pinned_keys().values()))).decode()
+    result = runner.invoke(args=["audit", "verify", str(good), "--key", key])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: log 17395: 6 entries") and "pinned key" in result.output
+    lines = good.read_bytes().splitlines(keepends=True)
+    del lines[3]  # the entry with seq 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(lines))
+    result = runner.invoke(args=["audit", "verify", str(bad)])
+    assert result.exit_code == 1
+    assert "TAMPERED" in result.output and "entry seq 3" in result.output
+
+
+def test_audit_checkpoint_and_sequence_commands(runner):
+    from tests.audit_helpers import fill_log
+
+    fill_log("17395", 3)
+    assert "sequenced 3 entries" in runner.invoke(args=["audit", "sequence"]).output
+    result = runner.invoke(args=["audit", "checkpoint", "--log", "17395"])
+    assert result.exit_code == 0 and "size 3" in result.output
+
+
+def test_keys_rotate_and_retire(runner):
+    from fieldapp.crypto.keys import active_key
+
+    first = runner.invoke(args=["keys", "rotate", "--purpose", "qr"]).output.split()[2].rstrip(":")
+    second = runner.invoke(args=["keys", "rotate", "--purpose", "qr"]).output.split()[2].rstrip(":")
+    assert active_key(purpose="qr").key_id == second
+    assert runner.invoke(args=["keys", "retire", second]).exit_code == 0
+    assert active_key(purpose="qr").key_id == first
+    listing = runner.invoke(args=["keys", "list"]).output
+    assert f"qr     {second} retired" in listing and f"qr     {first} live" in listing

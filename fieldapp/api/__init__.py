@@ -1,4 +1,4 @@
 """HTTP API under /api/v1: parse and validate, call one service or selector, dump the result."""
-from fieldapp.api import auth, health, me, units, users
+from fieldapp.api import activity, auth, health, me, units, users
 
-BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp]
+BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, activity.blp]

@@ -13,7 +13,7 @@ _EVERYONE = frozenset({
 })
 _VOLUNTEER = _EVERYONE
 _TEAM_LEADER = _VOLUNTEER
-_COMMUNE_OFFICER = _EVERYONE | {"user.create"}
+_COMMUNE_OFFICER = _EVERYONE | {"user.create", "activity.read", "activity.export"}
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

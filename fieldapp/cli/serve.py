@@ -19,6 +19,6 @@ def group(host, port, workers, dev):
         workers = workers or (2 * (os.cpu_count() or 1) + 1)
         os.execv(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
                             "--access-logfile", "-", "fieldapp.wsgi:app"])
-    from fieldapp import create_app
+    from fieldapp.wsgi import app
 
-    create_app().run(host=host, port=port, debug=False)
+    app.run(host=host, port=port, debug=False)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -41,3 +41,67 @@ class ActivityEntry(db.Model):
     #: Canonical JSON of what changed (ids and values, no personal data).
     body: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    #: Its place in the log, once the sequencer has given it one.
+    leaf = relationship("ActivityLeaf", uselist=False, viewonly=True)
+
+
+class ActivityQueued(db.Model):
+    """An entry waiting for the sequencer (Trillian's unsequenced queue).
+
+    Appending an entry inserts here too, and takes no lock; the sequencer gives queued entries
+    their numbers in batches and removes them from the queue in the same transaction.
+    """
+
+    __tablename__ = "activity_queue"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("activity_entries.id"), primary_key=True)
+    log_unit: Mapped[str] = mapped_column(String(5), index=True)
+
+
+class ActivityLeaf(db.Model):
+    """An entry's place in its log: a gap-free sequence number and the leaf hash (RFC 6962)."""
+
+    __tablename__ = "activity_leaves"
+
+    log_unit: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: 0, 1, 2, … within the log; never reused, never skipped.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("activity_entries.id"), unique=True)
+    #: SHA-256(0x00 || leaf data), raw 32 bytes.
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    sequenced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ActivityNode(db.Model):
+    """The hash of a complete subtree of 2**level leaves, stored once, so proofs are O(log n) reads."""
+
+    __tablename__ = "activity_nodes"
+
+    log_unit: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: 1 or more (level 0 is the leaf hash, in ``activity_leaves``).
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: Position at that level: the subtree covers leaves [index·2**level, (index+1)·2**level).
+    index: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                       autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class ActivityCheckpoint(db.Model):
+    """A signed statement: the log of ``log_unit`` had ``size`` entries with this root hash."""
+
+    __tablename__ = "activity_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_unit: Mapped[str] = mapped_column(String(5), index=True)
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.key_id"))
+    #: Ed25519 signature of the checkpoint text (mobile_contract/audit-log.md), raw 64 bytes.
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+#: Tables that are never updated or deleted from (triggers on both databases refuse it).
+APPEND_ONLY_TABLES = ("activity_entries", "activity_leaves", "activity_nodes", "activity_checkpoints")

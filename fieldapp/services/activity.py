@@ -1,19 +1,19 @@
 """The one writer of the activity log."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import g, has_request_context
 
+from fieldapp.audit.formats import canonical
 from fieldapp.auth.caller import Caller
 from fieldapp.extensions import db
-from fieldapp.models.activity import NATIONAL_LOG, ActivityEntry
+from fieldapp.models.activity import NATIONAL_LOG, ActivityEntry, ActivityQueued
 
 
 def canonical_json(body: dict[str, Any]) -> str:
     """Sorted keys, no spaces, UTF-8 kept: the same body always gives the same text."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return canonical(body).decode("utf-8")
 
 
 def activity_record(
@@ -27,6 +27,8 @@ def activity_record(
     client_id: str | None = None,
 ) -> ActivityEntry:
     """Append an entry to the activity log of ``log_unit`` in the current transaction.
+
+    It is queued, and gets its sequence number and place in the Merkle tree from the sequencer.
 
     Call it next to the change it records, before the view commits, so that the change and its
     entry land together or not at all. ``body`` must hold ids and values, never personal data.
@@ -44,4 +46,6 @@ def activity_record(
     )
     db.session.add(entry)
     db.session.flush()
+    # Queued for the sequencer: no lock and no counter to read here (see fieldapp.audit.sequencer).
+    db.session.add(ActivityQueued(entry_id=entry.id, log_unit=entry.log_unit))
     return entry

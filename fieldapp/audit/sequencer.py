@@ -1,0 +1,120 @@
+"""The sequencer: queued entries get their gap-free numbers and join the Merkle tree, in batches.
+
+Why batches (Certificate Transparency, Trillian): a lock per commune held on every append would
+serialise every write of that commune until its commit. Instead an append only inserts the entry and
+a queue row; the sequencer takes the commune's lock once per batch, numbers everything queued, stores
+the leaf hashes and the subtree nodes the batch completed, and removes those queue rows — all in one
+transaction, so a number is never given twice or skipped.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from fieldapp.audit.formats import canonical, checkpoint_text, leaf_object
+from fieldapp.audit.merkle import leaf_hash
+from fieldapp.audit.store import compact_range, log_size
+from fieldapp.clock import utcnow
+from fieldapp.crypto.keys import active_key
+from fieldapp.models.activity import (ActivityCheckpoint, ActivityEntry, ActivityLeaf, ActivityNode,
+                                      ActivityQueued)
+
+DEFAULT_BATCH = 2000
+
+
+def _lock_log(session: Session, log_unit: str, *, wait: bool) -> bool:
+    """The commune's sequencing lock, held until commit. On SQLite the database write lock
+    (BEGIN IMMEDIATE) already serialises sequencers."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    result = session.execute(text(f"SELECT {function}(hashtext(:key))"), {"key": f"activity-log:{log_unit}"})
+    return True if wait else bool(result.scalar())
+
+
+def entry_leaf(entry: ActivityEntry, seq: int) -> bytes:
+    """The leaf data of an entry at position ``seq``: exactly the line the export writes."""
+    return canonical(leaf_object(
+        log=entry.log_unit, seq=seq, entry_id=entry.id, time=entry.created_at, actor_id=entry.actor_id,
+        actor_role=entry.actor_role, action=entry.action, object_type=entry.object_type,
+        object_id=entry.object_id, request_id=entry.request_id, client_id=entry.client_id,
+        body=json.loads(entry.body),
+    ))
+
+
+@dataclass(frozen=True)
+class Sequenced:
+    log_unit: str
+    added: int
+    size: int
+    root_hash: bytes
+
+
+def sequence_log(session: Session, log_unit: str, *, batch: int = DEFAULT_BATCH, wait: bool = True) -> Sequenced | None:
+    """Number up to ``batch`` queued entries of one log. ``None`` if another sequencer holds it."""
+    if not _lock_log(session, log_unit, wait=wait):
+        return None
+    queued = list(session.scalars(
+        select(ActivityEntry).join(ActivityQueued, ActivityQueued.entry_id == ActivityEntry.id)
+        .where(ActivityQueued.log_unit == log_unit).order_by(ActivityQueued.entry_id).limit(batch)))
+    size = log_size(session, log_unit)
+    tree = compact_range(session, log_unit, size)
+    if not queued:
+        return Sequenced(log_unit, 0, size, tree.root())
+    now = utcnow()
+    leaves, nodes = [], []
+    for seq, entry in enumerate(queued, start=size):
+        hashed = leaf_hash(entry_leaf(entry, seq))
+        leaves.append({"log_unit": log_unit, "seq": seq, "entry_id": entry.id, "leaf_hash": hashed,
+                       "sequenced_at": now})
+        nodes += [{"log_unit": log_unit, "level": level, "index": index, "hash": value}
+                  for level, index, value in tree.append(hashed)]
+    session.execute(insert(ActivityLeaf), leaves)
+    if nodes:
+        session.execute(insert(ActivityNode), nodes)
+    session.execute(delete(ActivityQueued).where(ActivityQueued.entry_id.in_([e.id for e in queued])))
+    return Sequenced(log_unit, len(queued), tree.size, tree.root())
+
+
+def sequence_all(session: Session, *, batch: int = DEFAULT_BATCH, wait: bool = True) -> list[Sequenced]:
+    """One batch for every log that has queued entries."""
+    logs = session.scalars(select(ActivityQueued.log_unit).distinct()).all()
+    results = [sequence_log(session, log, batch=batch, wait=wait) for log in sorted(logs)]
+    return [r for r in results if r is not None]
+
+
+def sequence_pending(session: Session, log_unit: str) -> Sequenced:
+    """Everything queued for ``log_unit`` now, however many batches it takes (exports, heads)."""
+    while True:
+        result = sequence_log(session, log_unit)
+        if result.added < DEFAULT_BATCH:
+            return result
+
+
+def checkpoint_sign(session: Session, log_unit: str, *, force: bool = False) -> ActivityCheckpoint | None:
+    """Sign the log's current size and root, unless the latest checkpoint already says it.
+
+    Sequences whatever is queued first. Returns the latest checkpoint (``None`` for an empty log).
+    """
+    state = sequence_pending(session, log_unit)
+    latest = checkpoint_latest(session, log_unit)
+    if latest is not None and latest.size == state.size and not force:
+        return latest
+    if state.size == 0 and not force:
+        return None
+    key = active_key(purpose="audit", session=session)
+    now = utcnow()
+    signature = key.sign(checkpoint_text(log=log_unit, size=state.size, root_hash=state.root_hash, time=now))
+    checkpoint = ActivityCheckpoint(log_unit=log_unit, size=state.size, root_hash=state.root_hash,
+                                    signed_at=now, key_id=key.key_id, signature=signature)
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def checkpoint_latest(session: Session, log_unit: str) -> ActivityCheckpoint | None:
+    return session.scalar(select(ActivityCheckpoint).where(ActivityCheckpoint.log_unit == log_unit)
+                          .order_by(ActivityCheckpoint.id.desc()).limit(1))

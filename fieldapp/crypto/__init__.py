@@ -1,0 +1,1 @@
+"""Signing keys shared by the activity log and the QR codes."""

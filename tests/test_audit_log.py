@@ -1,0 +1,302 @@
+"""The tamper-evident activity log: sequencing, checkpoints, export, offline verification, proofs."""
+import base64
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fieldapp.audit import merkle
+from fieldapp.audit.formats import canonical, checkpoint_text
+from fieldapp.audit.sequencer import checkpoint_sign, entry_leaf, sequence_log, sequence_pending
+from fieldapp.audit.verify import Tampered, verify_export
+from fieldapp.crypto.keys import key_id_of, public_raw, verify_signature
+from fieldapp.extensions import db
+from fieldapp.models import ActivityEntry, ActivityLeaf, ActivityNode, ActivityQueued, SigningKey
+from fieldapp.selectors.activity import consistency_proof, inclusion_proof
+from tests.audit_helpers import export_bytes, fill_log, pinned_keys
+
+LOG = "17395"
+
+
+def _naive_root(hashes):
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return merkle.node_hash(_naive_root(hashes[:k]), _naive_root(hashes[k:]))
+
+
+def test_sequencing_numbers_queued_entries_without_gaps_and_empties_the_queue():
+    ids = fill_log(LOG, 11)
+    result = sequence_log(db.session, LOG)
+    assert (result.added, result.size) == (11, 11)
+    leaves = db.session.query(ActivityLeaf).filter_by(log_unit=LOG).order_by(ActivityLeaf.seq).all()
+    assert [leaf.seq for leaf in leaves] == list(range(11))
+    assert [leaf.entry_id for leaf in leaves] == ids
+    assert db.session.query(ActivityQueued).filter_by(log_unit=LOG).count() == 0
+    entries = {e.id: e for e in db.session.query(ActivityEntry).filter(ActivityEntry.id.in_(ids))}
+    hashes = [merkle.leaf_hash(entry_leaf(entries[leaf.entry_id], leaf.seq)) for leaf in leaves]
+    assert [bytes(leaf.leaf_hash) for leaf in leaves] == hashes
+    assert result.root_hash == _naive_root(hashes)
+
+
+def test_sequencing_in_small_batches_gives_the_same_tree():
+    fill_log(LOG, 9)
+    while sequence_log(db.session, LOG, batch=2).added:
+        pass
+    fill_log(LOG, 4, start=9)
+    result = sequence_pending(db.session, LOG)
+    hashes = [bytes(h) for (h,) in db.session.query(ActivityLeaf.leaf_hash).filter_by(log_unit=LOG)
+              .order_by(ActivityLeaf.seq)]
+    assert result.size == 13 and result.root_hash == _naive_root(hashes)
+    # complete subtrees stored once: 13 leaves → 6 nodes at level 1, 3 at level 2, 1 at level 3
+    levels = [level for (level,) in db.session.query(ActivityNode.level).filter_by(log_unit=LOG)]
+    assert sorted(levels) == [1] * 6 + [2] * 3 + [3]
+
+
+def test_logs_of_different_communes_are_numbered_apart():
+    fill_log(LOG, 3)
+    fill_log("00004", 2)
+    assert sequence_pending(db.session, LOG).size == 3
+    assert sequence_pending(db.session, "00004").size == 2
+
+
+def test_checkpoint_is_signed_and_not_repeated_while_the_log_stands_still():
+    fill_log(LOG, 5)
+    checkpoint = checkpoint_sign(db.session, LOG)
+    key = db.session.get(SigningKey, checkpoint.key_id)
+    message = checkpoint_text(log=LOG, size=5, root_hash=bytes(checkpoint.root_hash), time=checkpoint.signed_at)
+    assert verify_signature(key.public_key, bytes(checkpoint.signature), message)
+    assert checkpoint_sign(db.session, LOG).id == checkpoint.id
+    fill_log(LOG, 1, start=5)
+    assert checkpoint_sign(db.session, LOG).size == 6
+
+
+def test_export_round_trip_verifies_with_the_pinned_key():
+    fill_log(LOG, 20)
+    checkpoint_sign(db.session, LOG)
+    fill_log(LOG, 7, start=20)
+    lines = export_bytes(LOG)
+    report = verify_export(lines, pinned_keys=pinned_keys())
+    assert (report.entries, report.checkpoints, report.keys_pinned) == (27, 2, True)
+    assert report.summary().startswith("OK: log 17395: 27 entries, 2 signed checkpoints")
+    header = json.loads(lines[0])
+    assert header["format"] == "fieldapp-activity-log/1" and header["keys"][0]["algorithm"] == "ed25519"
+    first_entry = lines[1].rstrip(b"\n")
+    assert first_entry == canonical(json.loads(first_entry))  # each entry line is its own leaf data
+
+
+# --- tampering, each detected ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def export():
+    fill_log(LOG, 10)
+    checkpoint_sign(db.session, LOG)
+    fill_log(LOG, 6, start=10)
+    return export_bytes(LOG)  # header, 10 entries, checkpoint@10, 6 entries, checkpoint@16
+
+
+def _entry_line(lines, seq):
+    return next(i for i, line in enumerate(lines) if b'"type":"entry"' in line and json.loads(line)["seq"] == seq)
+
+
+def _verify_fails(lines, **kwargs) -> Tampered:
+    with pytest.raises(Tampered) as raised:
+        verify_export(lines, **kwargs)
+    return raised.value
+
+
+def test_one_changed_byte_is_detected_and_located(export):
+    index = _entry_line(export, 12)
+    export[index] = export[index].replace(b'"n":12', b'"n":13')
+    problem = _verify_fails(export)
+    assert "altered" in str(problem) and "seq 10..15" in str(problem)
+
+
+def test_a_changed_byte_in_the_first_stretch_names_that_stretch(export):
+    index = _entry_line(export, 3)
+    export[index] = export[index].replace("Đông".encode(), "Tây".encode())
+    assert "seq 0..9" in str(_verify_fails(export))
+
+
+def test_a_removed_entry_is_named(export):
+    del export[_entry_line(export, 4)]
+    problem = _verify_fails(export)
+    assert problem.seq == 5 and "removed" in str(problem)
+
+
+def test_two_swapped_entries_are_named(export):
+    a, b = _entry_line(export, 7), _entry_line(export, 8)
+    export[a], export[b] = export[b], export[a]
+    problem = _verify_fails(export)
+    assert problem.seq == 8 and "where 7 was expected" in str(problem)
+
+
+def test_a_removed_and_renumbered_entry_breaks_the_signed_root(export):
+    del export[_entry_line(export, 14)]
+    for seq in (15,):
+        index = _entry_line(export, seq)
+        export[index] = export[index].replace(b'"seq":15', b'"seq":14')
+    # renumbered: the sequence runs on, but the last checkpoint no longer sits after its size
+    assert "checkpoint" in str(_verify_fails(export))
+
+
+def test_a_forged_checkpoint_is_detected(export):
+    index = len(export) - 1
+    checkpoint = json.loads(export[index])
+    checkpoint["root_hash"] = "00" * 32
+    export[index] = canonical(checkpoint) + b"\n"
+    assert "signature" in str(_verify_fails(export))
+
+
+def test_a_checkpoint_signed_with_another_key_is_refused(export):
+    pinned = pinned_keys()
+    forger = Ed25519PrivateKey.generate()
+    forged_id = key_id_of(public_raw(forger))
+    header = json.loads(export[0])
+    header["keys"] = [{"key_id": forged_id, "algorithm": "ed25519", "public_key": base64.b64encode(
+        public_raw(forger)).decode(), "created_at": header["keys"][0]["created_at"], "retired_at": None}]
+    export[0] = canonical(header) + b"\n"
+    for index, line in enumerate(export):
+        record = json.loads(line)
+        if record["type"] == "checkpoint":
+            record["key_id"] = forged_id
+            text = checkpoint_text(log=LOG, size=record["size"], root_hash=bytes.fromhex(record["root_hash"]),
+                                   time=record["time"])
+            record["signature"] = base64.b64encode(forger.sign(text)).decode()
+            export[index] = canonical(record) + b"\n"
+    # Self-consistent with the forger's key, so only a pinned key reveals it.
+    assert verify_export(export).keys_pinned is False
+    assert "not the pinned key" in str(_verify_fails(export, pinned_keys=pinned))
+
+
+def test_entries_after_the_last_checkpoint_are_not_vouched_for(export):
+    extra = json.loads(export[_entry_line(export, 15)])
+    extra["seq"] = 16
+    export.append(canonical(extra) + b"\n")
+    assert "after the last signed checkpoint" in str(_verify_fails(export))
+
+
+@pytest.mark.parametrize("mangle", [lambda lines: lines[:1] + [b"{not json\n"] + lines[2:],
+                                    lambda lines: lines[1:],
+                                    lambda lines: []])
+def test_malformed_exports_are_rejected_not_crashed(export, mangle):
+    _verify_fails(mangle(export))
+
+
+# --- protection in the database -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE activity_entries SET body = '{}'",
+    "DELETE FROM activity_entries",
+    "UPDATE activity_leaves SET seq = seq + 1",
+    "DELETE FROM activity_nodes",
+    "UPDATE activity_checkpoints SET size = 0",
+    "DELETE FROM activity_checkpoints",
+])
+def test_triggers_refuse_updates_and_deletes(statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    fill_log(LOG, 4)
+    checkpoint_sign(db.session, LOG)
+    savepoint = db.session.begin_nested()
+    with pytest.raises(DatabaseError) as raised:
+        db.session.execute(text(statement))
+    assert "append-only" in str(raised.value)
+    savepoint.rollback()
+
+
+def test_someone_with_database_access_who_bypasses_the_triggers_is_caught():
+    """The owner can switch triggers off; the signed checkpoints still give the change away."""
+    from sqlalchemy import text
+
+    ids = fill_log(LOG, 8)
+    checkpoint_sign(db.session, LOG)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(text("ALTER TABLE activity_entries DISABLE TRIGGER activity_entries_append_only"))
+    else:
+        db.session.execute(text("DROP TRIGGER activity_entries_no_update"))
+    db.session.execute(text("UPDATE activity_entries SET object_id = 'sửa' WHERE id = :id"), {"id": ids[5]})
+    db.session.expire_all()
+    problem = _verify_fails(list(__import__("fieldapp.selectors.activity", fromlist=["x"]).export_lines(
+        db.session, LOG)))
+    assert "altered" in str(problem)
+
+
+@pytest.mark.postgres_only
+def test_the_app_role_has_no_update_or_delete_privilege_on_the_log(db):
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    from fieldapp.database import grant_app_role
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("roles and privileges are PostgreSQL's")
+    fill_log(LOG, 2)
+    role = f"fieldapp_app_{uuid.uuid4().hex[:8]}"
+    db.session.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+    db.session.execute(text(f"GRANT {role} TO CURRENT_USER"))  # to SET ROLE to it (PostgreSQL 15)
+    grant_app_role(db.session.connection(), role)
+    db.session.execute(text(f"SET LOCAL ROLE {role}"))
+    assert db.session.execute(text("SELECT count(*) FROM activity_entries")).scalar() >= 2
+    fill_log(LOG, 1, start=2)  # appending is allowed
+    for statement in ("UPDATE activity_entries SET body = '{}'", "DELETE FROM activity_leaves",
+                      "TRUNCATE activity_checkpoints"):
+        savepoint = db.session.begin_nested()
+        with pytest.raises(ProgrammingError) as raised:
+            db.session.execute(text(statement))
+        assert "permission denied" in str(raised.value)
+        savepoint.rollback()
+    db.session.execute(text("RESET ROLE"))
+
+
+# --- proofs ------------------------------------------------------------------------------------------
+
+
+def test_inclusion_proofs_verify_against_the_signed_root():
+    fill_log(LOG, 23)
+    checkpoint = checkpoint_sign(db.session, LOG)
+    for seq in (0, 7, 16, 22):
+        proof = inclusion_proof(db.session, LOG, seq=seq, size=23)
+        assert proof["root_hash"] == bytes(checkpoint.root_hash).hex()
+        assert merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), seq, 23,
+                                       [bytes.fromhex(h) for h in proof["proof"]], bytes(checkpoint.root_hash))
+        assert not merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), (seq + 1) % 23, 23,
+                                           [bytes.fromhex(h) for h in proof["proof"]], bytes(checkpoint.root_hash))
+
+
+def test_consistency_proof_shows_a_later_checkpoint_extends_an_earlier_one():
+    fill_log(LOG, 6)
+    first = checkpoint_sign(db.session, LOG)
+    fill_log(LOG, 11, start=6)
+    second = checkpoint_sign(db.session, LOG)
+    proof = consistency_proof(db.session, LOG, first=first.size, second=second.size)
+    hashes = [bytes.fromhex(h) for h in proof["proof"]]
+    assert merkle.verify_consistency(first.size, second.size, bytes(first.root_hash), bytes(second.root_hash),
+                                     hashes)
+    assert not merkle.verify_consistency(first.size, second.size, bytes(second.root_hash),
+                                         bytes(first.root_hash), hashes)
+
+
+def test_erasing_a_persons_data_leaves_the_log_verifiable():
+    """Only ids are logged, so pseudonymising a person's row changes no entry line."""
+    from fieldapp.models import User
+    from fieldapp.services.users import user_create
+
+    user = user_create(phone="0912345678", full_name="Lê Thị Xoá", role="volunteer", unit_code=LOG,
+                       password="mat-khau-8", granter=None)
+    before = export_bytes(LOG)
+    assert not any("Xoá".encode() in line or b"912345678" in line for line in before)
+    row = db.session.get(User, user.id)
+    row.full_name, row.name_folded, row.phone = "[đã xoá]", "da xoa", "+84000000000"
+    db.session.flush()
+    after = export_bytes(LOG)
+    assert [line for line in after[1:] if b'"entry"' in line] == [line for line in before[1:] if b'"entry"' in line]
+    assert verify_export(after, pinned_keys=pinned_keys()).entries == verify_export(before).entries
