@@ -68,3 +68,26 @@ def test_concurrent_appends_with_concurrent_sequencers(app):
         for value in hashes:
             tree.append(value)
         assert final.size == expected and final.root_hash == tree.root()
+
+
+@pytest.mark.real_commits
+def test_background_sequencer_numbers_committed_entries_and_signs_when_due(app):
+    from fieldapp.audit.background import SequencerLoop
+    from fieldapp.audit.sequencer import checkpoint_latest
+
+    log_unit = "B" + uuid.uuid4().hex[:4]
+    with app.app_context():
+        for number in range(5):
+            activity_record(action="test.background", object_type="thing", object_id=number, log_unit=log_unit,
+                            caller=None)
+        db.session.commit()
+        loop = SequencerLoop(app)
+        loop.checkpoint_interval = 3600  # not yet due: numbers only
+        assert loop.run_once() >= 5
+        assert db.session.query(ActivityLeaf).filter_by(log_unit=log_unit).count() == 5
+        assert checkpoint_latest(db.session, log_unit) is None
+        loop.checkpoint_interval = 0.0001  # due now
+        time.sleep(0.001)
+        loop.run_once()
+        db.session.expire_all()
+        assert checkpoint_latest(db.session, log_unit).size == 5

@@ -271,7 +271,7 @@ def test_verify_consistency_trivial_cases_as_rfc9162_and_trillian():
     assert not verify_consistency(1, 1, r1, r2, [])
     assert not verify_consistency(1, 0, r1, r2, [])  # time travel
     assert not verify_consistency(2, 1, r1, r2, [])
-    assert not verify_consistency(3, 1, r1, r1, [r1])  # would pass RFC 9162's steps 3-7 were first > second let in
+    assert not verify_consistency(3, 1, r1, r1, [r1])  # RFC 9162's steps 3-7 alone would accept this one
     assert not verify_consistency(1, 2, r1, r2, [])  # non-trivial, empty proof
     for first, second in ((0, 0), (0, 1), (1, 1)):  # trivial, but the proof is not empty
         assert not verify_consistency(first, second, EMPTY_HASH, EMPTY_HASH, [EMPTY_HASH])

@@ -1,0 +1,68 @@
+"""Shared set-up for benchmarks: a fresh database built by the migrations, at production durability."""
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import uuid
+
+import sqlalchemy as sa
+
+
+def fresh_database(base_url: str | None) -> str:
+    """A new empty database: PostgreSQL (from ``?template=``) or a temporary SQLite file."""
+    if not base_url or not base_url.startswith("postgresql"):
+        return f"sqlite:///{tempfile.mkdtemp(prefix='fieldapp-bench-')}/bench.sqlite"
+    url = sa.make_url(base_url)
+    template = url.query.get("template")
+    url = url.difference_update_query(["template"])
+    name = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url_text: str) -> None:
+    if not url_text.startswith("postgresql"):
+        return
+    url = sa.make_url(url_text)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(database_url: str):
+    """The app on ``database_url`` with the schema migrated; durability settings printed."""
+    from flask_migrate import upgrade
+
+    from fieldapp import create_app
+    from fieldapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "AUDIT_SEQUENCE_INTERVAL": 0,
+                      "KEYS_DIR": tempfile.mkdtemp(prefix="fieldapp-bench-keys-"),
+                      "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")})
+    with app.app_context():
+        upgrade()
+        print(f"database: {db.engine.dialect.name}; durability: {durability(db)}")
+    return app
+
+
+def durability(db) -> str:
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            value = conn.execute(sa.text("SHOW synchronous_commit")).scalar()
+            assert value == "on", "benchmarks run with synchronous_commit on"
+            return f"synchronous_commit={value}"
+        value = conn.execute(sa.text("PRAGMA synchronous")).scalar()
+        journal = conn.execute(sa.text("PRAGMA journal_mode")).scalar()
+        assert value == 2, "benchmarks run with synchronous=FULL"
+        return f"synchronous=FULL, journal_mode={journal}"
+
+
+def summary(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"median {statistics.median(ordered):.2f} ms, p99 {p99:.2f} ms over {len(ordered)}"
