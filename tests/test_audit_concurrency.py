@@ -86,6 +86,7 @@ def test_background_sequencer_numbers_committed_entries_and_signs_when_due(app):
         assert loop.run_once() >= 5
         assert db.session.query(ActivityLeaf).filter_by(log_unit=log_unit).count() == 5
         assert checkpoint_latest(db.session, log_unit) is None
+        db.session.rollback()  # end the read: on SQLite every transaction holds the write lock
         loop.checkpoint_interval = 0.0001  # due now
         time.sleep(0.001)
         loop.run_once()

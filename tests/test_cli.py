@@ -10,7 +10,7 @@ def test_users_create_reads_the_password_from_stdin(runner):
     assert result.exit_code == 0, result.output
     user = db.session.query(User).filter_by(phone="+84912555666").one()
     assert user.full_name == "Bùi Thị Thu"
-    entry = db.session.query(ActivityEntry).filter_by(object_id=str(user.id)).one()
+    entry = db.session.query(ActivityEntry).filter_by(action="user.create", object_id=str(user.id)).one()
     assert entry.actor_id is None and entry.request_id.startswith("cli-")
 
 
