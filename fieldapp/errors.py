@@ -33,6 +33,8 @@ _SPECS = [
     ErrorSpec("request.too_large", 413, "Nội dung yêu cầu quá lớn.", "The request body is too large."),
     ErrorSpec("request.rate_limited", 429, "Quá nhiều yêu cầu, vui lòng thử lại sau.",
               "Too many requests; try again later."),
+    ErrorSpec("request.conflict", 409, "Dữ liệu vừa được thay đổi bởi một yêu cầu khác, vui lòng thử lại.",
+              "The data was changed by another request at the same time; try again."),
     ErrorSpec("request.unsupported_media_type", 415, "Định dạng nội dung không được hỗ trợ.",
               "Unsupported content type."),
     # HTTP-level
@@ -68,6 +70,39 @@ _SPECS = [
               "Invalid proof range (seq < size and first ≤ second are required)."),
     ErrorSpec("activity.log_empty", 404, "Nhật ký của {log} chưa có mục nào được ký.",
               "The log of {log} has no signed entries yet."),
+    # Places
+    ErrorSpec("location.outside_vietnam", 422, "Vị trí nằm ngoài lãnh thổ Việt Nam.", "The location is outside Vietnam."),
+    ErrorSpec("location.out_of_range", 422, "Tọa độ không hợp lệ (vĩ độ -90..90, kinh độ -180..180).",
+              "Coordinates out of range (lat -90..90, lon -180..180)."),
+    ErrorSpec("location.swapped", 422, "Vĩ độ và kinh độ có vẻ bị đảo ngược (lat, lon).",
+              "Latitude and longitude look swapped."),
+    ErrorSpec("location.outside_commune", 422, "Vị trí cách xã {km} km, không thể thuộc xã này.",
+              "The location is {km} km from the commune; it cannot be in it."),
+    ErrorSpec("geojson.invalid", 422, "Vùng vẽ (GeoJSON) không hợp lệ.", "The GeoJSON shape is not valid."),
+    # Villages, households, people
+    ErrorSpec("village.not_found", 404, "Không tìm thấy thôn/xóm.", "Village not found."),
+    ErrorSpec("village.name_taken", 409, "Xã đã có thôn/xóm tên này.", "The commune already has a village of this name."),
+    ErrorSpec("household.not_found", 404, "Không tìm thấy hộ gia đình.", "Household not found."),
+    ErrorSpec("person.not_found", 404, "Không tìm thấy người dân.", "Person not found."),
+    ErrorSpec("person.possible_duplicate", 409,
+              "Có thể trùng người đã có trong thôn (cùng họ tên và năm sinh). Gửi lại với confirm_duplicate=true "
+              "nếu đúng là người khác.",
+              "Possibly a duplicate of someone in the village (same name and birth year). Send again with "
+              "confirm_duplicate=true if this is someone else."),
+    ErrorSpec("person.head_taken", 409, "Hộ đã có chủ hộ.", "The household already has a head."),
+    ErrorSpec("person.birth_year_invalid", 422, "Năm sinh không hợp lệ.", "Invalid birth year."),
+    ErrorSpec("skill.confirmation_date_required", 422, "Cần ngày xác nhận trên VNeID.",
+              "The VNeID confirmation date is required."),
+    # Teams and assignments
+    ErrorSpec("team.not_found", 404, "Không tìm thấy tổ.", "Team not found."),
+    ErrorSpec("team.member_not_eligible", 422, "Người này không thể vào tổ (khác xã hoặc không phải tình nguyện viên).",
+              "This user cannot join the team (another commune, or not a volunteer)."),
+    ErrorSpec("assignment.volunteer_not_in_team", 422, "Tình nguyện viên không thuộc tổ của bạn.",
+              "The volunteer is not in your team."),
+    ErrorSpec("assignment.target_required", 422, "Cần đúng một trong: household_ids, village_id, polygon.",
+              "Exactly one of household_ids, village_id, polygon is required."),
+    ErrorSpec("assignment.nothing_selected", 422, "Không có hộ nào trong phạm vi đã chọn.",
+              "No household in your area matches the selection."),
     # Users
     ErrorSpec("user.phone_invalid", 422, "Số điện thoại không hợp lệ.", "Not a valid Vietnamese phone number."),
     ErrorSpec("user.phone_taken", 409, "Số điện thoại này đã có tài khoản.",

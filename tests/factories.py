@@ -33,3 +33,58 @@ def make_user(*, role: Role | str = Role.volunteer, unit_code: str | None = HUNG
     db.session.add(user)
     db.session.commit()
     return user
+
+
+HUNG_CHAU_CENTRE = (19.1222, 105.563)
+_names = itertools.count(1)
+
+
+def make_village(*, commune_code: str = HUNG_CHAU, name: str | None = None, kind: str = "xóm", boundary=None):
+    from fieldapp.services.villages import village_create
+
+    village = village_create(commune_code=commune_code, name=name or f"Xóm {next(_names)}", kind=kind,
+                             caller=None, boundary=boundary)
+    db.session.commit()
+    return village
+
+
+def make_household(*, village=None, lat: float | None = None, lon: float | None = None, address: str = "Nhà số 1",
+                   **flags):
+    from fieldapp.services.households import household_create
+
+    village = village or make_village()
+    location = None if lat is None else {"lat": lat, "lon": lon}
+    household = household_create(caller=None, village_id=village.id, address=address, location=location, **flags)
+    db.session.commit()
+    return household
+
+
+def make_person(*, household=None, full_name: str | None = None, birth_year: int | None = 1980, **overrides):
+    from fieldapp.services.persons import person_create
+
+    household = household or make_household()
+    person = person_create(caller=None, household=household, full_name=full_name or f"Người Số {next(_names)}",
+                           birth_year=birth_year, confirm_duplicate=True, **overrides)
+    db.session.commit()
+    return person
+
+
+def make_team(*, leader=None, members=(), commune_code: str = HUNG_CHAU, village=None, kind: str = "community_tech"):
+    from fieldapp.services.teams import team_create, team_member_add
+
+    leader = leader or make_user(role=Role.team_leader, unit_code=commune_code)
+    team = team_create(commune_code=commune_code, name=f"Tổ {next(_names)}", kind=kind, leader=leader,
+                       village_id=village.id if village else None, caller=None)
+    for member in members:
+        team_member_add(team=team, user=member, caller=None)
+    db.session.commit()
+    return team
+
+
+def assign(household, volunteer, team):
+    from fieldapp.clock import utcnow
+    from fieldapp.models import Assignment
+
+    db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer.id, team_id=team.id,
+                              assigned_at=utcnow()))
+    db.session.commit()

@@ -1,4 +1,6 @@
 """HTTP API under /api/v1: parse and validate, call one service or selector, dump the result."""
-from fieldapp.api import activity, auth, health, me, units, users
+from fieldapp.api import (activity, assignments, auth, health, households, me, persons, teams, units, users,
+                          villages)
 
-BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, activity.blp]
+BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
+              teams.blp, assignments.blp, activity.blp]

@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -75,6 +75,13 @@ def register_error_handlers(app: Flask) -> None:
     def _pool_exhausted(error):
         db.session.rollback()
         return render(AppError("server.unavailable", headers={"Retry-After": "2"}))
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(error):
+        # A uniqueness rule caught a race the service's own check could not see (two requests at
+        # once): the loser is told to retry, and nothing of it was written.
+        db.session.rollback()
+        return render(AppError("request.conflict"))
 
     @app.errorhandler(OperationalError)
     def _database_down(error):

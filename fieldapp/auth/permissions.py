@@ -10,10 +10,19 @@ from fieldapp.models.users import Role
 _EVERYONE = frozenset({
     "me.read",
     "unit.read",
+    "village.read",
+    "household.read",
+    "person.read",
+    "team.read",
 })
-_VOLUNTEER = _EVERYONE
-_TEAM_LEADER = _VOLUNTEER
-_COMMUNE_OFFICER = _EVERYONE | {"user.create", "activity.read", "activity.export"}
+#: Volunteers record the people they help at the doors they were given.
+_VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record"}
+#: Leaders also register households, build their team and assign households.
+_TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add"}
+_COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
+                                 "household.create", "household.update", "household.import", "household.assign",
+                                 "person.create", "person.update", "skill.record", "team.create",
+                                 "team.member_add"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -1,10 +1,14 @@
-"""Reads of teams."""
+"""Reads of teams, through the caller's area."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
+from fieldapp.auth.caller import Caller
+from fieldapp.auth.scope import communes_clause
+from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.teams import Team, TeamMember
+from fieldapp.models.users import Role
 
 
 def teams_of_user(*, user_id: int) -> list[Team]:
@@ -12,3 +16,23 @@ def teams_of_user(*, user_id: int) -> list[Team]:
     member_of = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
     query = select(Team).where(or_(Team.leader_id == user_id, Team.id.in_(member_of))).order_by(Team.id)
     return list(db.session.scalars(query))
+
+
+def team_list_query(*, caller: Caller, commune_code: str | None = None) -> Select:
+    """Officers: the teams of their area; leaders and volunteers: their own teams."""
+    query = select(Team)
+    if caller.role in (Role.volunteer, Role.team_leader):
+        member_of = select(TeamMember.team_id).where(TeamMember.user_id == caller.user_id)
+        query = query.where(or_(Team.leader_id == caller.user_id, Team.id.in_(member_of)))
+    else:
+        query = query.where(communes_clause(caller, Team.commune_code))
+    if commune_code:
+        query = query.where(Team.commune_code == commune_code)
+    return query.order_by(Team.id)
+
+
+def team_get(*, caller: Caller, team_id: int) -> Team:
+    team = db.session.scalar(team_list_query(caller=caller).where(Team.id == team_id))
+    if team is None:
+        raise AppError("team.not_found")
+    return team

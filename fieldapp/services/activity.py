@@ -49,3 +49,15 @@ def activity_record(
     # Queued for the sequencer: no lock and no counter to read here (see fieldapp.audit.sequencer).
     db.session.add(ActivityQueued(entry_id=entry.id, log_unit=entry.log_unit))
     return entry
+
+
+#: Roles whose reads of personal data are logged (issue 7: "every read of personal data by an officer").
+_OFFICER_ROLES = {"commune_officer", "province_officer", "admin"}
+
+
+def personal_data_read_record(*, caller: Caller, object_type: str, object_id: str, log_unit: str,
+                              body: dict[str, Any] | None = None) -> None:
+    """Log an officer's view of a person's data (Decree 13/2023: who saw whose data, when)."""
+    if caller.role.value in _OFFICER_ROLES:
+        activity_record(action=f"{object_type}.view", object_type=object_type, object_id=object_id,
+                        log_unit=log_unit, caller=caller, body=body)

@@ -1,0 +1,209 @@
+"""The household registry (sổ hộ), its members, and the volunteer's worklist."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.persons import PersonIn, PersonOut
+from fieldapp.api.schemas import LatLonIn
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.extensions import db
+from fieldapp.geo import LatLon, point_of
+from fieldapp.models.households import DIGITAL_FAMILY_SKILLS
+from fieldapp.selectors.households import (HouseholdStatus, household_get, household_list_query,
+                                           person_list_query, status_of, worklist_query)
+from fieldapp.services.activity import personal_data_read_record
+from fieldapp.services.households import household_create, household_update
+from fieldapp.services.persons import person_create
+
+blp = Blueprint("households", __name__, url_prefix="/api/v1", description="Households and their members.")
+
+
+def _location(household):
+    point = point_of(household.location)
+    return None if point is None else {"lat": point.lat, "lon": point.lon}
+
+
+class HouseholdIn(Schema):
+    village_id = fields.Integer(required=True)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    location = fields.Nested(LatLonIn, load_default=None, allow_none=True)
+    is_poor = fields.Boolean(load_default=False)
+    is_ethnic_minority = fields.Boolean(load_default=False)
+    is_remote = fields.Boolean(load_default=False)
+
+
+class HouseholdPatch(Schema):
+    village_id = fields.Integer()
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    location = fields.Nested(LatLonIn, allow_none=True)
+    is_poor = fields.Boolean()
+    is_ethnic_minority = fields.Boolean()
+    is_remote = fields.Boolean()
+
+
+class HouseholdOut(Schema):
+    id = fields.String(attribute="public_id", required=True, metadata={"example": "H7K2M9Q4TZX"})
+    commune_code = fields.String(required=True)
+    village_id = fields.Integer(required=True)
+    village_name = fields.Function(lambda h: h.village.name, required=True)
+    address = fields.String(required=True)
+    location = fields.Function(_location, required=True, allow_none=True, metadata={"type": "object"})
+    is_poor = fields.Boolean(required=True)
+    is_ethnic_minority = fields.Boolean(required=True)
+    is_remote = fields.Boolean(required=True)
+    status = fields.Function(lambda h: status_of(h).value, required=True,
+                             metadata={"enum": [s.value for s in HouseholdStatus]})
+    is_digital_family = fields.Function(lambda h: h.digital_family_at is not None, required=True,
+                                        metadata={"type": "boolean"})
+    digital_family_at = fields.AwareDateTime(required=True, allow_none=True)
+    last_visited_at = fields.AwareDateTime(required=True, allow_none=True)
+    assignee_id = fields.Function(lambda h: h.active_assignment.volunteer_id if h.active_assignment else None,
+                                  required=True, allow_none=True, metadata={"type": "integer"})
+
+
+def _near(value: str) -> LatLon:
+    try:
+        lat, lon = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise ValidationError("lat,lon") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError("lat in -90..90, lon in -180..180")
+    return LatLon(lat, lon)
+
+
+class HouseholdQuery(PageQuery):
+    village_id = fields.Integer()
+    assignee_id = fields.Integer()
+    status = fields.Enum(HouseholdStatus, by_value=True)
+    digital_family = fields.Boolean()
+    priority = fields.String(validate=validate.OneOf(["is_poor", "is_ethnic_minority", "is_remote"]))
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "A member's name"})
+    near = fields.String(metadata={"description": "`lat,lon`: nearest first, within radius_m"})
+    radius_m = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=50_000))
+
+    @validates_schema
+    def _check_near(self, data, **kwargs):
+        if "near" in data:
+            try:
+                data["near"] = _near(data["near"])
+            except ValidationError as error:
+                raise ValidationError({"near": error.messages}) from error
+
+
+@blp.route("/households", methods=["GET"])
+@requires("household.read")
+@blp.arguments(HouseholdQuery, location="query")
+@blp.response(200, page_of(HouseholdOut))
+def household_list(args):
+    """Households in my area: by village, assignee, status, priority group, a member's name, or near a point."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    return paginate(household_list_query(caller=current_caller(), **args), page=page, per_page=per_page)
+
+
+@blp.route("/households", methods=["POST"])
+@requires("household.create")
+@blp.arguments(HouseholdIn)
+@blp.response(201, HouseholdOut)
+def household_post(body):
+    """Register a household in a village of my commune."""
+    household = household_create(caller=current_caller(), **body)
+    db.session.commit()
+    return household
+
+
+@blp.route("/households/<household_id>", methods=["GET"])
+@requires("household.read")
+@blp.response(200, HouseholdOut)
+def household_detail(household_id):
+    """One household of my area."""
+    return household_get(caller=current_caller(), public_id=household_id)
+
+
+@blp.route("/households/<household_id>", methods=["PATCH"])
+@requires("household.update")
+@blp.arguments(HouseholdPatch)
+@blp.response(200, HouseholdOut)
+def household_patch(body, household_id):
+    """Correct a household: address, village, location, priority flags."""
+    caller = current_caller()
+    household = household_update(caller=caller, household=household_get(caller=caller, public_id=household_id),
+                                 changes=body)
+    db.session.commit()
+    return household
+
+
+@blp.route("/households/<household_id>/members", methods=["GET"])
+@requires("person.read")
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(PersonOut))
+def household_members(args, household_id):
+    """The residents of a household, the head first, with their skills."""
+    caller = current_caller()
+    household = household_get(caller=caller, public_id=household_id)
+    page = paginate(person_list_query(caller=caller, household=household), page=args["page"],
+                    per_page=args["per_page"])
+    personal_data_read_record(caller=caller, object_type="household_members", object_id=household.public_id,
+                              log_unit=household.commune_code, body={"count": len(page["items"])})
+    db.session.commit()
+    return page
+
+
+@blp.route("/households/<household_id>/members", methods=["POST"])
+@requires("person.create")
+@blp.arguments(PersonIn)
+@blp.response(201, PersonOut)
+@blp.alt_response(409, description="`person.possible_duplicate`: `errors.candidates` lists who it may be.")
+def household_member_post(body, household_id):
+    """Add a resident to a household; a likely duplicate in the village needs `confirm_duplicate`."""
+    caller = current_caller()
+    person = person_create(caller=caller, household=household_get(caller=caller, public_id=household_id), **body)
+    db.session.commit()
+    return person
+
+
+class WorklistQuery(PageQuery):
+    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(validate=validate.Range(min=-180, max=180))
+
+    @validates_schema
+    def _both(self, data, **kwargs):
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError({"lat": ["lat and lon go together"]})
+
+
+class LackingOut(Schema):
+    id = fields.String(required=True)
+    full_name = fields.String(required=True)
+    missing_skills = fields.List(fields.String(), required=True)
+
+
+class WorkItemOut(Schema):
+    household = fields.Nested(HouseholdOut, required=True)
+    distance_m = fields.Float(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"enum": [s.value for s in HouseholdStatus]})
+    people_lacking_skills = fields.List(fields.Nested(LackingOut), required=True)
+
+
+def _work_item(row, with_distance: bool) -> dict:
+    household = row[0]
+    lacking = []
+    for person in household.members:
+        missing = sorted(s.value for s in DIGITAL_FAMILY_SKILLS - {ps.skill for ps in person.skills})
+        if missing:
+            lacking.append({"id": person.public_id, "full_name": person.full_name, "missing_skills": missing})
+    distance = row[1] if with_distance else None
+    return {"household": household, "distance_m": None if distance is None else round(float(distance), 1),
+            "status": status_of(household).value, "people_lacking_skills": lacking}
+
+
+@blp.route("/me/worklist", methods=["GET"])
+@requires("worklist.read")
+@blp.arguments(WorklistQuery, location="query")
+@blp.response(200, page_of(WorkItemOut))
+def worklist(args):
+    """My assigned households, nearest first from where I stand, with who still lacks which skills."""
+    here = LatLon(args["lat"], args["lon"]) if "lat" in args else None
+    page = paginate(worklist_query(caller=current_caller(), here=here), page=args["page"],
+                    per_page=args["per_page"], rows=True)
+    page["items"] = [_work_item(row, here is not None) for row in page["items"]]
+    return page

@@ -1,0 +1,157 @@
+"""Residents: details, consent and the skills record."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.extensions import db
+from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
+from fieldapp.models.users import Role
+from fieldapp.phones import mask_phone
+from fieldapp.selectors.households import person_get, person_list_query
+from fieldapp.services.activity import personal_data_read_record
+from fieldapp.services.persons import is_elderly, person_update
+from fieldapp.services.skills import skills_record
+
+blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")
+
+
+class ConsentIn(Schema):
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                            metadata={"example": "Hỗ trợ kỹ năng số (Bình dân học vụ số)"})
+    notice_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PersonIn(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    birth_year = fields.Integer(load_default=None, allow_none=True)
+    sex = fields.Enum(Sex, by_value=True, load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    is_head = fields.Boolean(load_default=False)
+    has_disability = fields.Boolean(load_default=False)
+    is_ethnic_minority = fields.Boolean(load_default=None, allow_none=True,
+                                        metadata={"description": "Default: the household's flag."})
+    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True,
+                               metadata={"description": "CCCD: kept only as a keyed hash, to find duplicates."})
+    consent = fields.Nested(ConsentIn, load_default=None, allow_none=True)
+    confirm_duplicate = fields.Boolean(load_default=False)
+
+
+class PersonPatch(Schema):
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    birth_year = fields.Integer(allow_none=True)
+    sex = fields.Enum(Sex, by_value=True, allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    is_head = fields.Boolean()
+    has_disability = fields.Boolean()
+    is_ethnic_minority = fields.Boolean()
+    consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "null withdraws consent"})
+
+
+class SkillOut(Schema):
+    skill = fields.Enum(Skill, by_value=True, required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Integer(required=True, allow_none=True)
+    evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
+    evidence_ref = fields.String(required=True, allow_none=True)
+    confirmed_on = fields.Date(required=True, allow_none=True)
+
+
+class ConsentOut(Schema):
+    collected_at = fields.AwareDateTime(attribute="consent_collected_at", required=True, allow_none=True)
+    collected_by = fields.Integer(attribute="consent_collected_by", required=True, allow_none=True)
+    purpose = fields.String(attribute="consent_purpose", required=True, allow_none=True)
+    notice_version = fields.String(attribute="consent_notice_version", required=True, allow_none=True)
+    withdrawn_at = fields.AwareDateTime(attribute="consent_withdrawn_at", required=True, allow_none=True)
+
+
+def _phone_for_caller(person):
+    """Volunteers see a masked phone: they meet people at their door and need no number to do it."""
+    if person.phone is None:
+        return None
+    return mask_phone(person.phone) if current_caller().role == Role.volunteer else person.phone
+
+
+class PersonOut(Schema):
+    id = fields.String(attribute="public_id", required=True, metadata={"example": "P3M8K1Z7QWX"})
+    household_id = fields.Function(lambda p: p.household.public_id, required=True)
+    full_name = fields.String(required=True)
+    birth_year = fields.Integer(required=True, allow_none=True)
+    sex = fields.Enum(Sex, by_value=True, required=True, allow_none=True)
+    phone = fields.Function(_phone_for_caller, required=True, allow_none=True,
+                            metadata={"type": "string", "description": "masked for volunteers"})
+    is_head = fields.Boolean(required=True)
+    has_disability = fields.Boolean(required=True)
+    is_ethnic_minority = fields.Boolean(required=True)
+    is_elderly = fields.Function(lambda p: is_elderly(p.birth_year), required=True, metadata={"type": "boolean"})
+    consent = fields.Function(lambda p: ConsentOut().dump(p), required=True, metadata={"type": "object"})
+    skills = fields.List(fields.Nested(SkillOut), required=True)
+    is_digital_core = fields.Function(lambda p: DIGITAL_FAMILY_SKILLS <= {s.skill for s in p.skills}, required=True,
+                                      metadata={"type": "boolean",
+                                                "description": "holds all five Digital Family skills"})
+
+
+class PersonQuery(PageQuery):
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name, diacritics optional"})
+    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
+
+
+class SkillsIn(Schema):
+    grant = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
+    withdraw = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
+    evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
+    evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    confirmed_on = fields.Date(load_default=None, allow_none=True,
+                               metadata={"description": "for vneid_programme_confirmed"})
+
+
+@blp.route("", methods=["GET"])
+@requires("person.read")
+@blp.arguments(PersonQuery, location="query")
+@blp.response(200, page_of(PersonOut))
+def person_list(args):
+    """Search residents of my area by name, with or without diacritics."""
+    caller = current_caller()
+    page = paginate(person_list_query(caller=caller, q=args.get("q"), commune_code=args.get("commune")),
+                    page=args["page"], per_page=args["per_page"])
+    personal_data_read_record(caller=caller, object_type="person_search", object_id=args.get("q") and "q" or "all",
+                              log_unit=caller.unit_code, body={"count": len(page["items"])})
+    db.session.commit()
+    return page
+
+
+@blp.route("/<person_id>", methods=["GET"])
+@requires("person.read")
+@blp.response(200, PersonOut)
+def person_detail(person_id):
+    """One resident of my area, with consent and skills."""
+    caller = current_caller()
+    person = person_get(caller=caller, public_id=person_id)
+    personal_data_read_record(caller=caller, object_type="person", object_id=person.public_id,
+                              log_unit=person.commune_code)
+    db.session.commit()
+    return person
+
+
+@blp.route("/<person_id>", methods=["PATCH"])
+@requires("person.update")
+@blp.arguments(PersonPatch)
+@blp.response(200, PersonOut)
+def person_patch(body, person_id):
+    """Correct a resident's details or consent (skills change through /skills)."""
+    caller = current_caller()
+    person = person_update(caller=caller, person=person_get(caller=caller, public_id=person_id), changes=body)
+    db.session.commit()
+    return person
+
+
+@blp.route("/<person_id>/skills", methods=["POST"])
+@requires("skill.record")
+@blp.arguments(SkillsIn)
+@blp.response(200, PersonOut)
+def person_skills_post(body, person_id):
+    """Record skills granted or withdrawn, on one piece of evidence; the household's status follows."""
+    caller = current_caller()
+    person = skills_record(caller=caller, person=person_get(caller=caller, public_id=person_id), **body)
+    db.session.commit()
+    return person

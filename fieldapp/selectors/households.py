@@ -1,0 +1,122 @@
+"""Reads of households and people, always through the caller's area (out of area: 404)."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Select, case, exists, select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.auth.caller import Caller
+from fieldapp.auth.scope import communes_clause, household_clause
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.geo import LatLon
+from fieldapp.models.households import Assignment, Household, Person
+from fieldapp.selectors import spatial
+from fieldapp.text import fold
+
+
+class HouseholdStatus(str, enum.Enum):
+    not_visited = "not_visited"
+    visited = "visited"
+    digital_family = "digital_family"
+
+
+def status_of(household: Household) -> HouseholdStatus:
+    if household.digital_family_at is not None:
+        return HouseholdStatus.digital_family
+    if household.last_visited_at is not None:
+        return HouseholdStatus.visited
+    return HouseholdStatus.not_visited
+
+
+def _status_clause(status: HouseholdStatus):
+    if status == HouseholdStatus.digital_family:
+        return Household.digital_family_at.is_not(None)
+    if status == HouseholdStatus.visited:
+        return Household.digital_family_at.is_(None) & Household.last_visited_at.is_not(None)
+    return Household.digital_family_at.is_(None) & Household.last_visited_at.is_(None)
+
+
+def household_list_query(*, caller: Caller, village_id: int | None = None, assignee_id: int | None = None,
+                         status: HouseholdStatus | None = None, digital_family: bool | None = None,
+                         near: LatLon | None = None, radius_m: float | None = None,
+                         priority: str | None = None, q: str | None = None) -> Select:
+    """Households in the caller's area, filtered; nearest first when ``near`` is given."""
+    query = select(Household).where(household_clause(caller))
+    if village_id is not None:
+        query = query.where(Household.village_id == village_id)
+    if assignee_id is not None:
+        query = query.where(exists().where(Assignment.household_id == Household.id, Assignment.ended_at.is_(None),
+                                           Assignment.volunteer_id == assignee_id))
+    if status is not None:
+        query = query.where(_status_clause(status))
+    if digital_family is not None:
+        query = query.where(Household.digital_family_at.is_not(None) if digital_family
+                            else Household.digital_family_at.is_(None))
+    if priority:
+        query = query.where(getattr(Household, priority).is_(True))
+    if q:
+        members = select(Person.household_id).where(Person.name_folded.contains(fold(q), autoescape=True))
+        query = query.where(Household.id.in_(members))
+    if near is not None:
+        query = query.where(spatial.within_radius(Household.id, Household.location, "households", near, radius_m))
+        return query.order_by(spatial.distance_m(Household.location, near), Household.id)
+    return query.order_by(Household.id)
+
+
+def household_get(*, caller: Caller, public_id: str) -> Household:
+    household = db.session.scalar(select(Household).where(Household.public_id == public_id,
+                                                          household_clause(caller)))
+    if household is None:
+        raise AppError("household.not_found")
+    return household
+
+
+def household_by_ids(*, caller: Caller, public_ids: list[str]) -> list[Household]:
+    found = list(db.session.scalars(select(Household).where(Household.public_id.in_(public_ids),
+                                                            household_clause(caller))))
+    missing = sorted(set(public_ids) - {h.public_id for h in found})
+    if missing:
+        raise AppError("household.not_found", errors={"household_ids": missing})
+    return found
+
+
+def person_clause(caller: Caller):
+    """People are seen where their household is seen."""
+    return Person.household_id.in_(select(Household.id).where(household_clause(caller)))
+
+
+def person_get(*, caller: Caller, public_id: str) -> Person:
+    person = db.session.scalar(select(Person).options(selectinload(Person.skills))
+                               .where(Person.public_id == public_id, person_clause(caller)))
+    if person is None:
+        raise AppError("person.not_found")
+    return person
+
+
+def person_list_query(*, caller: Caller, household: Household | None = None, q: str | None = None,
+                      commune_code: str | None = None) -> Select:
+    query = select(Person).options(selectinload(Person.skills)).where(person_clause(caller))
+    if household is not None:
+        query = query.where(Person.household_id == household.id)
+    if q:
+        for word in fold(q).split(" "):
+            query = query.where(Person.name_folded.contains(word, autoescape=True))
+    if commune_code:
+        query = query.where(Person.commune_code == commune_code, communes_clause(caller, Person.commune_code))
+    return query.order_by(case((Person.is_head.is_(True), 0), else_=1), Person.id)
+
+
+def worklist_query(*, caller: Caller, here: LatLon | None) -> Select:
+    """The volunteer's assigned households, nearest first (distance computed by the database),
+    households without a location last."""
+    query = (select(Household).join(Assignment, (Assignment.household_id == Household.id)
+                                    & Assignment.ended_at.is_(None))
+             .where(Assignment.volunteer_id == caller.user_id)
+             .options(selectinload(Household.members).selectinload(Person.skills)))
+    if here is None:
+        return query.order_by(Household.id)
+    distance = spatial.distance_m(Household.location, here)
+    return query.add_columns(distance.label("distance_m")).order_by(
+        case((Household.location.is_(None), 1), else_=0), distance, Household.id)

@@ -1,0 +1,65 @@
+"""Spatial SQL that uses the spatial index on both databases.
+
+PostGIS: the GiST index through ``&&`` (bounding boxes) and ``ST_Within``. SpatiaLite does not use
+its R*Tree by itself: queries go through its ``SpatialIndex`` virtual table.
+"""
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import and_, column, func, select, table
+
+from fieldapp.extensions import db
+from fieldapp.geo import EARTH_RADIUS_M, LatLon
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def point_sql(point: LatLon):
+    if _dialect() == "postgresql":
+        return func.ST_SetSRID(func.ST_MakePoint(point.lon, point.lat), 4326)
+    return func.MakePoint(point.lon, point.lat, 4326)
+
+
+def distance_m(column, point: LatLon):
+    """Metres between ``column`` and ``point`` on the sphere (PostGIS) or the ellipsoid (SpatiaLite)."""
+    if _dialect() == "postgresql":
+        return func.ST_DistanceSphere(column, point_sql(point))
+    return func.ST_Distance(column, point_sql(point), 1)
+
+
+def _box(point: LatLon, radius_m: float) -> tuple[float, float, float, float]:
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(point.lat)), 0.01)
+    return point.lon - dlon, point.lat - dlat, point.lon + dlon, point.lat + dlat
+
+
+#: SpatiaLite's virtual table over every R*Tree spatial index.
+_SPATIAL_INDEX = table("SpatialIndex", column("rowid"), column("f_table_name"), column("f_geometry_column"),
+                       column("search_frame"))
+
+
+def _spatialite_candidates(table_name: str, column_name: str, frame):
+    return select(_SPATIAL_INDEX.c.rowid).where(
+        _SPATIAL_INDEX.c.f_table_name == table_name, _SPATIAL_INDEX.c.f_geometry_column == column_name,
+        _SPATIAL_INDEX.c.search_frame == frame)
+
+
+def within_radius(id_column, column, table: str, point: LatLon, radius_m: float):
+    """Rows within ``radius_m`` of ``point``: an index lookup of the bounding box, then exact metres."""
+    west, south, east, north = _box(point, radius_m)
+    if _dialect() == "postgresql":
+        box = column.op("&&")(func.ST_MakeEnvelope(west, south, east, north, 4326))
+    else:
+        box = id_column.in_(_spatialite_candidates(table, column.key, func.BuildMbr(west, south, east, north, 4326)))
+    return and_(box, distance_m(column, point) <= radius_m)
+
+
+def within_polygon(id_column, column, table: str, polygon):
+    """Rows whose point lies in the (shapely) polygon, through the spatial index."""
+    if _dialect() == "postgresql":
+        return func.ST_Within(column, func.ST_GeomFromText(polygon.wkt, 4326))
+    shape = func.GeomFromText(polygon.wkt, 4326)
+    return and_(id_column.in_(_spatialite_candidates(table, column.key, shape)), func.ST_Within(column, shape) == 1)

@@ -1,0 +1,102 @@
+"""Assigning households to a volunteer: by ids, by village, or by a polygon drawn on a map."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.auth.scope import household_clause
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.geo import polygon_from_geojson
+from fieldapp.models.households import Assignment, Household
+from fieldapp.models.teams import Team, TeamMember
+from fieldapp.models.users import Role, User
+from fieldapp.selectors import spatial
+from fieldapp.selectors.households import household_by_ids
+from fieldapp.selectors.villages import village_get
+from fieldapp.services.activity import activity_record
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    volunteer_id: int
+    team_id: int
+    assigned: list[Household]
+    reassigned: int
+    unchanged: int
+
+
+def _team_for(caller: Caller, volunteer: User | None, team_id: int | None) -> Team:
+    """The caller's team that the volunteer belongs to (leaders: teams they lead; officers: any in
+    their commune)."""
+    if volunteer is None or volunteer.role not in (Role.volunteer, Role.team_leader) or not volunteer.is_active:
+        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": ["not a volunteer of your team"]})
+    query = select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(TeamMember.user_id == volunteer.id)
+    if caller.role == Role.team_leader:
+        query = query.where(Team.leader_id == caller.user_id)
+    else:
+        query = query.where(Team.commune_code == caller.unit_code) if not caller.is_national else query
+    if team_id is not None:
+        query = query.where(Team.id == team_id)
+    team = db.session.scalars(query.order_by(Team.id)).first()
+    if team is None:
+        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": ["not a volunteer of your team"]})
+    return team
+
+
+def _selected(caller: Caller, *, household_ids, village_id, polygon) -> list[Household]:
+    if sum(x is not None for x in (household_ids, village_id, polygon)) != 1:
+        raise AppError("assignment.target_required")
+    if household_ids is not None:
+        return household_by_ids(caller=caller, public_ids=list(dict.fromkeys(household_ids)))
+    query = select(Household).where(household_clause(caller))
+    if village_id is not None:
+        query = query.where(Household.village_id == village_get(caller=caller, village_id=village_id).id)
+    else:
+        shape = polygon_from_geojson(polygon)
+        query = query.where(spatial.within_polygon(Household.id, Household.location, "households", shape))
+    return list(db.session.scalars(query.order_by(Household.id)))
+
+
+def assignments_create(*, caller: Caller, volunteer_id: int, household_ids: list[str] | None = None,
+                       village_id: int | None = None, polygon: dict | None = None,
+                       team_id: int | None = None) -> AssignmentResult:
+    """Give the selected households of the caller's area to a volunteer of the caller's team.
+
+    A household assigned to someone else is reassigned: the old assignment is ended, not erased,
+    so the history shows who had it when. Each change is one activity-log entry.
+    """
+    team = _team_for(caller, db.session.get(User, volunteer_id), team_id)
+    households = _selected(caller, household_ids=household_ids, village_id=village_id, polygon=polygon)
+    if not households:
+        raise AppError("assignment.nothing_selected")
+    current = {a.household_id: a for a in db.session.scalars(select(Assignment).where(
+        Assignment.household_id.in_([h.id for h in households]), Assignment.ended_at.is_(None)))}
+    now = utcnow()
+    assigned, reassigned, unchanged = [], 0, 0
+    for household in households:
+        previous = current.get(household.id)
+        if previous is not None and previous.volunteer_id == volunteer_id:
+            unchanged += 1
+            continue
+        if previous is not None:
+            previous.ended_at, previous.ended_by = now, caller.user_id
+            reassigned += 1
+    db.session.flush()  # end the old rows before the one-active-per-household index sees the new ones
+    for household in households:
+        previous = current.get(household.id)
+        if previous is not None and previous.volunteer_id == volunteer_id:
+            continue
+        db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer_id, team_id=team.id,
+                                  assigned_by=caller.user_id, assigned_at=now))
+        activity_record(action="household.assign", object_type="household", object_id=household.public_id,
+                        log_unit=household.commune_code, caller=caller,
+                        body={"volunteer_id": volunteer_id, "team_id": team.id,
+                              "previous_volunteer_id": previous.volunteer_id if previous else None})
+        assigned.append(household)
+    db.session.flush()
+    return AssignmentResult(volunteer_id=volunteer_id, team_id=team.id, assigned=assigned, reassigned=reassigned,
+                            unchanged=unchanged)

@@ -1,0 +1,142 @@
+"""People: residents of a household, their consent, and duplicates."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.ids import new_public_id
+from fieldapp.models.households import Household, Person, Sex
+from fieldapp.phones import InvalidPhone, normalize_phone
+from fieldapp.services.activity import activity_record
+from fieldapp.text import fold, nfc
+
+_CITIZEN_ID = re.compile(r"^\d{12}$")
+#: Why 60: the Law on the Elderly (39/2009/QH12) counts people from 60 as elderly.
+ELDERLY_FROM_AGE = 60
+
+
+def is_elderly(birth_year: int | None, *, today: datetime | None = None) -> bool:
+    return birth_year is not None and (today or utcnow()).year - birth_year >= ELDERLY_FROM_AGE
+
+
+def citizen_id_digest(citizen_id: str) -> str:
+    """Keyed hash of a CCCD number, so that duplicates can be found without storing the number."""
+    if not _CITIZEN_ID.match(citizen_id or ""):
+        raise AppError("request.invalid", errors={"citizen_id": ["12 digits"]})
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, b"cccd:" + citizen_id.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _phone(raw: str | None) -> str | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return normalize_phone(raw)
+    except InvalidPhone as exc:
+        raise AppError("user.phone_invalid", errors={"phone": ["+84xxxxxxxxx or 0xxxxxxxxx"]}) from exc
+
+
+def _birth_year(value: int | None) -> int | None:
+    if value is not None and not (1900 <= value <= utcnow().year):
+        raise AppError("person.birth_year_invalid", errors={"birth_year": [f"1900–{utcnow().year}"]})
+    return value
+
+
+def duplicate_candidates(*, village_id: int, full_name: str, birth_year: int | None,
+                         citizen_id_hash: str | None = None) -> list[Person]:
+    """People of the village with the same folded name and birth year (or the same citizen id)."""
+    query = select(Person).where(Person.village_id == village_id, Person.name_folded == fold(full_name))
+    if birth_year is not None:
+        query = query.where(Person.birth_year == birth_year)
+    found = list(db.session.scalars(query))
+    if citizen_id_hash:
+        found += [p for p in db.session.scalars(select(Person).where(Person.citizen_id_hash == citizen_id_hash))
+                  if p not in found]
+    return found
+
+
+def person_create(*, caller: Caller | None, household: Household, full_name: str, birth_year: int | None = None,
+                  sex: str | None = None, phone: str | None = None, is_head: bool = False,
+                  has_disability: bool = False, is_ethnic_minority: bool | None = None,
+                  citizen_id: str | None = None, consent: dict | None = None,
+                  confirm_duplicate: bool = False) -> Person:
+    """Add a resident to ``household``.
+
+    A likely duplicate (same folded name and birth year in the village, or the same citizen id) is
+    refused with 409 and the candidates, unless the caller confirms it is someone else.
+    """
+    name = nfc(full_name)
+    digest = citizen_id_digest(citizen_id) if citizen_id else None
+    if not confirm_duplicate:
+        candidates = duplicate_candidates(village_id=household.village_id, full_name=name,
+                                          birth_year=_birth_year(birth_year), citizen_id_hash=digest)
+        if candidates:
+            raise AppError("person.possible_duplicate", errors={"candidates": [
+                {"id": p.public_id, "household_id": p.household.public_id, "full_name": p.full_name,
+                 "birth_year": p.birth_year} for p in candidates]})
+    if is_head and db.session.scalar(select(Person.id).where(Person.household_id == household.id,
+                                                             Person.is_head.is_(True))) is not None:
+        raise AppError("person.head_taken", errors={"is_head": ["taken"]})
+    person = Person(
+        public_id=new_public_id("P"), household_id=household.id, commune_code=household.commune_code,
+        village_id=household.village_id, full_name=name, name_folded=fold(name), birth_year=_birth_year(birth_year),
+        sex=Sex(sex) if sex else None, phone=_phone(phone), is_head=is_head, has_disability=has_disability,
+        is_ethnic_minority=household.is_ethnic_minority if is_ethnic_minority is None else is_ethnic_minority,
+        citizen_id_hash=digest, created_by=caller.user_id if caller else None,
+    )
+    if consent:
+        person.consent_collected_by = caller.user_id if caller else None
+        person.consent_collected_at = consent.get("collected_at") or utcnow()
+        person.consent_purpose = consent["purpose"]
+        person.consent_notice_version = consent["notice_version"]
+    db.session.add(person)
+    db.session.flush()
+    activity_record(action="person.create", object_type="person", object_id=person.public_id,
+                    log_unit=person.commune_code, caller=caller,
+                    body={"household_id": household.public_id, "consent": bool(consent),
+                          "duplicate_confirmed": confirm_duplicate})
+    return person
+
+
+_UPDATABLE = ("full_name", "birth_year", "sex", "phone", "is_head", "has_disability", "is_ethnic_minority")
+
+
+def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
+    """Correct a resident's details. Skills change only through :func:`skills_record`."""
+    if "full_name" in changes:
+        person.full_name = nfc(changes["full_name"])
+        person.name_folded = fold(person.full_name)
+    if "birth_year" in changes:
+        person.birth_year = _birth_year(changes["birth_year"])
+    if "sex" in changes:
+        person.sex = Sex(changes["sex"]) if changes["sex"] else None
+    if "phone" in changes:
+        person.phone = _phone(changes["phone"])
+    if changes.get("is_head") and not person.is_head:
+        if db.session.scalar(select(Person.id).where(Person.household_id == person.household_id,
+                                                     Person.is_head.is_(True))) is not None:
+            raise AppError("person.head_taken", errors={"is_head": ["taken"]})
+    for flag in ("is_head", "has_disability", "is_ethnic_minority"):
+        if flag in changes:
+            setattr(person, flag, changes[flag])
+    if "consent" in changes:
+        consent = changes["consent"]
+        if consent is None:  # withdrawn
+            person.consent_withdrawn_at = utcnow()
+        else:
+            person.consent_collected_by, person.consent_collected_at = caller.user_id, utcnow()
+            person.consent_purpose, person.consent_notice_version = consent["purpose"], consent["notice_version"]
+            person.consent_withdrawn_at = None
+    db.session.flush()
+    activity_record(action="person.update", object_type="person", object_id=person.public_id,
+                    log_unit=person.commune_code, caller=caller, body={"fields": sorted(changes)})
+    return person

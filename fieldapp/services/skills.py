@@ -1,0 +1,69 @@
+"""The skills record: every change kept with who, when and on what evidence; Digital Family derived."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.models.households import (DIGITAL_FAMILY_SKILLS, EvidenceKind, Household, Person, PersonSkill,
+                                        Skill, SkillEvent)
+from fieldapp.services.activity import activity_record
+
+
+def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] = (), withdraw: list[Skill] = (),
+                  evidence_kind: EvidenceKind | str, evidence_ref: str | None = None,
+                  confirmed_on: date | None = None) -> Person:
+    """Grant and withdraw skills of ``person`` on one piece of evidence, then re-derive the household."""
+    evidence_kind = EvidenceKind(evidence_kind)
+    now = utcnow()
+    held = {s.skill: s for s in person.skills}
+    if Skill.vneid_programme_confirmed in grant and confirmed_on is None:
+        raise AppError("skill.confirmation_date_required", errors={"confirmed_on": ["required"]})
+    changed = []
+    for skill in dict.fromkeys(Skill(s) for s in grant):
+        if skill in held:
+            continue
+        person.skills.append(PersonSkill(skill=skill, recorded_by=caller.user_id if caller else None, recorded_at=now,
+                                         evidence_kind=evidence_kind, evidence_ref=evidence_ref,
+                                         confirmed_on=confirmed_on if skill == Skill.vneid_programme_confirmed else None))
+        changed.append(("granted", skill))
+    for skill in dict.fromkeys(Skill(s) for s in withdraw):
+        if skill in held:
+            person.skills.remove(held[skill])
+            changed.append(("withdrawn", skill))
+    for change, skill in changed:
+        db.session.add(SkillEvent(person_id=person.id, skill=skill, change=change,
+                                  recorded_by=caller.user_id if caller else None, recorded_at=now,
+                                  evidence_kind=evidence_kind, evidence_ref=evidence_ref))
+    db.session.flush()
+    if changed:
+        household_derive_digital_family(person.household)
+        activity_record(action="person.skills_record", object_type="person", object_id=person.public_id,
+                        log_unit=person.commune_code, caller=caller,
+                        body={"granted": [s.value for c, s in changed if c == "granted"],
+                              "withdrawn": [s.value for c, s in changed if c == "withdrawn"],
+                              "evidence": evidence_kind.value, "evidence_ref": evidence_ref})
+    return person
+
+
+def digital_core_members_query(household_id: int):
+    """Members holding all five Digital Family skills."""
+    return (select(Person).join(PersonSkill).where(Person.household_id == household_id,
+                                                   PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
+            .group_by(Person.id).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
+
+
+def household_derive_digital_family(household: Household) -> None:
+    """Why derived: a Digital Family is a fact about its members' skills (letter 3240/BTTTT-CĐSQG),
+    so nobody can set it by hand; it is recomputed whenever a member's skills change."""
+    is_family = db.session.scalar(select(func.count()).select_from(
+        digital_core_members_query(household.id).subquery())) > 0
+    if is_family and household.digital_family_at is None:
+        household.digital_family_at = utcnow()
+    elif not is_family and household.digital_family_at is not None:
+        household.digital_family_at = None
+    db.session.flush()
