@@ -35,6 +35,12 @@ def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
     assert db.session.query(Village).filter_by(commune_code="17395").count() == 4
     team = db.session.query(Team).filter_by(commune_code="17395").one()
     assert len(team.members) == 4
+    from fieldapp.models import Assignment, Household, Person
+
+    households = db.session.query(Household).filter_by(commune_code="17395").all()
+    assert len(households) == 24 and all(h.location is not None for h in households)
+    assert db.session.query(Person).filter_by(commune_code="17395").count() >= 48
+    assert db.session.query(Assignment).filter_by(team_id=team.id).count() == 6
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert second.output.count("(unchanged") == 6

@@ -8,9 +8,9 @@ from fieldapp.api.schemas import LatLonIn
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
-from fieldapp.models.households import DIGITAL_FAMILY_SKILLS
 from fieldapp.selectors.households import (HouseholdStatus, household_get, household_list_query,
-                                           person_list_query, status_of, worklist_query)
+                                           people_lacking_skills, person_list_query, status_of, worklist_count,
+                                           worklist_query)
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create
@@ -184,16 +184,11 @@ class WorkItemOut(Schema):
     people_lacking_skills = fields.List(fields.Nested(LackingOut), required=True)
 
 
-def _work_item(row, with_distance: bool) -> dict:
+def _work_item(row, lacking: dict[int, list[dict]], with_distance: bool) -> dict:
     household = row[0]
-    lacking = []
-    for person in household.members:
-        missing = sorted(s.value for s in DIGITAL_FAMILY_SKILLS - {ps.skill for ps in person.skills})
-        if missing:
-            lacking.append({"id": person.public_id, "full_name": person.full_name, "missing_skills": missing})
     distance = row[1] if with_distance else None
     return {"household": household, "distance_m": None if distance is None else round(float(distance), 1),
-            "status": status_of(household).value, "people_lacking_skills": lacking}
+            "status": status_of(household).value, "people_lacking_skills": lacking.get(household.id, [])}
 
 
 @blp.route("/me/worklist", methods=["GET"])
@@ -202,8 +197,10 @@ def _work_item(row, with_distance: bool) -> dict:
 @blp.response(200, page_of(WorkItemOut))
 def worklist(args):
     """My assigned households, nearest first from where I stand, with who still lacks which skills."""
+    caller = current_caller()
     here = LatLon(args["lat"], args["lon"]) if "lat" in args else None
-    page = paginate(worklist_query(caller=current_caller(), here=here), page=args["page"],
-                    per_page=args["per_page"], rows=True)
-    page["items"] = [_work_item(row, here is not None) for row in page["items"]]
+    page = paginate(worklist_query(caller=caller, here=here), page=args["page"], per_page=args["per_page"],
+                    rows=True, total=worklist_count(caller=caller))
+    lacking = people_lacking_skills([row[0].id for row in page["items"]])
+    page["items"] = [_work_item(row, lacking, here is not None) for row in page["items"]]
     return page

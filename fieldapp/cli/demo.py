@@ -21,6 +21,13 @@ DEMO_ACCOUNTS = [
     ("0912000006", "Võ Thị Mai", "province_officer", DEMO_PROVINCE),
 ]
 DEMO_TEAM = "Tổ công nghệ số cộng đồng Xóm Đông Sơn"
+#: Where each village lies, as an offset (degrees) from the commune's centroid.
+DEMO_VILLAGE_OFFSETS = [(0.004, -0.006), (-0.005, -0.004), (0.006, 0.007), (-0.007, 0.006)]
+HOUSEHOLDS_PER_VILLAGE = 6
+_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hồ", "Võ", "Đặng", "Bùi", "Hoàng", "Phan"]
+_MIDDLE_M, _MIDDLE_F = ["Văn", "Đức", "Hữu", "Quang"], ["Thị", "Thị", "Ngọc", "Thu"]
+_GIVEN_M = ["Hùng", "Nam", "Tuấn", "Minh", "Dũng", "Sơn", "Hải", "Long", "Thắng", "Quý"]
+_GIVEN_F = ["Hoà", "Lan", "Mai", "Hương", "Hạnh", "Thảo", "Nga", "Yến", "Linh", "Trang"]
 
 
 def demo_load(*, reset_passwords: bool = False) -> list[tuple[str, str, str, str | None]]:
@@ -65,7 +72,50 @@ def demo_load(*, reset_passwords: bool = False) -> list[tuple[str, str, str, str
                            leader=users["0912000002"], village_id=village_id, caller=None)
         for phone in ("0912000002", "0912000003", "0912000004", "0912000005"):
             team_member_add(team=team, user=users[phone], caller=None)
+        _demo_households(team, volunteer=users["0912000003"])
     return credentials
+
+
+def _demo_households(team, *, volunteer) -> None:
+    """Households with locations and people in each village; the first village's go to a volunteer."""
+    import random
+
+    from fieldapp.clock import utcnow
+    from fieldapp.geo import point_of
+    from fieldapp.models import Assignment, Skill, Unit, Village
+    from fieldapp.services.households import household_create
+    from fieldapp.services.persons import person_create
+    from fieldapp.services.skills import skills_record
+
+    rng = random.Random(17395)  # the same demo every time
+    centre = point_of(db.session.get(Unit, DEMO_COMMUNE).centroid)
+    villages = db.session.scalars(select(Village).where(Village.commune_code == DEMO_COMMUNE).order_by(Village.id))
+    skills = list(Skill)[:7]
+    for number, (village, (dlat, dlon)) in enumerate(zip(villages, DEMO_VILLAGE_OFFSETS)):
+        for house in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
+            household = household_create(
+                caller=None, village_id=village.id, address=f"{village.name}, nhà số {house * 3}",
+                location={"lat": centre.lat + dlat + rng.uniform(-0.0015, 0.0015),
+                          "lon": centre.lon + dlon + rng.uniform(-0.0015, 0.0015)},
+                is_poor=rng.random() < 0.15, is_ethnic_minority=rng.random() < 0.1, is_remote=rng.random() < 0.1)
+            family = rng.choice(_FAMILY)
+            for member in range(rng.randint(2, 4)):
+                female = member % 2 == 1
+                name = " ".join([family, rng.choice(_MIDDLE_F if female else _MIDDLE_M),
+                                 rng.choice(_GIVEN_F if female else _GIVEN_M)])
+                person = person_create(caller=None, household=household, full_name=name,
+                                       birth_year=rng.randint(1940, 2008), sex="female" if female else "male",
+                                       is_head=member == 0, confirm_duplicate=True,
+                                       consent={"purpose": "Hỗ trợ kỹ năng số (Bình dân học vụ số)",
+                                                "notice_version": "2026-01"})
+                known = rng.sample(skills, rng.randint(0, len(skills)))
+                if known:
+                    skills_record(caller=None, person=person, grant=known, evidence_kind="other",
+                                  evidence_ref="demo")
+            if number == 0:
+                db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer.id, team_id=team.id,
+                                          assigned_at=utcnow()))
+    db.session.flush()
 
 
 @click.group("demo")

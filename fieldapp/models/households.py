@@ -44,7 +44,7 @@ class Household(db.Model):
     village = relationship("Village", lazy="joined")
     #: The volunteer it is assigned to now, if any.
     active_assignment = relationship(
-        "Assignment", uselist=False, viewonly=True, lazy="selectin",
+        "Assignment", uselist=False, viewonly=True,
         primaryjoin="and_(Assignment.household_id == Household.id, Assignment.ended_at.is_(None))")
 
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Select, case, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from fieldapp.auth.caller import Caller
 from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon
-from fieldapp.models.households import Assignment, Household, Person
+from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, Assignment, Household, Person, PersonSkill
 from fieldapp.selectors import spatial
 from fieldapp.text import fold
 
@@ -43,7 +43,7 @@ def household_list_query(*, caller: Caller, village_id: int | None = None, assig
                          near: LatLon | None = None, radius_m: float | None = None,
                          priority: str | None = None, q: str | None = None) -> Select:
     """Households in the caller's area, filtered; nearest first when ``near`` is given."""
-    query = select(Household).where(household_clause(caller))
+    query = select(Household).options(selectinload(Household.active_assignment)).where(household_clause(caller))
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
     if assignee_id is not None:
@@ -66,8 +66,8 @@ def household_list_query(*, caller: Caller, village_id: int | None = None, assig
 
 
 def household_get(*, caller: Caller, public_id: str) -> Household:
-    household = db.session.scalar(select(Household).where(Household.public_id == public_id,
-                                                          household_clause(caller)))
+    household = db.session.scalar(select(Household).options(selectinload(Household.active_assignment))
+                                  .where(Household.public_id == public_id, household_clause(caller)))
     if household is None:
         raise AppError("household.not_found")
     return household
@@ -110,13 +110,55 @@ def person_list_query(*, caller: Caller, household: Household | None = None, q: 
 
 def worklist_query(*, caller: Caller, here: LatLon | None) -> Select:
     """The volunteer's assigned households, nearest first (distance computed by the database),
-    households without a location last."""
-    query = (select(Household).join(Assignment, (Assignment.household_id == Household.id)
-                                    & Assignment.ended_at.is_(None))
-             .where(Assignment.volunteer_id == caller.user_id)
-             .options(selectinload(Household.members).selectinload(Person.skills)))
+    households without a location last. The assignment join also fills ``active_assignment``.
+
+    The household ids are read first from the assignments' partial index and given to the main
+    query as a list: PostGIS declares its distance functions costly, and without the list the
+    planner would rather scan every household in parallel than probe a few hundred by key.
+    """
+    mine = db.session.scalars(select(Assignment.household_id).where(
+        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None))).all()
+    query = (select(Household).join(Household.active_assignment)
+             .where(Assignment.volunteer_id == caller.user_id, _id_in(Household.id, mine))
+             .options(contains_eager(Household.active_assignment)))
     if here is None:
         return query.order_by(Household.id)
     distance = spatial.distance_m(Household.location, here)
     return query.add_columns(distance.label("distance_m")).order_by(
         case((Household.location.is_(None), 1), else_=0), distance, Household.id)
+
+
+def _id_in(column, ids: list[int]):
+    """``column IN ids``: one array parameter on PostgreSQL (``= ANY``), a list elsewhere."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", value=list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def worklist_count(*, caller: Caller) -> int:
+    """How many households the volunteer has now (from the assignments index alone)."""
+    return db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None)))
+
+
+def people_lacking_skills(household_ids: list[int]) -> dict[int, list[dict]]:
+    """For each household, its members who lack some of the five skills, and which (one plain query)."""
+    if not household_ids:
+        return {}
+    rows = db.session.execute(
+        select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
+        .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
+        .where(Person.household_id.in_(household_ids)).order_by(Person.id)).all()
+    people: dict[int, tuple] = {}
+    held: dict[int, set] = {}
+    for person_id, household_id, public_id, full_name, skill in rows:
+        people.setdefault(person_id, (household_id, public_id, full_name))
+        if skill is not None:
+            held.setdefault(person_id, set()).add(skill)
+    lacking: dict[int, list[dict]] = {}
+    for person_id, (household_id, public_id, full_name) in people.items():
+        missing = DIGITAL_FAMILY_SKILLS - held.get(person_id, set())
+        if missing:
+            lacking.setdefault(household_id, []).append(
+                {"id": public_id, "full_name": full_name, "missing_skills": sorted(skill.value for skill in missing)})
+    return lacking
