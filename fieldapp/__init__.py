@@ -51,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["fieldapp_api"] = api
     register_error_handlers(app)
     register_commands(app)
+    from fieldapp import web
+
+    app.register_blueprint(web.bp)
 
     @app.before_request
     def _request_id():

@@ -52,6 +52,8 @@ def load_config() -> dict:
         # argon2id parameters: RFC 9106's low-memory profile (64 MiB); tests use the cheapest.
         "PASSWORD_HASH_PROFILE": _env("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Household lists from Excel are larger: 10,000 households with 40,000 people are ~2 MB.
+        "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed logins allowed before a pause: per account, and per client address.
@@ -63,6 +65,15 @@ def load_config() -> dict:
         # how often it signs a checkpoint for a log that grew (seconds; 0 = only on demand).
         "AUDIT_SEQUENCE_INTERVAL": float(_env("AUDIT_SEQUENCE_INTERVAL", "1") or 0),
         "AUDIT_CHECKPOINT_INTERVAL": float(_env("AUDIT_CHECKPOINT_INTERVAL", "60") or 0),
+        # The session QR code rotates every so many seconds; a scan must match its step ±1.
+        "QR_SESSION_STEP_SECONDS": _int("QR_SESSION_STEP_SECONDS", 30),
+        # Check-in tolerances: around a session's time window, and before a sync counts as late.
+        "CHECKIN_WINDOW_TOLERANCE_SECONDS": _int("CHECKIN_WINDOW_TOLERANCE_SECONDS", 15 * 60),
+        "CHECKIN_LATE_SYNC_SECONDS": _int("CHECKIN_LATE_SYNC_SECONDS", 10 * 60),
+        "CHECKIN_CLOCK_SKEW_SECONDS": _int("CHECKIN_CLOCK_SKEW_SECONDS", 120),
+        "CHECKIN_LOW_ACCURACY_M": _int("CHECKIN_LOW_ACCURACY_M", 100),
+        # How close to the household's point a plate scan or visit must be (metres, plus accuracy).
+        "CHECKIN_HOUSEHOLD_RADIUS_M": _int("CHECKIN_HOUSEHOLD_RADIUS_M", 150),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
         "PAGE_SIZE_DEFAULT": 50,
         "PAGE_SIZE_MAX": 200,

@@ -204,3 +204,59 @@ def worklist(args):
     lacking = people_lacking_skills([row[0].id for row in page["items"]])
     page["items"] = [_work_item(row, lacking, here is not None) for row in page["items"]]
     return page
+
+
+class ImportQuery(Schema):
+    commune = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
+                            metadata={"description": "Default: my commune."})
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row, write nothing"})
+    allow_duplicates = fields.Boolean(load_default=False)
+
+
+class ImportFile(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "CSV (UTF-8) or XLSX; one row per person"})
+
+
+class ImportRowErrorOut(Schema):
+    line = fields.Integer(required=True, allow_none=True)
+    column = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class ImportReportOut(Schema):
+    ok = fields.Boolean(required=True)
+    dry_run = fields.Boolean(required=True)
+    households = fields.Integer(required=True)
+    persons = fields.Integer(required=True)
+    errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
+
+
+@blp.before_app_request
+def _larger_body_for_imports():
+    from flask import current_app, request
+
+    if request.endpoint == "households.household_import":
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+
+
+@blp.route("/households/import", methods=["POST"])
+@requires("household.import")
+@blp.arguments(ImportQuery, location="query")
+@blp.arguments(ImportFile, location="files")
+@blp.response(200, ImportReportOut, description="The report: every bad row with its line and reason.")
+@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
+def household_import(args, files):
+    """Import a commune's household list (CSV or XLSX): a dry run by default; all or nothing."""
+    from fieldapp.errors import AppError
+    from fieldapp.services.imports import households_import
+
+    caller = current_caller()
+    upload = files["file"]
+    report = households_import(caller=caller, commune_code=args["commune"] or caller.unit_code,
+                               filename=upload.filename or "upload", stream=upload.stream, dry_run=args["dry_run"],
+                               allow_duplicates=args["allow_duplicates"])
+    if not report.ok and not args["dry_run"]:
+        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
+    db.session.commit()
+    return report.to_dict()

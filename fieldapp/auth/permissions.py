@@ -14,15 +14,19 @@ _EVERYONE = frozenset({
     "household.read",
     "person.read",
     "team.read",
+    "session.read",
+    "support_record.read",
 })
 #: Volunteers record the people they help at the doors they were given.
-_VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record"}
+_VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
+                          "visit.create", "session.attendee_add"}
 #: Leaders also register households, build their team and assign households.
-_TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add"}
+_TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
+                             "session.create"}
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
                                  "household.create", "household.update", "household.import", "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
-                                 "team.member_add"})
+                                 "team.member_add", "session.create", "session.attendee_add"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -23,9 +23,9 @@ def main():
 
 
 def register_commands(app: Flask) -> None:
-    from fieldapp.cli import audit, contract, dbrole, demo, keys, serve, units, users
+    from fieldapp.cli import audit, contract, dbrole, demo, imports, keys, serve, units, users
 
-    for module in (units, users, demo, serve, contract, audit, keys, dbrole):
+    for module in (units, users, demo, serve, contract, audit, keys, dbrole, imports):
         app.cli.add_command(module.group)
 
 

@@ -4,12 +4,15 @@ from fieldapp.models.activity import (ActivityCheckpoint, ActivityEntry, Activit
 from fieldapp.models.households import (DIGITAL_FAMILY_SKILLS, Assignment, EvidenceKind, Household, Person,
                                         PersonSkill, Sex, Skill, SkillEvent)
 from fieldapp.models.keys import SigningKey
+from fieldapp.models.sessions import (CheckIn, LearningSession, SessionAttendee, SessionKind, SupportRecord, Verdict,
+                                      Visit, VisitOutcome)
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.units import Unit, UnitLevel
 from fieldapp.models.users import AuthToken, Role, User
 from fieldapp.models.villages import Village, VillageKind
 
 __all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
-           "SigningKey", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
+           "SigningKey", "CheckIn", "LearningSession", "SessionAttendee", "SessionKind", "SupportRecord",
+           "Verdict", "Visit", "VisitOutcome", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
            "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
            "User", "Village", "VillageKind"]

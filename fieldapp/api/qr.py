@@ -1,0 +1,86 @@
+"""QR codes of households (plates), persons (cards) and sessions (rotating), and the public keys."""
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.crypto.keys import public_keys
+from fieldapp.extensions import db
+from fieldapp.qr import images, signing
+from fieldapp.selectors.households import household_get, person_get
+from fieldapp.selectors.sessions import session_get
+
+blp = Blueprint("qr", __name__, url_prefix="/api/v1", description="QR codes (mobile_contract/qr.md).")
+
+
+class QrQuery(Schema):
+    format = fields.String(load_default="png", validate=validate.OneOf(["png", "svg", "json"]))
+
+
+class QrOut(Schema):
+    payload = fields.String(required=True, metadata={"description": "the text in the code"})
+    kind = fields.String(required=True)
+    id = fields.String(required=True)
+    step = fields.Integer(allow_none=True, metadata={"description": "session codes: the 30-second step"})
+    valid_until = fields.Integer(allow_none=True, metadata={"description": "session codes: Unix time"})
+
+
+def qr_response(kind: str, public_id: str, fmt: str, *, step: int | None = None):
+    text = signing.qr_text(kind, public_id, step=step)
+    db.session.commit()  # a first QR key may have been made just now
+    if fmt == "png":
+        return Response(images.png(text), mimetype="image/png")
+    if fmt == "svg":
+        return Response(images.svg(text), mimetype="image/svg+xml")
+    seconds = signing.step_seconds()
+    return {"payload": text, "kind": kind, "id": public_id, "step": step,
+            "valid_until": None if step is None else (step + 1) * seconds}
+
+
+_FORMATS = "`format=png` (default), `svg`, or `json` (the payload text)."
+
+
+@blp.route("/households/<household_id>/qr", methods=["GET"])
+@requires("household.read")
+@blp.arguments(QrQuery, location="query")
+@blp.response(200, QrOut, description=_FORMATS)
+def household_qr(args, household_id):
+    """The household's plate: a signed code with its public id only."""
+    household = household_get(caller=current_caller(), public_id=household_id)
+    return qr_response("household", household.public_id, args["format"])
+
+
+@blp.route("/persons/<person_id>/qr", methods=["GET"])
+@requires("person.read")
+@blp.arguments(QrQuery, location="query")
+@blp.response(200, QrOut, description=_FORMATS)
+def person_qr(args, person_id):
+    """A resident's person card: a signed code with their public id only."""
+    person = person_get(caller=current_caller(), public_id=person_id)
+    return qr_response("person", person.public_id, args["format"])
+
+
+@blp.route("/sessions/<session_id>/qr", methods=["GET"])
+@requires("session.read")
+@blp.arguments(QrQuery, location="query")
+@blp.response(200, QrOut, description=_FORMATS + " The code changes every 30 s.")
+def session_qr(args, session_id):
+    """The session's rotating code for the current time step."""
+    session = session_get(caller=current_caller(), public_id=session_id)
+    return qr_response("session", session.public_id, args["format"], step=signing.session_step())
+
+
+class QrKeyOut(Schema):
+    key_id = fields.String(required=True)
+    algorithm = fields.String(required=True, metadata={"example": "ed25519"})
+    public_key = fields.String(required=True, metadata={"description": "raw 32 bytes, base64"})
+    retired = fields.Boolean(required=True, metadata={"description": "codes signed with it are refused"})
+
+
+@blp.route("/qr-keys", methods=["GET"])
+@requires("unit.read")
+@blp.response(200, QrKeyOut(many=True))
+def qr_keys():
+    """The public keys that sign QR codes, for verifying scans offline on the phone."""
+    return [{"key_id": k.key_id, "algorithm": "ed25519", "public_key": k.public_key, "retired": k.retired_at is not None}
+            for k in public_keys(purpose="qr")]

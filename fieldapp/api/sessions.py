@@ -1,0 +1,130 @@
+"""Learning sessions: classes, desks and learning days, with venue and time window."""
+from flask_smorest import Blueprint
+from geoalchemy2.shape import to_shape
+from marshmallow import Schema, fields, validate
+
+from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import LatLonIn
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.display import display_url
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.models.households import Skill
+from fieldapp.models.sessions import SessionKind
+from fieldapp.qr import signing
+from fieldapp.selectors.households import person_get
+from fieldapp.selectors.sessions import session_checkin_count, session_get, session_list_query
+from fieldapp.services.sessions import attendee_add, session_create
+
+blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description="Learning sessions.")
+
+
+class SessionIn(Schema):
+    kind = fields.Enum(SessionKind, by_value=True, required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    venue_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    venue = fields.Nested(LatLonIn, required=True)
+    radius_m = fields.Integer(load_default=100, validate=validate.Range(min=10, max=2000))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    topics = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
+    team_id = fields.Integer(load_default=None, allow_none=True)
+    village_id = fields.Integer(load_default=None, allow_none=True)
+    commune_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"))
+
+
+def _venue(session):
+    point = to_shape(session.venue)
+    return {"lat": point.y, "lon": point.x}
+
+
+class SessionOut(Schema):
+    id = fields.String(attribute="public_id", required=True)
+    commune_code = fields.String(required=True)
+    kind = fields.Enum(SessionKind, by_value=True, required=True)
+    title = fields.String(required=True)
+    venue_name = fields.String(required=True)
+    venue = fields.Function(_venue, required=True, metadata={"type": "object"})
+    radius_m = fields.Integer(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    topics = fields.List(fields.String(), required=True)
+    team_id = fields.Integer(required=True, allow_none=True)
+    checkins = fields.Function(lambda s: session_checkin_count(s.id), required=True, metadata={"type": "integer"})
+    display_url = fields.Function(lambda s: display_url(s.public_id), required=True,
+                                  metadata={"description": "full-screen rotating QR for a projector"})
+
+
+class SessionQuery(PageQuery):
+    kind = fields.Enum(SessionKind, by_value=True)
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    team_id = fields.Integer()
+
+
+class AttendeeIn(Schema):
+    person_card = fields.String(load_default=None, validate=validate.Length(max=512),
+                                metadata={"description": "the scanned person card"})
+    person_id = fields.String(load_default=None, validate=validate.Length(max=16),
+                              metadata={"description": "or the person's id, picked by name"})
+
+
+class AttendeeOut(Schema):
+    person_id = fields.Function(lambda a: a.person_public_id, required=True)
+    via = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+@blp.route("", methods=["GET"])
+@requires("session.read")
+@blp.arguments(SessionQuery, location="query")
+@blp.response(200, page_of(SessionOut))
+def session_list(args):
+    """Sessions of my area, newest first."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    return paginate(session_list_query(caller=current_caller(), **args), page=page, per_page=per_page)
+
+
+@blp.route("", methods=["POST"])
+@requires("session.create")
+@blp.arguments(SessionIn)
+@blp.response(201, SessionOut)
+def session_post(body):
+    """Plan a session: kind, venue and radius, time window, topics."""
+    session = session_create(caller=current_caller(), **body)
+    db.session.commit()
+    return session
+
+
+@blp.route("/<session_id>", methods=["GET"])
+@requires("session.read")
+@blp.response(200, SessionOut)
+def session_detail(session_id):
+    """One session, with its count of check-ins."""
+    return session_get(caller=current_caller(), public_id=session_id)
+
+
+@blp.route("/<session_id>/attendees", methods=["POST"])
+@requires("session.attendee_add")
+@blp.arguments(AttendeeIn)
+@blp.response(201, AttendeeOut)
+def session_attendee_post(body, session_id):
+    """Record a resident at the session, by scanning their person card or by picking them by name."""
+    caller = current_caller()
+    session = session_get(caller=caller, public_id=session_id)
+    if bool(body["person_card"]) == bool(body["person_id"]):
+        raise AppError("request.invalid", errors={"person_card": ["give person_card or person_id"]})
+    via, public_id = "name", body["person_id"]
+    if body["person_card"]:
+        try:
+            scanned = signing.verify(body["person_card"])
+        except signing.Rejected as rejection:
+            raise AppError("request.invalid", errors={"person_card": [rejection.reason]}) from rejection
+        if scanned.kind != "person":
+            raise AppError("qr.kind_mismatch", errors={"person_card": ["not a person card"]})
+        via, public_id = "card", scanned.public_id
+    person = person_get(caller=caller, public_id=public_id)
+    attendee = attendee_add(caller=caller, session=session, person=person, via=via)
+    db.session.commit()
+    attendee.person_public_id = person.public_id
+    return attendee

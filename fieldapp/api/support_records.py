@@ -1,0 +1,108 @@
+"""The list of people supported (danh sách người được hỗ trợ): the official evidence."""
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import joinedload
+
+from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.errors import AppError
+from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
+from fieldapp.extensions import db
+from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.sessions import SupportRecord
+from fieldapp.models.users import User
+from fieldapp.models.villages import Village
+from fieldapp.selectors.sessions import PRIORITY_GROUPS, support_records_query
+from fieldapp.services.activity import activity_record
+
+blp = Blueprint("support_records", __name__, url_prefix="/api/v1/support-records",
+                description="Who was helped with which skill, by whom, when, on what proof.")
+
+EXPORT_LIMIT = 200_000
+
+#: Vietnamese names of the skills, for the exported list.
+SKILL_VI = {
+    Skill.online_public_services: "Dịch vụ công trực tuyến", Skill.online_shopping: "Mua sắm trực tuyến",
+    Skill.cashless_payment: "Thanh toán không dùng tiền mặt", Skill.online_safety: "An toàn trên không gian mạng",
+    Skill.local_digital_platforms: "Nền tảng số của địa phương", Skill.vneid_level2: "Định danh điện tử VNeID mức 2",
+    Skill.digital_bank_account: "Tài khoản ngân hàng số", Skill.online_documents: "Xử lý văn bản trực tuyến",
+    Skill.digital_signature: "Chữ ký số", Skill.vneid_programme_confirmed: "Xác nhận hoàn thành trên VNeID",
+}
+SOURCE_VI = {EvidenceKind.visit: "Đến tận nhà", EvidenceKind.session: "Lớp học", EvidenceKind.mentoring: "Đại sứ số",
+             EvidenceKind.import_: "Nhập từ danh sách", EvidenceKind.other: "Khác"}
+PROOF_VI = {"qr_plate": "Quét mã QR của hộ", "qr_session": "Quét mã QR buổi học", "qr_card": "Quét thẻ QR cá nhân",
+            "gps": "Vị trí GPS", "none": "Không có"}
+HEADERS = ["STT", "Họ và tên", "Năm sinh", "Thôn/xóm", "Kỹ năng được hỗ trợ", "Hình thức", "Thời gian hỗ trợ",
+           "Người hỗ trợ", "Minh chứng", "Ghi chú kiểm tra", "Mã người dân", "Mã bản ghi"]
+
+
+class SupportQuery(PageQuery):
+    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
+    village_id = fields.Integer()
+    team_id = fields.Integer()
+    volunteer_id = fields.Integer()
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    skill = fields.Enum(Skill, by_value=True)
+    priority_group = fields.String(validate=validate.OneOf(PRIORITY_GROUPS))
+    verified_only = fields.Boolean(load_default=False, metadata={"description": "without flags only"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class SupportRecordOut(Schema):
+    id = fields.Integer(required=True)
+    person_id = fields.Function(lambda r: r.person.public_id, required=True)
+    full_name = fields.Function(lambda r: r.person.full_name, required=True)
+    birth_year = fields.Function(lambda r: r.person.birth_year, required=True, allow_none=True,
+                                 metadata={"type": "integer"})
+    village_id = fields.Integer(required=True)
+    skill = fields.Enum(Skill, by_value=True, required=True)
+    source_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
+    source_id = fields.String(required=True)
+    helper_id = fields.Integer(required=True, allow_none=True)
+    team_id = fields.Integer(required=True, allow_none=True)
+    supported_at = fields.AwareDateTime(required=True)
+    proof = fields.String(required=True)
+    flags = fields.List(fields.String(), required=True)
+
+
+def _export(records: list[SupportRecord], fmt: str) -> Response:
+    villages = {v.id: v.name for v in db.session.query(Village).filter(
+        Village.id.in_({r.village_id for r in records}))}
+    helpers = {u.id: u.full_name for u in db.session.query(User).filter(
+        User.id.in_({r.helper_id for r in records if r.helper_id}))}
+    rows = [[n, r.person.full_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
+             SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""), PROOF_VI.get(r.proof, r.proof),
+             ", ".join(r.flags), r.person.public_id, r.id] for n, r in enumerate(records, start=1)]
+    name = "danh-sach-nguoi-duoc-ho-tro"
+    if fmt == "csv":
+        return Response(csv_bytes(HEADERS, rows), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(xlsx_bytes("Danh sách", HEADERS, rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@blp.route("", methods=["GET"])
+@requires("support_record.read")
+@blp.arguments(SupportQuery, location="query")
+@blp.response(200, page_of(SupportRecordOut), description="`format=csv|xlsx` exports the whole filtered list.")
+def support_record_list(args):
+    """The list of people supported: filter by area, village, team, volunteer, period, skill, priority group."""
+    caller = current_caller()
+    fmt, page, per_page = args.pop("format"), args.pop("page"), args.pop("per_page")
+    commune = args.pop("commune", None)
+    query = support_records_query(caller=caller, commune_code=commune, **args)
+    if fmt == "json":
+        return paginate(query, page=page, per_page=per_page)
+    records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
+    if len(records) > EXPORT_LIMIT:
+        raise AppError("request.invalid", errors={"format": [f"more than {EXPORT_LIMIT} rows: narrow the filter"]})
+    # An export of personal data is itself recorded (Decree 13/2023; seed 003: lists are evidence).
+    activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
+                    log_unit=commune or caller.unit_code, caller=caller,
+                    body={"rows": len(records), "format": fmt,
+                          "filters": {k: str(v) for k, v in args.items() if v not in (None, False)}})
+    db.session.commit()
+    return _export(records, fmt)

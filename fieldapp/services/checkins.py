@@ -1,0 +1,132 @@
+"""Verified check-ins: a scanned QR code, the phone's time and GPS, judged by the server.
+
+Why so many checks: support is official evidence, and a volunteer could inflate figures by
+scanning a photo of a code from home, replaying an old scan, or faking the GPS. Every check-in is
+kept with its verdict and flags, so auditors see the doubtful ones instead of losing them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.auth.scope import communes_clause
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.geo import LatLon, distance_m, point_element, point_of
+from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
+from fieldapp.qr import signing
+from fieldapp.selectors.households import household_get, person_get
+from fieldapp.services.activity import activity_record
+from fieldapp.services.idempotency import replay_or_conflict
+
+
+@dataclass
+class Judgement:
+    """What the checks found: reasons to reject, or flags to keep it with."""
+
+    reasons: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.reasons:
+            return Verdict.rejected
+        return Verdict.accepted_with_flags if self.flags else Verdict.verified
+
+
+def judge_place(judgement: Judgement, gps: dict | None, target: LatLon | None, radius_m: float) -> float | None:
+    """Flags for where the phone was; returns the distance to the target when both are known."""
+    config = current_app.config
+    if gps is None:
+        judgement.flags.append("no_gps")
+        return None
+    if gps.get("mock_location"):
+        judgement.flags.append("mock_location")
+    accuracy = gps.get("accuracy_m") or 0.0
+    if accuracy > config["CHECKIN_LOW_ACCURACY_M"]:
+        judgement.flags.append("low_gps_accuracy")
+    if target is None:
+        return None
+    distance = distance_m(LatLon(gps["lat"], gps["lon"]), target)
+    if distance > radius_m + accuracy:
+        judgement.flags.append("far_from_site")
+    return distance
+
+
+def judge_time(judgement: Judgement, scanned_at: datetime, received_at: datetime) -> None:
+    config = current_app.config
+    if scanned_at > received_at + timedelta(seconds=config["CHECKIN_CLOCK_SKEW_SECONDS"]):
+        judgement.reasons.append("future_scan")
+    elif received_at - scanned_at > timedelta(seconds=config["CHECKIN_LATE_SYNC_SECONDS"]):
+        judgement.flags.append("late_sync")  # scanned offline, synced later: fine, and marked
+
+
+def _session_in_scope(caller: Caller, public_id: str) -> LearningSession:
+    session = db.session.scalar(select(LearningSession).where(
+        LearningSession.public_id == public_id, communes_clause(caller, LearningSession.commune_code)))
+    if session is None:
+        raise AppError("session.not_found")
+    return session
+
+
+def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
+                   gps: dict | None) -> tuple[CheckIn, bool]:
+    """Judge and keep a check-in. Returns it and whether it is new (False: a retry of the same one)."""
+    existing = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
+    if existing is not None:
+        return replay_or_conflict(existing, user_id=caller.user_id, digest=digest), False
+    received_at = utcnow()
+    judgement = Judgement()
+    checkin = CheckIn(client_id=client_id, request_hash=digest, user_id=caller.user_id,
+                      commune_code=caller.unit_code or "VN", target_kind="unknown", scanned_at=scanned_at,
+                      received_at=received_at, accuracy_m=(gps or {}).get("accuracy_m"),
+                      mock_location=bool((gps or {}).get("mock_location")),
+                      location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None)
+    judge_time(judgement, scanned_at, received_at)
+    try:
+        scanned = signing.verify(payload)
+    except signing.Rejected as rejection:
+        judgement.reasons.append(rejection.reason)
+        scanned = None
+    target_id = None
+    if scanned is not None:
+        checkin.key_id = scanned.key_id
+        checkin.target_kind = scanned.kind
+        target_id = scanned.public_id
+        if scanned.kind == "session":
+            session = _session_in_scope(caller, scanned.public_id)
+            checkin.session_id, checkin.commune_code = session.id, session.commune_code
+            # The rotating code must be the one shown around the time of the scan (±1 step).
+            if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
+                judgement.reasons.append("expired")
+            tolerance = timedelta(seconds=current_app.config["CHECKIN_WINDOW_TOLERANCE_SECONDS"])
+            if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
+                judgement.flags.append("outside_window")
+            checkin.distance_m = judge_place(judgement, gps, point_of(session.venue), session.radius_m)
+            if not judgement.reasons and db.session.scalar(select(CheckIn.id).where(
+                    CheckIn.session_id == session.id, CheckIn.user_id == caller.user_id,
+                    CheckIn.verdict != Verdict.rejected)) is not None:
+                raise AppError("checkin.duplicate")
+        elif scanned.kind == "household":
+            household = household_get(caller=caller, public_id=scanned.public_id)
+            checkin.household_id, checkin.commune_code = household.id, household.commune_code
+            checkin.distance_m = judge_place(judgement, gps, point_of(household.location),
+                                             current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"])
+        else:
+            person = person_get(caller=caller, public_id=scanned.public_id)
+            checkin.person_id, checkin.commune_code = person.id, person.commune_code
+            judge_place(judgement, gps, None, 0)
+    checkin.verdict = judgement.verdict
+    checkin.flags = judgement.reasons or judgement.flags
+    db.session.add(checkin)
+    db.session.flush()
+    activity_record(action="checkin.create", object_type="checkin", object_id=client_id,
+                    log_unit=checkin.commune_code, caller=caller, client_id=client_id,
+                    body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
+                          "flags": checkin.flags})
+    return checkin, True

@@ -1,0 +1,57 @@
+"""Learning sessions and the residents recorded at them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from fieldapp.auth.caller import Caller
+from fieldapp.auth.scope import commune_in_scope
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
+from fieldapp.ids import new_public_id
+from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
+from fieldapp.models.units import Unit
+from fieldapp.services.activity import activity_record
+from fieldapp.services.visits import support_records_add
+from fieldapp.text import nfc
+
+
+def session_create(*, caller: Caller, kind: SessionKind | str, title: str, venue_name: str, venue: dict,
+                   starts_at: datetime, ends_at: datetime, radius_m: int = 100, topics: list[Skill] = (),
+                   team_id: int | None = None, village_id: int | None = None,
+                   commune_code: str | None = None) -> LearningSession:
+    commune = commune_in_scope(caller, commune_code or caller.unit_code)
+    if ends_at <= starts_at:
+        raise AppError("session.window_invalid", errors={"ends_at": ["after starts_at"]})
+    point = LatLon(venue["lat"], venue["lon"])
+    check_in_commune(point, centroid=point_of(db.session.get(Unit, commune.code).centroid),
+                     area_km2=commune.area_km2, field="venue")
+    session = LearningSession(
+        public_id=new_public_id("S"), commune_code=commune.code, village_id=village_id, team_id=team_id,
+        kind=SessionKind(kind), title=nfc(title), venue_name=nfc(venue_name), venue=point_element(point),
+        radius_m=radius_m, starts_at=starts_at, ends_at=ends_at, topics=[Skill(t).value for t in topics],
+        created_by=caller.user_id)
+    db.session.add(session)
+    db.session.flush()
+    activity_record(action="session.create", object_type="session", object_id=session.public_id,
+                    log_unit=commune.code, caller=caller,
+                    body={"kind": session.kind.value, "topics": session.topics, "team_id": team_id})
+    return session
+
+
+def attendee_add(*, caller: Caller, session: LearningSession, person: Person, via: str) -> SessionAttendee:
+    """Record a resident at a session; each topic becomes a support record for them."""
+    existing = db.session.get(SessionAttendee, (session.id, person.id))
+    if existing is not None:
+        return existing
+    attendee = SessionAttendee(session_id=session.id, person_id=person.id, recorded_by=caller.user_id, via=via)
+    db.session.add(attendee)
+    support_records_add(caller=caller, helper_id=caller.user_id, person=person,
+                        skills=[Skill(t) for t in session.topics], source_kind=EvidenceKind.session,
+                        source_id=session.public_id, supported_at=session.starts_at,
+                        proof="qr_card" if via == "card" else "none", flags=[])
+    db.session.flush()
+    activity_record(action="session.attendee_add", object_type="session", object_id=session.public_id,
+                    log_unit=session.commune_code, caller=caller, body={"person_id": person.public_id, "via": via})
+    return attendee

@@ -1,0 +1,108 @@
+"""Door-to-door visits, and the support records that every support given produces."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.geo import LatLon, point_element, point_of
+from fieldapp.ids import new_public_id
+from fieldapp.models.households import EvidenceKind, Household, Person, Skill
+from fieldapp.models.sessions import SupportRecord, Visit, VisitOutcome
+from fieldapp.models.teams import TeamMember
+from fieldapp.qr import signing
+from fieldapp.selectors.households import household_get
+from fieldapp.services.activity import activity_record
+from fieldapp.services.checkins import Judgement, judge_place, judge_time
+from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.skills import skills_record
+
+
+def _helper_team(user_id: int) -> int | None:
+    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+                             .order_by(TeamMember.team_id).limit(1))
+
+
+def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
+                        source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
+                        flags: list[str]) -> list[SupportRecord]:
+    """One row per person and skill in the list of people supported."""
+    team_id = _helper_team(helper_id) if helper_id else None
+    records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
+                             commune_code=person.commune_code, village_id=person.village_id,
+                             source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
+                             flags=list(flags)) for skill in dict.fromkeys(skills)]
+    db.session.add_all(records)
+    return records
+
+
+def _plate_proof(judgement: Judgement, plate: str | None, household: Household) -> str:
+    """A scan of the household's own plate proves presence; a wrong or forged one is flagged."""
+    if not plate:
+        judgement.flags.append("no_plate_scan")
+        return "none"
+    try:
+        scanned = signing.verify(plate)
+    except signing.Rejected as rejection:
+        judgement.flags.append(f"plate_{rejection.reason}")
+        return "none"
+    if scanned.kind != "household" or scanned.public_id != household.public_id:
+        judgement.flags.append("plate_of_another_household")
+        return "none"
+    return "qr_plate"
+
+
+def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: str, outcome: VisitOutcome | str,
+                 visited_at: datetime, plate: str | None = None, gps: dict | None = None,
+                 people: list[dict] | None = None, note: str | None = None) -> tuple[Visit, bool]:
+    """Record a visit; people helped get support records and, unless the visit was refused as
+    evidence, their skills recorded with the visit as evidence."""
+    existing = db.session.scalar(select(Visit).where(Visit.client_id == client_id))
+    if existing is not None:
+        return replay_or_conflict(existing, user_id=caller.user_id, digest=digest, owner_attr="volunteer_id"), False
+    outcome = VisitOutcome(outcome)
+    people = people or []
+    if outcome == VisitOutcome.supported and not any(p.get("skills") for p in people):
+        raise AppError("visit.people_required")
+    household = household_get(caller=caller, public_id=household_id)
+    members = {m.public_id: m for m in household.members}
+    unknown = [p["person_id"] for p in people if p["person_id"] not in members]
+    if unknown:
+        raise AppError("visit.person_not_in_household", errors={"people": unknown})
+    judgement = Judgement()
+    judge_time(judgement, visited_at, utcnow())
+    proof = _plate_proof(judgement, plate, household)
+    judge_place(judgement, gps, point_of(household.location), current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"])
+    if proof == "none" and gps is not None:
+        proof = "gps"
+    visit = Visit(public_id=new_public_id("V"), client_id=client_id, request_hash=digest, volunteer_id=caller.user_id,
+                  household_id=household.id, commune_code=household.commune_code, outcome=outcome,
+                  visited_at=visited_at, location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None,
+                  flags=judgement.reasons + judgement.flags, note=note)
+    db.session.add(visit)
+    db.session.flush()
+    supported = 0
+    if outcome == VisitOutcome.supported and not judgement.reasons:
+        for entry in people:
+            if not entry.get("skills"):
+                continue
+            person = members[entry["person_id"]]
+            supported += len(support_records_add(
+                caller=caller, helper_id=caller.user_id, person=person, skills=entry["skills"],
+                source_kind=EvidenceKind.visit, source_id=visit.public_id, supported_at=visited_at, proof=proof,
+                flags=visit.flags))
+            skills_record(caller=caller, person=person, grant=entry["skills"], evidence_kind=EvidenceKind.visit,
+                          evidence_ref=visit.public_id)
+    if household.last_visited_at is None or household.last_visited_at < visited_at:
+        household.last_visited_at = visited_at
+    db.session.flush()
+    activity_record(action="visit.create", object_type="visit", object_id=visit.public_id,
+                    log_unit=household.commune_code, caller=caller, client_id=client_id,
+                    body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
+                          "flags": visit.flags, "support_records": supported})
+    return visit, True

@@ -1,0 +1,50 @@
+"""Server-rendered pages: the projector display of a session's rotating QR code."""
+from flask import Blueprint, abort, jsonify, render_template, request
+from sqlalchemy import select
+
+from fieldapp.display import display_key_valid
+from fieldapp.extensions import db
+from fieldapp.models.sessions import LearningSession
+from fieldapp.qr import images, signing
+from fieldapp.selectors.sessions import session_checkin_count
+
+bp = Blueprint("display", __name__, url_prefix="/display")
+
+
+def _session_for_display(session_id: str) -> LearningSession:
+    if not display_key_valid(session_id, request.args.get("k", "")):
+        abort(404)
+    session = db.session.scalar(select(LearningSession).where(LearningSession.public_id == session_id))
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<session_id>")
+def session_display(session_id):
+    """Full-screen page for a projector; it refreshes the code itself, without reloading."""
+    session = _session_for_display(session_id)
+    return render_template("display_session.html", session=session, key=request.args["k"],
+                           step_seconds=signing.step_seconds())
+
+
+@bp.route("/sessions/<session_id>/code.json")
+def session_display_code(session_id):
+    """The current code (as an SVG data and its payload) and the live count of check-ins."""
+    session = _session_for_display(session_id)
+    step = signing.session_step()
+    text = signing.qr_text("session", session.public_id, step=step)
+    db.session.commit()
+    return jsonify({"payload": text, "svg": images.svg(text).decode("utf-8"), "step": step,
+                    "refresh_in": (step + 1) * signing.step_seconds() - signing.session_step_now_ts(),
+                    "checkins": session_checkin_count(session.id)})
+
+
+@bp.after_request
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
