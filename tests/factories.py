@@ -88,3 +88,38 @@ def assign(household, volunteer, team):
     db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer.id, team_id=team.id,
                               assigned_at=utcnow()))
     db.session.commit()
+
+
+def make_session(*, commune_code: str = HUNG_CHAU, lat: float = HUNG_CHAU_CENTRE[0], lon: float = HUNG_CHAU_CENTRE[1],
+                 starts_in_minutes: int = -30, hours: int = 2, radius_m: int = 100,
+                 topics=("cashless_payment", "online_safety"), kind: str = "weekly_class"):
+    from datetime import timedelta
+
+    from fieldapp.auth.caller import Caller
+    from fieldapp.clock import utcnow
+    from fieldapp.services.sessions import session_create
+
+    organiser = make_user(role=Role.team_leader, unit_code=commune_code)
+    caller = Caller(user_id=organiser.id, role=Role.team_leader, unit_code=commune_code, province_code=None)
+    starts = utcnow() + timedelta(minutes=starts_in_minutes)
+    session = session_create(caller=caller, kind=kind, title="Lớp kỹ năng số hằng tuần", venue_name="Nhà văn hoá xóm",
+                             venue={"lat": lat, "lon": lon}, starts_at=starts, ends_at=starts + timedelta(hours=hours),
+                             radius_m=radius_m, topics=list(topics))
+    db.session.commit()
+    return session
+
+
+def require_tool(name: str) -> str:
+    """The path of a command-line tool the test needs: skipped without it here, a failure in CI
+    (where scripts/bootstrap installs it)."""
+    import os
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is missing: scripts/bootstrap should have installed it")
+        pytest.skip(f"{name} not installed (scripts/bootstrap installs it)")
+    return path

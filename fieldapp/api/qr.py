@@ -84,3 +84,43 @@ def qr_keys():
     """The public keys that sign QR codes, for verifying scans offline on the phone."""
     return [{"key_id": k.key_id, "algorithm": "ed25519", "public_key": k.public_key, "retired": k.retired_at is not None}
             for k in public_keys(purpose="qr")]
+
+
+class PlatesQuery(Schema):
+    village_id = fields.Integer(metadata={"description": "every household of the village"})
+    ids = fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=500),
+                      metadata={"description": "or these households (repeat ?ids=)"})
+
+
+@blp.route("/households/plates.pdf", methods=["GET"])
+@requires("household.read")
+@blp.arguments(PlatesQuery, location="query")
+@blp.response(200, description="A4 PDF, 12 labels a page: code, head of household, address.",
+              content_type="application/pdf")
+def household_plates(args):
+    """Printable plates of a village's households (or chosen ones), for the team leader to print."""
+    from sqlalchemy import select
+
+    from fieldapp.errors import AppError
+    from fieldapp.models.households import Household
+    from fieldapp.qr.sheets import plates_pdf
+    from fieldapp.selectors.households import household_by_ids, household_list_query
+
+    caller = current_caller()
+    if bool(args.get("village_id")) == bool(args.get("ids")):
+        raise AppError("request.invalid", errors={"village_id": ["give village_id or ids"]})
+    if args.get("ids"):
+        households = sorted(household_by_ids(caller=caller, public_ids=args["ids"]), key=lambda h: h.id)
+    else:
+        households = list(db.session.scalars(household_list_query(caller=caller, village_id=args["village_id"])))
+    if not households:
+        raise AppError("household.not_found")
+    labels = []
+    for household in households:
+        head = next((m for m in household.members if m.is_head), None) or next(iter(household.members), None)
+        labels.append({"payload": signing.qr_text("household", household.public_id),
+                       "title": f"Hộ {head.full_name}" if head else f"Hộ {household.public_id}",
+                       "address": f"{household.address} · {household.village.name} · {household.public_id}"})
+    db.session.commit()
+    return Response(plates_pdf(labels), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="ma-qr-ho-gia-dinh.pdf"'})

@@ -1,0 +1,29 @@
+"""Test vectors for mobile_contract/qr.md: payloads signed by a fixed test key (Ed25519 is
+deterministic, so these bytes are the same everywhere)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fieldapp.qr import payloads
+
+#: Private key seed of the vectors: bytes 0x20..0x3f. A test key: never use it for anything else.
+SEED = bytes(range(32, 64))
+
+
+def build() -> dict:
+    key = Ed25519PrivateKey.from_private_bytes(SEED)
+    public = key.public_key().public_bytes_raw()
+    key_id = hashlib.sha256(public).hexdigest()[:16]
+    step = 1_791_417_600 // 30  # 2026-10-10T00:00:00Z, the national learning day
+    return {
+        "private_key_seed_hex": SEED.hex(),
+        "public_key": base64.b64encode(public).decode(),
+        "key_id": key_id,
+        "household_plate": payloads.encode("household", "H7K2M9Q4TZX", key_id, key.sign),
+        "person_card": payloads.encode("person", "P3M8K1Z7QWX", key_id, key.sign),
+        "session_code": payloads.encode("session", "S5N1B7D2FKR", key_id, key.sign, step=step),
+        "session_step": step,
+    }
