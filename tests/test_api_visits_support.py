@@ -82,7 +82,8 @@ def test_the_plate_of_another_household_is_flagged(client, door):
 def test_nobody_home_is_a_visit_without_support(client, door):
     response, _ = _visit(client, door, outcome="nobody_home", people=[])
     assert response.status_code == 201
-    assert db.session.query(SupportRecord).count() == 0
+    assert db.session.query(SupportRecord).filter(SupportRecord.person_id.in_(
+        [door["grandmother"].id, door["grandson"].id])).count() == 0
 
 
 @pytest.mark.parametrize("overrides, status, code", [
@@ -94,7 +95,9 @@ def test_nobody_home_is_a_visit_without_support(client, door):
 def test_bad_visits_are_clear_4xx_and_write_nothing(client, door, overrides, status, code):
     response, _ = _visit(client, door, **overrides)
     assert response.status_code == status and response.get_json()["error_code"] == code
-    assert db.session.query(Visit).count() == 0 and db.session.query(SupportRecord).count() == 0
+    assert db.session.query(Visit).filter_by(household_id=door["household"].id).count() == 0
+    assert db.session.query(SupportRecord).filter(SupportRecord.person_id.in_(
+        [door["grandmother"].id, door["grandson"].id])).count() == 0
 
 
 def test_residents_recorded_at_a_session_by_card_or_name_get_support_records(client, door):

@@ -108,10 +108,15 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
                 judgement.flags.append("outside_window")
             checkin.distance_m = judge_place(judgement, gps, point_of(session.venue), session.radius_m)
-            if not judgement.reasons and db.session.scalar(select(CheckIn.id).where(
+            if not judgement.reasons:
+                earlier = db.session.scalar(select(CheckIn).where(
                     CheckIn.session_id == session.id, CheckIn.user_id == caller.user_id,
-                    CheckIn.verdict != Verdict.rejected)) is not None:
-                raise AppError("checkin.duplicate")
+                    CheckIn.verdict != Verdict.rejected))
+                if earlier is not None and earlier.client_id == client_id:
+                    # The same scan, committed by a parallel retry since we looked: its answer is ours.
+                    return replay_or_conflict(earlier, user_id=caller.user_id, digest=digest), False
+                if earlier is not None:
+                    raise AppError("checkin.duplicate")
         elif scanned.kind == "household":
             household = household_get(caller=caller, public_id=scanned.public_id)
             checkin.household_id, checkin.commune_code = household.id, household.commune_code

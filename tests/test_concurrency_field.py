@@ -1,0 +1,78 @@
+"""The same check-in or visit sent many times at once (a phone retrying on a bad network) makes one
+record, and every sender gets that record's answer. These commit for real."""
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import CheckIn, SupportRecord, Visit
+from fieldapp.qr import signing
+from tests.factories import (DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, assign, make_household, make_person, make_session,
+                             make_team, make_user)
+
+PARALLEL = 50
+LAT, LON = HUNG_CHAU_CENTRE
+
+
+def _token(app, user) -> dict:
+    response = app.test_client().post("/api/v1/auth/token", json={"phone": user.phone, "password": DEFAULT_PASSWORD})
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def _send_all(app, path, headers, body):
+    def send(_):
+        response = app.test_client().post(path, headers=headers, json=body)
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(send, range(PARALLEL)))
+
+
+@pytest.mark.real_commits
+def test_fifty_identical_checkins_make_one_record(app):
+    with app.app_context():
+        volunteer = make_user()
+        session = make_session()
+        payload = signing.qr_text("session", session.public_id, step=signing.session_step())
+        db.session.commit()
+        headers = _token(app, volunteer)
+        session_id = session.id
+    body = {"client_id": str(uuid.uuid4()), "payload": payload, "scanned_at": utcnow().isoformat(),
+            "gps": {"lat": LAT, "lon": LON, "accuracy_m": 10}}
+    results = _send_all(app, "/api/v1/checkins", headers, body)
+    statuses = sorted(status for status, _ in results)
+    with app.app_context():
+        rows = db.session.query(CheckIn).filter_by(client_id=body["client_id"]).count()
+        counted = db.session.query(CheckIn).filter_by(session_id=session_id).count()
+    print(f"\nidentical check-ins: {PARALLEL} sent at once, statuses {dict((s, statuses.count(s)) for s in set(statuses))}, "
+          f"records expected 1, found {rows}")
+    assert statuses.count(201) == 1 and statuses.count(200) == PARALLEL - 1
+    assert rows == 1 and counted == 1
+    assert len({str(answer) for _, answer in results}) == 1  # everyone got the same answer
+
+
+@pytest.mark.real_commits
+def test_fifty_identical_visits_make_one_visit_and_one_set_of_support_records(app):
+    with app.app_context():
+        volunteer = make_user()
+        household = make_household(lat=LAT, lon=LON)
+        assign(household, volunteer, make_team(members=[volunteer]))
+        person = make_person(household=household)
+        plate = signing.qr_text("household", household.public_id)
+        db.session.commit()
+        headers = _token(app, volunteer)
+        household_id, person_id, person_public = household.public_id, person.id, person.public_id
+    body = {"client_id": str(uuid.uuid4()), "household_id": household_id, "outcome": "supported",
+            "visited_at": utcnow().isoformat(), "plate": plate, "gps": {"lat": LAT, "lon": LON, "accuracy_m": 10},
+            "people": [{"person_id": person_public, "skills": ["cashless_payment", "online_safety"]}]}
+    results = _send_all(app, "/api/v1/visits", headers, body)
+    statuses = sorted(status for status, _ in results)
+    with app.app_context():
+        visits = db.session.query(Visit).filter_by(client_id=body["client_id"]).count()
+        records = db.session.query(SupportRecord).filter_by(person_id=person_id).count()
+    print(f"\nidentical visits: {PARALLEL} sent at once, statuses {dict((s, statuses.count(s)) for s in set(statuses))}, "
+          f"visits expected 1, found {visits}; support records expected 2, found {records}")
+    assert statuses.count(201) == 1 and statuses.count(200) == PARALLEL - 1
+    assert visits == 1 and records == 2
