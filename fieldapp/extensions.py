@@ -20,6 +20,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: expire_on_commit off: a view commits once and then serialises what it wrote; expiring would make
+#: every response re-read its own rows (one more round trip on the check-in path).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -117,6 +117,10 @@ def db(app, request):
             _db.session = original
             outer.rollback()
             connection.close()
+            # Keys the test retired or made are rolled back with it: so must the process's key cache.
+            from fieldapp.qr.signing import forget_keys
+
+            forget_keys()
 
 
 @pytest.fixture

@@ -521,26 +521,27 @@ def test_import_through_the_api_dry_run_then_for_real(client, login, db):
     from fieldapp.services.villages import village_create
     from tests.factories import make_user
 
-    village_create(commune_code="17395", name="Xóm Đông Sơn", kind="xóm", caller=None)
+    village = village_create(commune_code="17395", name="Xóm Đông Sơn", kind="xóm", caller=None)
     db.session.commit()
     headers = login(make_user(role=Role.commune_officer))
+    in_village = db.session.query(Household).filter_by(village_id=village.id)
     good = "Mã hộ,Thôn/xóm,Địa chỉ,Họ và tên,Năm sinh,Chủ hộ\nA1,Xóm Đông Sơn,Nhà 1,Nguyễn Văn Nam,1970,x\n" \
            "A1,Xóm Đông Sơn,Nhà 1,Lê Thị Hoa,1975,\n"
     dry = client.post("/api/v1/households/import", headers=headers,
                       data={"file": (io.BytesIO(good.encode("utf-8")), "ds.csv")}, content_type="multipart/form-data")
     assert dry.status_code == 200, dry.get_json()
     assert (dry.get_json()["ok"], dry.get_json()["households"], dry.get_json()["persons"]) == (True, 1, 2)
-    assert db.session.query(Household).count() == 0
+    assert in_village.count() == 0
     bad = good + "A2,Xóm Không Có,Nhà 2,Trần Văn Ba,1980,x\n"
     refused = client.post("/api/v1/households/import?dry_run=false", headers=headers,
                           data={"file": (io.BytesIO(bad.encode("utf-8")), "ds.csv")}, content_type="multipart/form-data")
     assert refused.status_code == 422 and refused.get_json()["error_code"] == "import.has_errors"
     assert [row["line"] for row in refused.get_json()["errors"]["rows"]] == [4]
-    assert db.session.query(Household).count() == 0
+    assert in_village.count() == 0
     done = client.post("/api/v1/households/import?dry_run=false", headers=headers,
                        data={"file": (io.BytesIO(good.encode("utf-8")), "ds.csv")}, content_type="multipart/form-data")
     assert done.status_code == 200 and done.get_json()["ok"] is True
-    assert db.session.query(Household).count() == 1
+    assert in_village.count() == 1
 
 
 def test_volunteers_cannot_import(client, login):

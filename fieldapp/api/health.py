@@ -20,3 +20,14 @@ def healthz():
     """Liveness, with a round trip to the database."""
     db.session.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok"}
+
+
+class LiveOut(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+@blp.route("/livez", methods=["GET"])
+@blp.response(200, LiveOut)
+def livez():
+    """Liveness only: the process answers (no database round trip; for load balancers and probes)."""
+    return {"status": "ok"}
