@@ -4,9 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context
+from sqlalchemy import insert, select
 
 from fieldapp.audit.formats import canonical
 from fieldapp.auth.caller import Caller
+from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.activity import NATIONAL_LOG, ActivityEntry, ActivityQueued
 
@@ -33,22 +35,30 @@ def activity_record(
     Call it next to the change it records, before the view commits, so that the change and its
     entry land together or not at all. ``body`` must hold ids and values, never personal data.
     """
-    entry = ActivityEntry(
-        log_unit=log_unit or NATIONAL_LOG,
-        actor_id=caller.user_id if caller else None,
-        actor_role=caller.role.value if caller else "operator",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        request_id=g.get("request_id") if has_request_context() else g.get("cli_run_id"),
-        client_id=client_id,
-        body=canonical_json(body or {}),
-    )
-    db.session.add(entry)
-    db.session.flush()
-    # Queued for the sequencer: no lock and no counter to read here (see fieldapp.audit.sequencer).
-    db.session.add(ActivityQueued(entry_id=entry.id, log_unit=entry.log_unit))
-    return entry
+    values = {
+        "log_unit": log_unit or NATIONAL_LOG,
+        "actor_id": caller.user_id if caller else None,
+        "actor_role": caller.role.value if caller else "operator",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "request_id": g.get("request_id") if has_request_context() else g.get("cli_run_id"),
+        "client_id": client_id,
+        "body": canonical_json(body or {}),
+        "created_at": utcnow(),
+    }
+    # Core statements, not the ORM: this runs on every write, the check-in hot path included. The
+    # entry and its queue row go in one round trip on PostgreSQL (INSERT … RETURNING in a CTE).
+    entries, queue = ActivityEntry.__table__, ActivityQueued.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        inserted = insert(entries).values(**values).returning(entries.c.id, entries.c.log_unit).cte("entry")
+        entry_id = db.session.execute(insert(queue).from_select(["entry_id", "log_unit"],
+                                                                select(inserted.c.id, inserted.c.log_unit))
+                                      .returning(queue.c.entry_id)).scalar_one()
+    else:
+        entry_id = db.session.execute(insert(entries).values(**values).returning(entries.c.id)).scalar_one()
+        db.session.execute(insert(queue).values(entry_id=entry_id, log_unit=values["log_unit"]))
+    return ActivityEntry(id=entry_id, **values)
 
 
 #: Roles whose reads of personal data are logged (issue 7: "every read of personal data by an officer").
