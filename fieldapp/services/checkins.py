@@ -6,19 +6,20 @@ kept with its verdict and flags, so auditors see the doubtful ones instead of lo
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, insert, or_, select
 
 from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import communes_clause
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, distance_m, point_element, point_of
 from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
+from fieldapp.models.units import Unit
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get, person_get
 from fieldapp.services.activity import activity_record
@@ -66,20 +67,64 @@ def judge_time(judgement: Judgement, scanned_at: datetime, received_at: datetime
         judgement.flags.append("late_sync")  # scanned offline, synced later: fine, and marked
 
 
-def _session_in_scope(caller: Caller, public_id: str) -> LearningSession:
-    session = db.session.scalar(select(LearningSession).where(
-        LearningSession.public_id == public_id, communes_clause(caller, LearningSession.commune_code)))
-    if session is None:
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a check-in needs of a session: cached per process (sessions do not move once planned)."""
+
+    id: int
+    commune_code: str
+    province_code: str
+    venue: LatLon
+    radius_m: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+_SESSION_CACHE: dict[str, tuple[float, SessionFacts]] = {}
+SESSION_CACHE_SECONDS = 60
+
+
+def _session_facts(public_id: str) -> SessionFacts | None:
+    now = time.monotonic()
+    cached = _SESSION_CACHE.get(public_id)
+    if cached is not None and now - cached[0] < SESSION_CACHE_SECONDS:
+        return cached[1]
+    row = db.session.execute(select(LearningSession, Unit.parent_code).join(
+        Unit, Unit.code == LearningSession.commune_code).where(LearningSession.public_id == public_id)).first()
+    if row is None:
+        return None
+    session, province_code = row
+    facts = SessionFacts(id=session.id, commune_code=session.commune_code, province_code=province_code,
+                         venue=point_of(session.venue), radius_m=session.radius_m, starts_at=session.starts_at,
+                         ends_at=session.ends_at)
+    _SESSION_CACHE[public_id] = (now, facts)
+    return facts
+
+
+def _session_in_scope(caller: Caller, public_id: str) -> SessionFacts:
+    facts = _session_facts(public_id)
+    if facts is None or not caller.covers(facts.commune_code, facts.province_code):
         raise AppError("session.not_found")
-    return session
+    return facts
+
+
+def _earlier_checkins(client_id: str, session_id: int | None, user_id: int) -> list[CheckIn]:
+    """This client_id's check-in, and the caller's counted check-in to the session, if any."""
+    clause = CheckIn.client_id == client_id
+    if session_id is not None:
+        clause = or_(clause, and_(CheckIn.session_id == session_id, CheckIn.user_id == user_id,
+                                  CheckIn.verdict != Verdict.rejected))
+    return list(db.session.scalars(select(CheckIn).where(clause)))
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
                    gps: dict | None) -> tuple[CheckIn, bool]:
-    """Judge and keep a check-in. Returns it and whether it is new (False: a retry of the same one)."""
-    existing = db.session.scalar(select(CheckIn).where(CheckIn.client_id == client_id))
-    if existing is not None:
-        return replay_or_conflict(existing, user_id=caller.user_id, digest=digest), False
+    """Judge and keep a check-in. Returns it and whether it is new (False: a retry of the same one).
+
+    The hot path of the whole system: the signature is checked first (no database), the session
+    comes from a per-process cache, and one query answers both "seen this client_id before?" and
+    "already checked in to this session?".
+    """
     received_at = utcnow()
     judgement = Judgement()
     checkin = CheckIn(client_id=client_id, request_hash=digest, user_id=caller.user_id,
@@ -93,13 +138,17 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     except signing.Rejected as rejection:
         judgement.reasons.append(rejection.reason)
         scanned = None
+    session = _session_in_scope(caller, scanned.public_id) if scanned and scanned.kind == "session" else None
+    earlier = _earlier_checkins(client_id, session.id if session else None, caller.user_id)
+    for row in earlier:
+        if row.client_id == client_id:
+            return replay_or_conflict(row, user_id=caller.user_id, digest=digest), False
     target_id = None
     if scanned is not None:
         checkin.key_id = scanned.key_id
         checkin.target_kind = scanned.kind
         target_id = scanned.public_id
         if scanned.kind == "session":
-            session = _session_in_scope(caller, scanned.public_id)
             checkin.session_id, checkin.commune_code = session.id, session.commune_code
             # The rotating code must be the one shown around the time of the scan (±1 step).
             if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
@@ -107,16 +156,9 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             tolerance = timedelta(seconds=current_app.config["CHECKIN_WINDOW_TOLERANCE_SECONDS"])
             if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
                 judgement.flags.append("outside_window")
-            checkin.distance_m = judge_place(judgement, gps, point_of(session.venue), session.radius_m)
-            if not judgement.reasons:
-                earlier = db.session.scalar(select(CheckIn).where(
-                    CheckIn.session_id == session.id, CheckIn.user_id == caller.user_id,
-                    CheckIn.verdict != Verdict.rejected))
-                if earlier is not None and earlier.client_id == client_id:
-                    # The same scan, committed by a parallel retry since we looked: its answer is ours.
-                    return replay_or_conflict(earlier, user_id=caller.user_id, digest=digest), False
-                if earlier is not None:
-                    raise AppError("checkin.duplicate")
+            checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
+            if not judgement.reasons and earlier:
+                raise AppError("checkin.duplicate")
         elif scanned.kind == "household":
             household = household_get(caller=caller, public_id=scanned.public_id)
             checkin.household_id, checkin.commune_code = household.id, household.commune_code
@@ -128,8 +170,11 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             judge_place(judgement, gps, None, 0)
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.reasons or judgement.flags
-    db.session.add(checkin)
-    db.session.flush()
+    # A Core insert: the ORM's unit of work costs more than the rest of the check-in on this path.
+    table = CheckIn.__table__
+    checkin.id = db.session.execute(insert(table).values(
+        **{column.key: getattr(checkin, column.key) for column in table.columns if column.key != "id"})
+        .returning(table.c.id)).scalar_one()
     activity_record(action="checkin.create", object_type="checkin", object_id=client_id,
                     log_unit=checkin.commune_code, caller=caller, client_id=client_id,
                     body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
