@@ -1,0 +1,154 @@
+"""The authorization matrix: every route × method × role, declared, and checked.
+
+A ratchet (issue 7): the test walks Flask's whole route map and fails if a route is missing from the
+table, so no route lands without its row. ``A`` means the request passes authorization (any answer
+but 401, 403 or 404: a 2xx, or a 422 for the deliberately empty body); 401 anonymous, 403 a role
+without the verb, 404 an object outside the caller's area.
+"""
+import pytest
+
+from fieldapp.models import Role
+from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_household, make_person, make_session,
+                             make_team, make_user, make_village)
+
+A = "allowed"
+ROLES = ["anonymous", "volunteer", "team_leader", "commune_officer", "province_officer", "admin", "other_officer"]
+
+
+def row(anonymous=401, volunteer=A, team_leader=A, commune_officer=A, province_officer=A, admin=A,
+        other_officer=A):
+    return dict(zip(ROLES, [anonymous, volunteer, team_leader, commune_officer, province_officer, admin,
+                            other_officer]))
+
+
+PUBLIC = row(anonymous=A)
+SIGNED_IN = row()
+#: Reads of one object of Hùng Châu (assigned to the volunteer, in the leader's village).
+SCOPED = row(other_officer=404)
+OFFICERS = row(volunteer=403, team_leader=403)
+OFFICERS_SCOPED = row(volunteer=403, team_leader=403, other_officer=404)
+FIELD_ONLY = row(commune_officer=403, province_officer=403, admin=403, other_officer=403)
+LEADERS_AND_OFFICERS = row(volunteer=403)
+#: The commune officer's verbs also belong to province officers and admins.
+COMMUNE_WRITE = row(volunteer=403, team_leader=403)
+
+MATRIX = {
+    ("GET", "/api/v1/healthz"): PUBLIC,
+    ("GET", "/api/v1/livez"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/me/worklist"): FIELD_ONLY,
+    ("GET", "/api/v1/units"): SIGNED_IN,
+    ("GET", "/api/v1/units/<code>"): SIGNED_IN,
+    ("POST", "/api/v1/users"): COMMUNE_WRITE,
+    ("GET", "/api/v1/communes/<code>/villages"): SCOPED,
+    ("POST", "/api/v1/communes/<code>/villages"): row(volunteer=403, team_leader=403, other_officer=404),
+    ("GET", "/api/v1/households"): SIGNED_IN,
+    ("POST", "/api/v1/households"): LEADERS_AND_OFFICERS,
+    ("GET", "/api/v1/households/<household_id>"): SCOPED,
+    ("PATCH", "/api/v1/households/<household_id>"): row(volunteer=403, other_officer=404),
+    ("GET", "/api/v1/households/<household_id>/members"): SCOPED,
+    ("POST", "/api/v1/households/<household_id>/members"): SCOPED,
+    ("GET", "/api/v1/households/<household_id>/qr"): SCOPED,
+    ("POST", "/api/v1/households/import"): COMMUNE_WRITE,
+    ("GET", "/api/v1/households/plates.pdf"): SCOPED,
+    ("GET", "/api/v1/persons"): SIGNED_IN,
+    ("GET", "/api/v1/persons/<person_id>"): SCOPED,
+    ("PATCH", "/api/v1/persons/<person_id>"): SCOPED,
+    ("GET", "/api/v1/persons/<person_id>/qr"): SCOPED,
+    ("POST", "/api/v1/persons/<person_id>/skills"): SCOPED,
+    ("GET", "/api/v1/teams"): SIGNED_IN,
+    ("POST", "/api/v1/teams"): COMMUNE_WRITE,
+    ("GET", "/api/v1/teams/<int:team_id>"): row(team_leader=A, other_officer=404),
+    ("GET", "/api/v1/teams/<int:team_id>/members"): row(other_officer=404),
+    ("POST", "/api/v1/teams/<int:team_id>/members"): row(volunteer=403, other_officer=404),
+    ("POST", "/api/v1/assignments"): LEADERS_AND_OFFICERS,
+    ("GET", "/api/v1/sessions"): SIGNED_IN,
+    ("POST", "/api/v1/sessions"): LEADERS_AND_OFFICERS,
+    ("GET", "/api/v1/sessions/<session_id>"): SCOPED,
+    ("GET", "/api/v1/sessions/<session_id>/qr"): SCOPED,
+    ("POST", "/api/v1/sessions/<session_id>/attendees"): SCOPED,
+    ("GET", "/api/v1/qr-keys"): SIGNED_IN,
+    ("POST", "/api/v1/checkins"): FIELD_ONLY,
+    ("POST", "/api/v1/visits"): FIELD_ONLY,
+    ("GET", "/api/v1/support-records"): SIGNED_IN,
+    ("GET", "/api/v1/activity"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/activity/head"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/activity/export"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/activity/proofs/inclusion"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/activity/proofs/consistency"): OFFICERS_SCOPED,
+    # The projector page: a capability URL (k=), no sign-in; without the key it is not found.
+    ("GET", "/display/sessions/<session_id>"): row(*[404] * 7),
+    ("GET", "/display/sessions/<session_id>/code.json"): row(*[404] * 7),
+    ("GET", "/static/<path:filename>"): row(*[404] * 7),
+}
+
+
+def test_every_route_has_its_row(app):
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes without a row in the permission matrix: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world():
+    """Hùng Châu with a village, a team, a household assigned to the volunteer, a person, a session;
+    and users of every role, plus an officer of another commune."""
+    village = make_village()
+    volunteer = make_user(role=Role.volunteer)
+    leader = make_user(role=Role.team_leader)
+    team = make_team(leader=leader, members=[volunteer], village=village)
+    household = make_household(village=village)
+    assign(household, volunteer, team)
+    person = make_person(household=household)
+    session = make_session()
+    users = {"volunteer": volunteer, "team_leader": leader,
+             "commune_officer": make_user(role=Role.commune_officer),
+             "province_officer": make_user(role=Role.province_officer, unit_code="40"),
+             "admin": make_user(role=Role.admin, unit_code=None),
+             "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
+    params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
+              "session_id": session.public_id, "int:team_id": str(team.id), "path:filename": "nothing.txt"}
+    log = {"log": "17395"}
+    query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
+             "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
+             "/api/v1/activity/proofs/inclusion": {**log, "seq": 0, "size": 1},
+             "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1}}
+    # Valid bodies where the object's scope is checked after the body is read (empty bodies would
+    # stop at 422 before the scope check, for everyone alike).
+    bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
+              "/api/v1/households/<household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
+              "/api/v1/persons/<person_id>/skills": {"grant": [], "evidence_kind": "other"},
+              "/api/v1/sessions/<session_id>/attendees": {"person_id": person.public_id},
+              "/api/v1/teams/<int:team_id>/members": {"user_id": volunteer.id}}
+    return {"users": users, "params": params, "query": query, "bodies": bodies}
+
+
+def _path(rule: str, params: dict) -> str:
+    for name, value in params.items():
+        rule = rule.replace(f"<{name}>", value)
+    return rule
+
+
+@pytest.mark.parametrize("method, rule", sorted(MATRIX))
+def test_route_answers_each_role_as_declared(client, world, method, rule):
+    path = _path(rule, world["params"])
+    outcomes = {}
+    for role in ROLES:
+        headers = {}
+        if role != "anonymous":
+            user = world["users"][role]
+            token = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": DEFAULT_PASSWORD})
+            headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+        kwargs = {"headers": headers, "query_string": world["query"].get(rule, {})}
+        if method in ("POST", "PATCH"):
+            kwargs["json"] = world["bodies"].get(rule, {})
+        status = client.open(path, method=method, **kwargs).status_code
+        outcomes[role] = A if status not in (401, 403, 404) else status
+        assert status < 500, f"{method} {rule} as {role}: {status}"
+    assert outcomes == MATRIX[(method, rule)]
