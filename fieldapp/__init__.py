@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     api = FieldApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    from fieldapp.api import health
+
+    limiter.exempt(health.blp)  # probes are not users
     app.extensions["fieldapp_api"] = api
     register_error_handlers(app)
     register_commands(app)

@@ -56,6 +56,8 @@ def load_config() -> dict:
         "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Requests per token (or per address without one): generous for a phone syncing a day's work.
+        "RATELIMIT_PER_TOKEN": _env("RATELIMIT_PER_TOKEN", "1200 per minute"),
         # Failed logins allowed before a pause: per account, and per client address.
         "LOGIN_FAILURES_PER_ACCOUNT": _env("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": _env("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),

@@ -24,4 +24,25 @@ class Base(DeclarativeBase):
 #: every response re-read its own rows (one more round trip on the check-in path).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+def rate_limit_key() -> str:
+    """Whose requests are counted together: the bearer token's (hashed), else the client address."""
+    import hashlib
+
+    from flask import request
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return "token:" + hashlib.sha256(header[7:].strip().encode("utf-8")).hexdigest()[:32]
+    return "address:" + (get_remote_address() or "-")
+
+
+def _per_token_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["RATELIMIT_PER_TOKEN"]
+
+
+#: The default limit is read from the app's config on each request (RATELIMIT_PER_TOKEN); counts are
+#: kept in RATELIMIT_STORAGE_URI (memory:// in the embedded default, redis:// when several workers
+#: must share them).
+limiter = Limiter(key_func=rate_limit_key, default_limits=[_per_token_limit])
