@@ -59,6 +59,8 @@ MATRIX = {
     ("PATCH", "/api/v1/persons/<person_id>"): SCOPED,
     ("GET", "/api/v1/persons/<person_id>/qr"): SCOPED,
     ("POST", "/api/v1/persons/<person_id>/skills"): SCOPED,
+    ("GET", "/api/v1/persons/<person_id>/data-export"): OFFICERS_SCOPED,
+    ("POST", "/api/v1/persons/<person_id>/erase"): OFFICERS_SCOPED,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): COMMUNE_WRITE,
     ("GET", "/api/v1/teams/<int:team_id>"): row(team_leader=A, other_officer=404),

@@ -155,3 +155,29 @@ def person_skills_post(body, person_id):
     person = skills_record(caller=caller, person=person_get(caller=caller, public_id=person_id), **body)
     db.session.commit()
     return person
+
+
+@blp.route("/<person_id>/data-export", methods=["GET"])
+@requires("person.data_export")
+@blp.response(200, description="Everything held about the person, in JSON (the export is logged).")
+def person_data_export_get(person_id):
+    """A person's data, for them to see (their right under Decree 13/2023 and Law 91/2025)."""
+    from fieldapp.services.personal_data import person_data_export
+
+    caller = current_caller()
+    data = person_data_export(caller=caller, person=person_get(caller=caller, public_id=person_id))
+    db.session.commit()
+    return data
+
+
+@blp.route("/<person_id>/erase", methods=["POST"])
+@requires("person.erase")
+@blp.response(200, PersonOut)
+def person_erase_post(person_id):
+    """Erase a person's identifying data on their request; counts and the activity log stay valid."""
+    from fieldapp.services.personal_data import person_erase
+
+    caller = current_caller()
+    person = person_erase(caller=caller, person=person_get(caller=caller, public_id=person_id))
+    db.session.commit()
+    return person

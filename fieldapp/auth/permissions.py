@@ -26,7 +26,8 @@ _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
                                  "household.create", "household.update", "household.import", "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
-                                 "team.member_add", "session.create", "session.attendee_add"})
+                                 "team.member_add", "session.create", "session.attendee_add",
+                                 "person.data_export", "person.erase"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -92,6 +92,8 @@ class Person(db.Model):
     consent_purpose: Mapped[str | None] = mapped_column(String(200))
     consent_notice_version: Mapped[str | None] = mapped_column(String(32))
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the person's data was erased on request (Law 91/2025): name and contact pseudonymised.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

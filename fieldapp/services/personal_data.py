@@ -1,0 +1,61 @@
+"""A person's rights over their data (Decree 13/2023/NĐ-CP; Law 91/2025/QH15): see it, erase it.
+
+Erasure pseudonymises: name, phone and citizen-id hash go; what indicators count (birth year, sex,
+priority groups, skills, support given) stays, attached to a public id that names no one. The
+activity log held ids only, so it needs no change and still verifies.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fieldapp.auth.caller import Caller
+from fieldapp.clock import utcnow
+from fieldapp.exports import vn_date
+from fieldapp.extensions import db
+from fieldapp.models.households import Person, SkillEvent
+from fieldapp.models.sessions import SessionAttendee, SupportRecord
+from fieldapp.services.activity import activity_record
+
+ERASED_NAME = "[đã xoá]"
+
+
+def person_data_export(*, caller: Caller, person: Person) -> dict:
+    """Everything held about a person, for them to see (the export itself is logged)."""
+    events = db.session.scalars(select(SkillEvent).where(SkillEvent.person_id == person.id).order_by(SkillEvent.id))
+    records = db.session.scalars(select(SupportRecord).where(SupportRecord.person_id == person.id)
+                                 .order_by(SupportRecord.id))
+    attended = db.session.scalars(select(SessionAttendee).where(SessionAttendee.person_id == person.id))
+    activity_record(action="person.data_export", object_type="person", object_id=person.public_id,
+                    log_unit=person.commune_code, caller=caller)
+    return {
+        "id": person.public_id, "household_id": person.household.public_id, "full_name": person.full_name,
+        "birth_year": person.birth_year, "sex": person.sex.value if person.sex else None, "phone": person.phone,
+        "is_head": person.is_head, "has_disability": person.has_disability,
+        "is_ethnic_minority": person.is_ethnic_minority, "address": person.household.address,
+        "village": person.household.village.name, "citizen_id_held": "chỉ mã băm để phát hiện trùng lặp"
+        if person.citizen_id_hash else None,
+        "consent": {"collected_at": vn_date(person.consent_collected_at), "purpose": person.consent_purpose,
+                    "notice_version": person.consent_notice_version,
+                    "withdrawn_at": vn_date(person.consent_withdrawn_at)},
+        "skills": [{"skill": s.skill.value, "recorded_at": vn_date(s.recorded_at), "evidence": s.evidence_kind.value}
+                   for s in person.skills],
+        "skill_history": [{"skill": e.skill.value, "change": e.change, "at": vn_date(e.recorded_at),
+                           "evidence": e.evidence_kind.value} for e in events],
+        "support_received": [{"skill": r.skill.value, "at": vn_date(r.supported_at), "how": r.source_kind.value,
+                              "proof": r.proof} for r in records],
+        "sessions_attended": [a.session_id for a in attended],
+    }
+
+
+def person_erase(*, caller: Caller, person: Person) -> Person:
+    """Remove what identifies the person; keep what is counted."""
+    person.full_name = ERASED_NAME
+    person.name_folded = ""
+    person.phone = None
+    person.citizen_id_hash = None
+    person.consent_withdrawn_at = person.consent_withdrawn_at or utcnow()
+    person.erased_at = utcnow()
+    db.session.flush()
+    activity_record(action="person.erase", object_type="person", object_id=person.public_id,
+                    log_unit=person.commune_code, caller=caller)
+    return person
