@@ -63,9 +63,9 @@ MATRIX = {
     ("POST", "/api/v1/persons/<person_id>/erase"): OFFICERS_SCOPED,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): COMMUNE_WRITE,
-    ("GET", "/api/v1/teams/<int:team_id>"): row(team_leader=A, other_officer=404),
-    ("GET", "/api/v1/teams/<int:team_id>/members"): row(other_officer=404),
-    ("POST", "/api/v1/teams/<int:team_id>/members"): row(volunteer=403, other_officer=404),
+    ("GET", "/api/v1/teams/<int(max=2147483647):team_id>"): row(team_leader=A, other_officer=404),
+    ("GET", "/api/v1/teams/<int(max=2147483647):team_id>/members"): row(other_officer=404),
+    ("POST", "/api/v1/teams/<int(max=2147483647):team_id>/members"): row(volunteer=403, other_officer=404),
     ("POST", "/api/v1/assignments"): LEADERS_AND_OFFICERS,
     ("GET", "/api/v1/sessions"): SIGNED_IN,
     ("POST", "/api/v1/sessions"): LEADERS_AND_OFFICERS,
@@ -115,7 +115,7 @@ def world():
              "admin": make_user(role=Role.admin, unit_code=None),
              "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
-              "session_id": session.public_id, "int:team_id": str(team.id), "path:filename": "nothing.txt"}
+              "session_id": session.public_id, "int(max=2147483647):team_id": str(team.id), "path:filename": "nothing.txt"}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -127,7 +127,7 @@ def world():
               "/api/v1/households/<household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
               "/api/v1/persons/<person_id>/skills": {"grant": [], "evidence_kind": "other"},
               "/api/v1/sessions/<session_id>/attendees": {"person_id": person.public_id},
-              "/api/v1/teams/<int:team_id>/members": {"user_id": volunteer.id}}
+              "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id}}
     return {"users": users, "params": params, "query": query, "bodies": bodies}
 
 

@@ -5,6 +5,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
@@ -27,7 +28,7 @@ class LogQuery(Schema):
 
 class ActivityQuery(PageQuery):
     log = _LOG
-    actor_id = fields.Integer()
+    actor_id = Integer()
     action = fields.String(validate=validate.Length(max=64),
                            metadata={"description": "`household` matches every `household.*` action."})
     object_type = fields.String(validate=validate.Length(max=32))
@@ -37,13 +38,13 @@ class ActivityQuery(PageQuery):
 
 
 class ActivityEntryOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     seq = fields.Function(lambda entry: entry.leaf.seq if entry.leaf else None, required=True, allow_none=True,
                           metadata={"type": "integer",
                                     "description": "Place in the log; null for a few seconds until sequenced."})
     log = fields.String(required=True, attribute="log_unit")
     time = fields.AwareDateTime(required=True, attribute="created_at")
-    actor_id = fields.Integer(required=True, allow_none=True)
+    actor_id = Integer(required=True, allow_none=True)
     actor_role = fields.String(required=True)
     action = fields.String(required=True)
     object_type = fields.String(required=True)
@@ -56,7 +57,7 @@ class ActivityEntryOut(Schema):
 class CheckpointOut(Schema):
     type = fields.String(required=True, metadata={"example": "checkpoint"})
     log = fields.String(required=True)
-    size = fields.Integer(required=True)
+    size = Integer(required=True)
     root_hash = fields.String(required=True, metadata={"description": "hex SHA-256 (RFC 6962 tree head)"})
     time = fields.String(required=True)
     key_id = fields.String(required=True)
@@ -66,14 +67,14 @@ class CheckpointOut(Schema):
 
 class InclusionQuery(Schema):
     log = _LOG
-    seq = fields.Integer(required=True, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, validate=validate.Range(min=1))
+    seq = Integer(required=True, validate=validate.Range(min=0))
+    size = Integer(required=True, validate=validate.Range(min=1))
 
 
 class InclusionOut(Schema):
     log = fields.String(required=True)
-    seq = fields.Integer(required=True)
-    size = fields.Integer(required=True)
+    seq = Integer(required=True)
+    size = Integer(required=True)
     leaf_hash = fields.String(required=True)
     root_hash = fields.String(required=True)
     proof = fields.List(fields.String(), required=True)
@@ -81,14 +82,14 @@ class InclusionOut(Schema):
 
 class ConsistencyQuery(Schema):
     log = _LOG
-    first = fields.Integer(required=True, validate=validate.Range(min=0))
-    second = fields.Integer(required=True, validate=validate.Range(min=0))
+    first = Integer(required=True, validate=validate.Range(min=0))
+    second = Integer(required=True, validate=validate.Range(min=0))
 
 
 class ConsistencyOut(Schema):
     log = fields.String(required=True)
-    first = fields.Integer(required=True)
-    second = fields.Integer(required=True)
+    first = Integer(required=True)
+    second = Integer(required=True)
     first_root_hash = fields.String(required=True)
     second_root_hash = fields.String(required=True)
     proof = fields.List(fields.String(), required=True)

@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.services.assignments import assignments_create
@@ -11,22 +12,22 @@ blp = Blueprint("assignments", __name__, url_prefix="/api/v1/assignments",
 
 
 class AssignmentIn(Schema):
-    volunteer_id = fields.Integer(required=True)
-    team_id = fields.Integer(load_default=None, allow_none=True,
+    volunteer_id = Integer(required=True)
+    team_id = Integer(load_default=None, allow_none=True,
                              metadata={"description": "When the volunteer is in several of my teams."})
     household_ids = fields.List(fields.String(validate=validate.Length(max=16)), load_default=None,
                                 validate=validate.Length(min=1, max=2000))
-    village_id = fields.Integer(load_default=None)
+    village_id = Integer(load_default=None)
     polygon = fields.Dict(load_default=None, metadata={"description": "GeoJSON Polygon, [lon, lat]"})
 
 
 class AssignmentOut(Schema):
-    volunteer_id = fields.Integer(required=True)
-    team_id = fields.Integer(required=True)
+    volunteer_id = Integer(required=True)
+    team_id = Integer(required=True)
     assigned = fields.Function(lambda r: [h.public_id for h in r.assigned], required=True,
                                metadata={"type": "array", "items": {"type": "string"}})
-    reassigned = fields.Integer(required=True, metadata={"description": "taken from another volunteer"})
-    unchanged = fields.Integer(required=True, metadata={"description": "already this volunteer's"})
+    reassigned = Integer(required=True, metadata={"description": "taken from another volunteer"})
+    unchanged = Integer(required=True, metadata={"description": "already this volunteer's"})
 
 
 @blp.route("", methods=["POST"])

@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import LatLonIn
+from fieldapp.api.schemas import Integer, LatLonIn
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
@@ -24,7 +24,7 @@ def _location(household):
 
 
 class HouseholdIn(Schema):
-    village_id = fields.Integer(required=True)
+    village_id = Integer(required=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
     location = fields.Nested(LatLonIn, load_default=None, allow_none=True)
     is_poor = fields.Boolean(load_default=False)
@@ -33,7 +33,7 @@ class HouseholdIn(Schema):
 
 
 class HouseholdPatch(Schema):
-    village_id = fields.Integer()
+    village_id = Integer()
     address = fields.String(validate=validate.Length(min=1, max=300))
     location = fields.Nested(LatLonIn, allow_none=True)
     is_poor = fields.Boolean()
@@ -44,7 +44,7 @@ class HouseholdPatch(Schema):
 class HouseholdOut(Schema):
     id = fields.String(attribute="public_id", required=True, metadata={"example": "H7K2M9Q4TZX"})
     commune_code = fields.String(required=True)
-    village_id = fields.Integer(required=True)
+    village_id = Integer(required=True)
     village_name = fields.Function(lambda h: h.village.name, required=True)
     address = fields.String(required=True)
     location = fields.Function(_location, required=True, allow_none=True, metadata={"type": "object"})
@@ -72,14 +72,14 @@ def _near(value: str) -> LatLon:
 
 
 class HouseholdQuery(PageQuery):
-    village_id = fields.Integer()
-    assignee_id = fields.Integer()
+    village_id = Integer()
+    assignee_id = Integer()
     status = fields.Enum(HouseholdStatus, by_value=True)
     digital_family = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(["is_poor", "is_ethnic_minority", "is_remote"]))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "A member's name"})
     near = fields.String(metadata={"description": "`lat,lon`: nearest first, within radius_m"})
-    radius_m = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=50_000))
+    radius_m = Integer(load_default=1000, validate=validate.Range(min=1, max=50_000))
 
     @validates_schema
     def _check_near(self, data, **kwargs):
@@ -219,7 +219,7 @@ class ImportFile(Schema):
 
 
 class ImportRowErrorOut(Schema):
-    line = fields.Integer(required=True, allow_none=True)
+    line = Integer(required=True, allow_none=True)
     column = fields.String(required=True, allow_none=True)
     reason = fields.String(required=True)
 
@@ -227,8 +227,8 @@ class ImportRowErrorOut(Schema):
 class ImportReportOut(Schema):
     ok = fields.Boolean(required=True)
     dry_run = fields.Boolean(required=True)
-    households = fields.Integer(required=True)
-    persons = fields.Integer(required=True)
+    households = Integer(required=True)
+    persons = Integer(required=True)
     errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
 
 

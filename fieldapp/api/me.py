@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.selectors.teams import teams_of_user
@@ -19,16 +20,16 @@ class AreaOut(Schema):
 
 
 class MyTeamOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     name = fields.String(required=True)
     kind = fields.Enum(TeamKind, by_value=True, required=True)
     commune_code = fields.String(required=True)
-    village_id = fields.Integer(allow_none=True, required=True)
-    leader_id = fields.Integer(required=True)
+    village_id = Integer(allow_none=True, required=True)
+    leader_id = Integer(required=True)
 
 
 class MeOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     phone = fields.String(required=True)
     full_name = fields.String(required=True)
     role = fields.Enum(Role, by_value=True, required=True)

@@ -5,12 +5,13 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 
+from fieldapp.api.schemas import Integer
 from fieldapp.extensions import db
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200),
+    page = Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = Integer(load_default=None, validate=validate.Range(min=1, max=200),
                               metadata={"description": "Items per page, at most 200 (default 50)."})
 
 
@@ -23,10 +24,10 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
         name = item_schema.__name__.removesuffix("Out") + "Page"
         _PAGE_SCHEMAS[item_schema] = Schema.from_dict({
             "items": fields.List(fields.Nested(item_schema), required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
-            "total": fields.Integer(required=True),
-            "pages": fields.Integer(required=True),
+            "page": Integer(required=True),
+            "per_page": Integer(required=True),
+            "total": Integer(required=True),
+            "pages": Integer(required=True),
         }, name=name)
     return _PAGE_SCHEMAS[item_schema]
 

@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
@@ -24,7 +25,7 @@ class ConsentIn(Schema):
 
 class PersonIn(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    birth_year = fields.Integer(load_default=None, allow_none=True)
+    birth_year = Integer(load_default=None, allow_none=True)
     sex = fields.Enum(Sex, by_value=True, load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     is_head = fields.Boolean(load_default=False)
@@ -39,7 +40,7 @@ class PersonIn(Schema):
 
 class PersonPatch(Schema):
     full_name = fields.String(validate=validate.Length(min=1, max=200))
-    birth_year = fields.Integer(allow_none=True)
+    birth_year = Integer(allow_none=True)
     sex = fields.Enum(Sex, by_value=True, allow_none=True)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     is_head = fields.Boolean()
@@ -51,7 +52,7 @@ class PersonPatch(Schema):
 class SkillOut(Schema):
     skill = fields.Enum(Skill, by_value=True, required=True)
     recorded_at = fields.AwareDateTime(required=True)
-    recorded_by = fields.Integer(required=True, allow_none=True)
+    recorded_by = Integer(required=True, allow_none=True)
     evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
     evidence_ref = fields.String(required=True, allow_none=True)
     confirmed_on = fields.Date(required=True, allow_none=True)
@@ -59,7 +60,7 @@ class SkillOut(Schema):
 
 class ConsentOut(Schema):
     collected_at = fields.AwareDateTime(attribute="consent_collected_at", required=True, allow_none=True)
-    collected_by = fields.Integer(attribute="consent_collected_by", required=True, allow_none=True)
+    collected_by = Integer(attribute="consent_collected_by", required=True, allow_none=True)
     purpose = fields.String(attribute="consent_purpose", required=True, allow_none=True)
     notice_version = fields.String(attribute="consent_notice_version", required=True, allow_none=True)
     withdrawn_at = fields.AwareDateTime(attribute="consent_withdrawn_at", required=True, allow_none=True)
@@ -76,7 +77,7 @@ class PersonOut(Schema):
     id = fields.String(attribute="public_id", required=True, metadata={"example": "P3M8K1Z7QWX"})
     household_id = fields.Function(lambda p: p.household.public_id, required=True)
     full_name = fields.String(required=True)
-    birth_year = fields.Integer(required=True, allow_none=True)
+    birth_year = Integer(required=True, allow_none=True)
     sex = fields.Enum(Sex, by_value=True, required=True, allow_none=True)
     phone = fields.Function(_phone_for_caller, required=True, allow_none=True,
                             metadata={"type": "string", "description": "masked for volunteers"})

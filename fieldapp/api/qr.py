@@ -3,6 +3,7 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.crypto.keys import public_keys
 from fieldapp.extensions import db
@@ -21,8 +22,8 @@ class QrOut(Schema):
     payload = fields.String(required=True, metadata={"description": "the text in the code"})
     kind = fields.String(required=True)
     id = fields.String(required=True)
-    step = fields.Integer(allow_none=True, metadata={"description": "session codes: the 30-second step"})
-    valid_until = fields.Integer(allow_none=True, metadata={"description": "session codes: Unix time"})
+    step = Integer(allow_none=True, metadata={"description": "session codes: the 30-second step"})
+    valid_until = Integer(allow_none=True, metadata={"description": "session codes: Unix time"})
 
 
 def qr_response(kind: str, public_id: str, fmt: str, *, step: int | None = None):
@@ -38,12 +39,16 @@ def qr_response(kind: str, public_id: str, fmt: str, *, step: int | None = None)
 
 
 _FORMATS = "`format=png` (default), `svg`, or `json` (the payload text)."
+#: The image answers, beside the JSON one that the response schema documents.
+_IMAGES = {"200": {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
+                               "image/svg+xml": {"schema": {"type": "string"}}}}}
 
 
 @blp.route("/households/<household_id>/qr", methods=["GET"])
 @requires("household.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
+@blp.doc(responses=_IMAGES)
 def household_qr(args, household_id):
     """The household's plate: a signed code with its public id only."""
     household = household_get(caller=current_caller(), public_id=household_id)
@@ -54,6 +59,7 @@ def household_qr(args, household_id):
 @requires("person.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
+@blp.doc(responses=_IMAGES)
 def person_qr(args, person_id):
     """A resident's person card: a signed code with their public id only."""
     person = person_get(caller=current_caller(), public_id=person_id)
@@ -64,6 +70,7 @@ def person_qr(args, person_id):
 @requires("session.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS + " The code changes every 30 s.")
+@blp.doc(responses=_IMAGES)
 def session_qr(args, session_id):
     """The session's rotating code for the current time step."""
     session = session_get(caller=current_caller(), public_id=session_id)
@@ -87,7 +94,7 @@ def qr_keys():
 
 
 class PlatesQuery(Schema):
-    village_id = fields.Integer(metadata={"description": "every household of the village"})
+    village_id = Integer(metadata={"description": "every household of the village"})
     ids = fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=500),
                       metadata={"description": "or these households (repeat ?ids=)"})
 

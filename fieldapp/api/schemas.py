@@ -29,3 +29,18 @@ class GeoJSONPolygon(fields.Dict):
 
     def _jsonschema_type_mapping(self):  # pragma: no cover - documentation only
         return {"type": "object"}
+
+
+#: What the databases' integer columns hold; a larger number is a 422, never an overflow (500).
+INT32 = (-(2**31), 2**31 - 1)
+
+
+class Integer(fields.Integer):
+    """``fields.Integer`` bounded to 32 bits, on top of any range the field sets itself."""
+
+    def __init__(self, *args, **kwargs):
+        extra = kwargs.pop("validate", None)
+        validators = [validate.Range(min=INT32[0], max=INT32[1])]
+        if extra is not None:
+            validators += list(extra) if isinstance(extra, (list, tuple)) else [extra]
+        super().__init__(*args, validate=validators, **kwargs)

@@ -4,7 +4,7 @@ from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import LatLonIn
+from fieldapp.api.schemas import Integer, LatLonIn
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.errors import AppError
@@ -24,12 +24,12 @@ class SessionIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     venue_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     venue = fields.Nested(LatLonIn, required=True)
-    radius_m = fields.Integer(load_default=100, validate=validate.Range(min=10, max=2000))
+    radius_m = Integer(load_default=100, validate=validate.Range(min=10, max=2000))
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     topics = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
-    team_id = fields.Integer(load_default=None, allow_none=True)
-    village_id = fields.Integer(load_default=None, allow_none=True)
+    team_id = Integer(load_default=None, allow_none=True)
+    village_id = Integer(load_default=None, allow_none=True)
     commune_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"))
 
 
@@ -45,11 +45,11 @@ class SessionOut(Schema):
     title = fields.String(required=True)
     venue_name = fields.String(required=True)
     venue = fields.Function(_venue, required=True, metadata={"type": "object"})
-    radius_m = fields.Integer(required=True)
+    radius_m = Integer(required=True)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     topics = fields.List(fields.String(), required=True)
-    team_id = fields.Integer(required=True, allow_none=True)
+    team_id = Integer(required=True, allow_none=True)
     checkins = fields.Function(lambda s: session_checkin_count(s.id), required=True, metadata={"type": "integer"})
     display_url = fields.Function(lambda s: display_url(s.public_id), required=True,
                                   metadata={"description": "full-screen rotating QR for a projector"})
@@ -59,7 +59,7 @@ class SessionQuery(PageQuery):
     kind = fields.Enum(SessionKind, by_value=True)
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
-    team_id = fields.Integer()
+    team_id = Integer()
 
 
 class AttendeeIn(Schema):

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
+from fieldapp.api.schemas import Integer
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
@@ -39,9 +40,9 @@ HEADERS = ["STT", "Họ và tên", "Năm sinh", "Thôn/xóm", "Kỹ năng đư�
 
 class SupportQuery(PageQuery):
     commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    village_id = fields.Integer()
-    team_id = fields.Integer()
-    volunteer_id = fields.Integer()
+    village_id = Integer()
+    team_id = Integer()
+    volunteer_id = Integer()
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
     skill = fields.Enum(Skill, by_value=True)
@@ -51,17 +52,17 @@ class SupportQuery(PageQuery):
 
 
 class SupportRecordOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     person_id = fields.Function(lambda r: r.person.public_id, required=True)
     full_name = fields.Function(lambda r: r.person.full_name, required=True)
     birth_year = fields.Function(lambda r: r.person.birth_year, required=True, allow_none=True,
                                  metadata={"type": "integer"})
-    village_id = fields.Integer(required=True)
+    village_id = Integer(required=True)
     skill = fields.Enum(Skill, by_value=True, required=True)
     source_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
     source_id = fields.String(required=True)
-    helper_id = fields.Integer(required=True, allow_none=True)
-    team_id = fields.Integer(required=True, allow_none=True)
+    helper_id = Integer(required=True, allow_none=True)
+    team_id = Integer(required=True, allow_none=True)
     supported_at = fields.AwareDateTime(required=True)
     proof = fields.String(required=True)
     flags = fields.List(fields.String(), required=True)
@@ -77,7 +78,7 @@ def _export(records: list[SupportRecord], fmt: str) -> Response:
              ", ".join(r.flags), r.person.public_id, r.id] for n, r in enumerate(records, start=1)]
     name = "danh-sach-nguoi-duoc-ho-tro"
     if fmt == "csv":
-        return Response(csv_bytes(HEADERS, rows), mimetype="text/csv; charset=utf-8",
+        return Response(csv_bytes(HEADERS, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(xlsx_bytes("Danh sách", HEADERS, rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -88,6 +89,11 @@ def _export(records: list[SupportRecord], fmt: str) -> Response:
 @requires("support_record.read")
 @blp.arguments(SupportQuery, location="query")
 @blp.response(200, page_of(SupportRecordOut), description="`format=csv|xlsx` exports the whole filtered list.")
+@blp.doc(responses={"200": {"content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/SupportRecordPage"}},
+    "text/csv": {"schema": {"type": "string", "description": "UTF-8 with BOM, Vietnamese headers"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                                       "format": "binary"}}}}})
 def support_record_list(args):
     """The list of people supported: filter by area, village, team, volunteer, period, skill, priority group."""
     caller = current_caller()

@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
@@ -17,28 +18,28 @@ blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Team
 class TeamIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Enum(TeamKind, by_value=True, required=True)
-    leader_id = fields.Integer(required=True)
-    village_id = fields.Integer(load_default=None, allow_none=True)
+    leader_id = Integer(required=True)
+    village_id = Integer(load_default=None, allow_none=True)
     commune_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
                                  metadata={"description": "Default: my commune."})
 
 
 class TeamOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     commune_code = fields.String(required=True)
-    village_id = fields.Integer(required=True, allow_none=True)
+    village_id = Integer(required=True, allow_none=True)
     name = fields.String(required=True)
     kind = fields.Enum(TeamKind, by_value=True, required=True)
-    leader_id = fields.Integer(required=True)
+    leader_id = Integer(required=True)
     member_count = fields.Function(lambda t: len(t.members), required=True, metadata={"type": "integer"})
 
 
 class MemberIn(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Integer(required=True)
 
 
 class MemberOut(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Integer(required=True)
     full_name = fields.Function(lambda m: db.session.get(User, m.user_id).full_name, required=True)
     role = fields.Function(lambda m: db.session.get(User, m.user_id).role.value, required=True)
     joined_at = fields.AwareDateTime(required=True)
@@ -66,7 +67,7 @@ def team_post(body):
     return team
 
 
-@blp.route("/<int:team_id>", methods=["GET"])
+@blp.route("/<int(max=2147483647):team_id>", methods=["GET"])
 @requires("team.read")
 @blp.response(200, TeamOut)
 def team_detail(team_id):
@@ -74,7 +75,7 @@ def team_detail(team_id):
     return team_get(caller=current_caller(), team_id=team_id)
 
 
-@blp.route("/<int:team_id>/members", methods=["GET"])
+@blp.route("/<int(max=2147483647):team_id>/members", methods=["GET"])
 @requires("team.read")
 @blp.response(200, MemberOut(many=True))
 def team_members(team_id):
@@ -82,7 +83,7 @@ def team_members(team_id):
     return team_get(caller=current_caller(), team_id=team_id).members
 
 
-@blp.route("/<int:team_id>/members", methods=["POST"])
+@blp.route("/<int(max=2147483647):team_id>/members", methods=["POST"])
 @requires("team.member_add")
 @blp.arguments(MemberIn)
 @blp.response(201, MemberOut)

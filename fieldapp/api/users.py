@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
@@ -19,7 +20,7 @@ class UserIn(Schema):
 
 
 class UserOut(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     phone = fields.String(required=True)
     full_name = fields.String(required=True)
     role = fields.Enum(Role, by_value=True, required=True)
