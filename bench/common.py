@@ -4,34 +4,23 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import uuid
 
 import sqlalchemy as sa
+
+from tests.databases import create_database
+from tests.databases import drop_database as drop_postgres_database
 
 
 def fresh_database(base_url: str | None) -> str:
     """A new empty database: PostgreSQL (from ``?template=``) or a temporary SQLite file."""
     if not base_url or not base_url.startswith("postgresql"):
         return f"sqlite:///{tempfile.mkdtemp(prefix='fieldapp-bench-')}/bench.sqlite"
-    url = sa.make_url(base_url)
-    template = url.query.get("template")
-    url = url.difference_update_query(["template"])
-    name = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return create_database(base_url, "bench")
 
 
 def drop_database(url_text: str) -> None:
-    if not url_text.startswith("postgresql"):
-        return
-    url = sa.make_url(url_text)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
+    if url_text.startswith("postgresql"):
+        drop_postgres_database(url_text)
 
 
 def make_app(database_url: str):

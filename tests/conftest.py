@@ -8,7 +8,6 @@ or nothing, runs it on a fresh SQLite + SpatiaLite file.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -17,41 +16,17 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from fieldapp import create_app
 from fieldapp.extensions import db as _db
 from fieldapp.extensions import limiter
+from tests.databases import create_database, drop_database
 from tests.factories import DEFAULT_PASSWORD, make_user  # noqa: F401  (re-exported for tests)
-
-
-def _postgres_database(base_url: str, worker: str) -> str:
-    """Create an empty database for this run on ``base_url``'s server; return its URL.
-
-    ``?template=NAME`` in the URL copies a template that already has PostGIS (made by
-    ``scripts/postgres-ready``), so the test role needs no superuser rights.
-    """
-    url = sa.make_url(base_url)
-    template = url.query.get("template")
-    url = url.difference_update_query(["template"])
-    name = f"{url.database}_{worker}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres_database(url_text: str) -> None:
-    url = sa.make_url(url_text)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
-        url = _postgres_database(base, worker_id)
+        url = create_database(base, worker_id)
         yield url
-        _drop_postgres_database(url)
+        drop_database(url)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 

@@ -39,13 +39,25 @@ class CheckinOut(Schema):
     received_at = fields.AwareDateTime(required=True)
 
 
-def _replayed(model, client_id: str, owner_attr: str, digest: str):
-    """After a race on the same client_id: the winner's row is the answer."""
-    db.session.rollback()
-    existing = db.session.query(model).filter_by(client_id=client_id).one_or_none()
-    if existing is None:
-        raise
-    return replay_or_conflict(existing, user_id=current_caller().user_id, digest=digest, owner_attr=owner_attr)
+def idempotent_write(body: dict, model, owner_attr: str, write):
+    """Run ``write(client_id, digest)`` and commit; a retry gets the first answer.
+
+    Returns the record and whether it is new. When a parallel request with the same ``client_id``
+    committed first (the unique index refuses ours), its row is the answer.
+    """
+    client_id = str(body["client_id"])
+    digest = request_digest({**body, "client_id": client_id})
+    try:
+        record, created = write(client_id, digest)
+        db.session.commit()
+        return record, created
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.query(model).filter_by(client_id=client_id).one_or_none()
+        if existing is None:
+            raise
+        return replay_or_conflict(existing, user_id=current_caller().user_id, digest=digest,
+                                  owner_attr=owner_attr), False
 
 
 @blp.route("/checkins", methods=["POST"])
@@ -55,14 +67,9 @@ def _replayed(model, client_id: str, owner_attr: str, digest: str):
 @blp.alt_response(200, schema=CheckinOut, description="A retry of a check-in already received: the same answer.")
 def checkin_post(body):
     """Send a scan (QR text, scan time, GPS, client_id) and get the verdict."""
-    client_id = str(body["client_id"])
-    digest = request_digest({**body, "client_id": client_id})
-    try:
-        checkin, created = checkin_create(caller=current_caller(), client_id=client_id, digest=digest,
-                                          payload=body["payload"], scanned_at=body["scanned_at"], gps=body["gps"])
-        db.session.commit()
-    except IntegrityError:
-        checkin, created = _replayed(CheckIn, client_id, "user_id", digest), False
+    checkin, created = idempotent_write(body, CheckIn, "user_id", lambda client_id, digest: checkin_create(
+        caller=current_caller(), client_id=client_id, digest=digest, payload=body["payload"],
+        scanned_at=body["scanned_at"], gps=body["gps"]))
     return checkin, 201 if created else 200
 
 
@@ -99,13 +106,8 @@ class VisitOut(Schema):
 @blp.alt_response(200, schema=VisitOut, description="A retry of a visit already received: the same answer.")
 def visit_post(body):
     """Record a door-to-door visit: outcome, and who was helped with which skills."""
-    client_id = str(body["client_id"])
-    digest = request_digest({**body, "client_id": client_id})
-    try:
-        visit, created = visit_create(caller=current_caller(), digest=digest, **{**body, "client_id": client_id})
-        db.session.commit()
-    except IntegrityError:
-        visit, created = _replayed(Visit, client_id, "volunteer_id", digest), False
+    visit, created = idempotent_write(body, Visit, "volunteer_id", lambda client_id, digest: visit_create(
+        caller=current_caller(), digest=digest, **{**body, "client_id": client_id}))
     from fieldapp.models.households import Household
 
     visit.household_public_id = db.session.get(Household, visit.household_id).public_id
