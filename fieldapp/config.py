@@ -64,6 +64,9 @@ def load_config() -> dict:
         "AUDIT_SEQUENCE_INTERVAL": float(_env("AUDIT_SEQUENCE_INTERVAL", "1") or 0),
         "AUDIT_CHECKPOINT_INTERVAL": float(_env("AUDIT_CHECKPOINT_INTERVAL", "60") or 0),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
+        # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
+        # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.
+        "MENTEES_PER_MENTOR_MAX": _int("MENTEES_PER_MENTOR_MAX", 30),
         "PAGE_SIZE_DEFAULT": 50,
         "PAGE_SIZE_MAX": 200,
     }

@@ -1,6 +1,6 @@
 """HTTP API under /api/v1: parse and validate, call one service or selector, dump the result."""
-from fieldapp.api import (activity, assignments, auth, health, households, me, persons, teams, units, users,
-                          villages)
+from fieldapp.api import (activity, ambassadors, assignments, auth, health, households, me, mentorships, persons,
+                          teams, units, users, villages)
 
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
-              teams.blp, assignments.blp, activity.blp]
+              teams.blp, assignments.blp, activity.blp, ambassadors.blp, mentorships.blp]

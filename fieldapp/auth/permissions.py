@@ -14,15 +14,21 @@ _EVERYONE = frozenset({
     "household.read",
     "person.read",
     "team.read",
+    "ambassador.read",
+    "mentorship.read",
 })
-#: Volunteers record the people they help at the doors they were given.
-_VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record"}
-#: Leaders also register households, build their team and assign households.
-_TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add"}
+#: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
+_VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "mentorship.create",
+                          "mentorship.update", "mentorship.interaction_record"}
+#: Leaders also register households, build their team, assign households and appoint ambassadors.
+_TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
+                             "ambassador.appoint"}
+#: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
                                  "household.create", "household.update", "household.import", "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
-                                 "team.member_add"})
+                                 "team.member_add", "ambassador.appoint", "ambassador.promote",
+                                 "mentorship.create", "mentorship.update"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 
