@@ -167,8 +167,8 @@ def main() -> None:
     url = fresh_database(args.database_url)
     try:
         app = make_app(url)
-        per = seed(app, ambassadors=args.ambassadors, mentees=args.mentees, communes=args.communes,
-                   roots=args.roots, branching=args.branching)
+        seed(app, ambassadors=args.ambassadors, mentees=args.mentees, communes=args.communes, roots=args.roots,
+             branching=args.branching)
         from fieldapp.extensions import db
         from fieldapp.selectors.network import tree_stats
 

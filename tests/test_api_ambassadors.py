@@ -181,3 +181,13 @@ def test_an_officers_read_of_a_network_is_logged_and_a_mentors_is_not(client, lo
     ("get", "/api/v1/ambassadors/1/network")])
 def test_every_ambassador_route_needs_a_token(client, method, path):
     assert getattr(client, method)(path, json={}).status_code == 401
+
+
+def test_ids_beyond_32_bits_are_refused_not_an_overflow(client, login):
+    headers = login(make_user(role=Role.commune_officer))
+    _error(client.get(f"/api/v1/ambassadors/{2**40}/network", headers=headers), 404, "http.not_found")
+    _error(client.put(f"/api/v1/ambassadors/{2**31}", headers=headers, json={"origin": "other"}), 404,
+           "http.not_found")
+    _error(client.get("/api/v1/ambassadors", headers=headers, query_string={"team_id": 2**40}), 422, "request.invalid")
+    _error(client.get("/api/v1/ambassadors/summary", headers=headers, query_string={"team_id": 2**40}), 422,
+           "request.invalid")

@@ -7,7 +7,7 @@ from fieldapp.errors import CATALOGUE
 from fieldapp.models import ActivityEntry, MentoringInteraction, Role, Unit
 from tests.factories import (DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, NGHE_AN, OTHER_COMMUNE, make_ambassador,
                              make_household, make_mentorship, make_person, make_team, make_user, make_village,
-                             next_phone, promote)
+                             next_phone)
 
 LAT, LON = HUNG_CHAU_CENTRE
 SKILLS = ["online_public_services", "cashless_payment"]
@@ -239,3 +239,12 @@ def test_officers_reads_of_mentorships_are_logged(client, login, db):
     ("post", "/api/v1/mentorships/MX/interactions"), ("post", "/api/v1/mentorships/MX/promote")])
 def test_every_mentorship_route_needs_a_token(client, method, path):
     assert getattr(client, method)(path, json={}).status_code == 401
+
+
+@pytest.mark.parametrize("body", [{"mentee_user_id": 2**40}, {"mentor_user_id": 2**31, "mentee_user_id": 1},
+                                  {"mentee_user_id": 0}])
+def test_ids_beyond_32_bits_are_422_not_an_overflow(client, login, body):
+    _error(client.post("/api/v1/mentorships", headers=login(make_ambassador().user), json={"skills": SKILLS, **body}),
+           422, "request.invalid")
+    _error(client.get("/api/v1/mentorships", headers=login(make_user()), query_string={"mentor_user_id": 2**40}),
+           422, "request.invalid")

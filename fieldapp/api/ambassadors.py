@@ -18,6 +18,13 @@ from fieldapp.services.ambassadors import ambassador_appoint
 blp = Blueprint("ambassadors", __name__, url_prefix="/api/v1/ambassadors",
                 description="Digital Ambassadors (Đại sứ số): mentors, the ≥5 rule, their networks.")
 
+#: Ids are 32-bit integers in both databases: a larger one is a 422 (404 in a path), never an overflow.
+ID_MAX = 2**31 - 1
+
+
+def id_field(**kwargs) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
+
 
 class AmbassadorIn(Schema):
     origin = fields.Enum(AmbassadorOrigin, by_value=True, required=True,
@@ -62,14 +69,14 @@ class AmbassadorItemOut(Schema):
 
 class AmbassadorQuery(PageQuery):
     commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = fields.Integer()
+    team_id = id_field()
     origin = fields.Enum(AmbassadorOrigin, by_value=True)
     under_target = fields.Boolean(metadata={"description": "true: mentors below the ≥5 rule, who lack most first"})
 
 
 class SummaryQuery(Schema):
     commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = fields.Integer()
+    team_id = id_field()
 
 
 class OriginSummaryOut(Schema):
@@ -160,7 +167,7 @@ def ambassador_summary_get(args):
     return {**summary.__dict__, "share_meeting_target": summary.share_meeting_target}
 
 
-@blp.route("/<int:user_id>", methods=["PUT"])
+@blp.route("/<int(max=2147483647):user_id>", methods=["PUT"])
 @requires("ambassador.appoint")
 @blp.arguments(AmbassadorIn)
 @blp.response(200, AmbassadorOut)
@@ -171,7 +178,7 @@ def ambassador_put(body, user_id):
     return ambassador
 
 
-@blp.route("/<int:user_id>/network", methods=["GET"])
+@blp.route("/<int(max=2147483647):user_id>/network", methods=["GET"])
 @requires("ambassador.read")
 @blp.response(200, NetworkOut)
 def ambassador_network(user_id):
