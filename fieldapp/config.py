@@ -77,6 +77,9 @@ def load_config() -> dict:
         # How close to the household's point a plate scan or visit must be (metres, plus accuracy).
         "CHECKIN_HOUSEHOLD_RADIUS_M": _int("CHECKIN_HOUSEHOLD_RADIUS_M", 150),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
+        # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
+        # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.
+        "MENTEES_PER_MENTOR_MAX": _int("MENTEES_PER_MENTOR_MAX", 30),
         "PAGE_SIZE_DEFAULT": 50,
         "PAGE_SIZE_MAX": 200,
     }

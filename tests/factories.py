@@ -123,3 +123,45 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is missing: scripts/bootstrap should have installed it")
         pytest.skip(f"{name} not installed (scripts/bootstrap installs it)")
     return path
+
+
+def make_ambassador(*, user=None, origin: str = "youth_union", commune_code: str = HUNG_CHAU, **user_overrides):
+    """A volunteer (made here unless given) marked as a Digital Ambassador."""
+    from fieldapp.services.ambassadors import ambassador_appoint
+
+    user = user or make_user(unit_code=commune_code, **user_overrides)
+    ambassador = ambassador_appoint(caller=None, user_id=user.id, origin=origin)
+    db.session.commit()
+    return ambassador
+
+
+def make_mentorship(*, mentor=None, mentee=None, skills=("online_public_services", "cashless_payment"),
+                    status: str = "active"):
+    """``mentor`` (an ambassador, made unless given) guides ``mentee`` (a Person or a User; a new resident
+    of the mentor's commune unless given). ``status="completed"`` reaches every skill first."""
+    from fieldapp.models import Person
+    from fieldapp.services.mentorships import mentorship_create, mentorship_update
+
+    mentor = mentor or make_ambassador()
+    if mentee is None:
+        mentee = make_person(household=make_household(village=make_village(commune_code=mentor.commune_code)))
+    target = ({"mentee_person_id": mentee.public_id} if isinstance(mentee, Person)
+              else {"mentee_user_id": mentee.id})
+    mentorship = mentorship_create(caller=None, mentor_user_id=mentor.user_id, skills=list(skills), **target)
+    if status == "completed":
+        mentorship_update(caller=None, mentorship=mentorship, skills_reached=list(skills), status="completed")
+    elif status == "dropped":
+        mentorship_update(caller=None, mentorship=mentorship, status="dropped")
+    db.session.commit()
+    return mentorship
+
+
+def promote(mentorship, *, origin: str = "youth_union", **account):
+    """Promote the mentee of a completed mentorship; a resident gets a new account unless ``user_id``."""
+    from fieldapp.services.ambassadors import mentorship_promote
+
+    if mentorship.mentee_person_id is not None and "user_id" not in account:
+        account = {"phone": next_phone(), "password": DEFAULT_PASSWORD, **account}
+    ambassador = mentorship_promote(caller=None, mentorship=mentorship, origin=origin, **account)
+    db.session.commit()
+    return ambassador

@@ -1,6 +1,7 @@
 """The operator's command line."""
 from fieldapp.extensions import db
-from fieldapp.models import ActivityEntry, Team, User, Village
+from fieldapp.models import (ActivityEntry, Ambassador, MentoringInteraction, Mentorship, Team, User,
+                             Village)
 
 
 def test_users_create_reads_the_password_from_stdin(runner):
@@ -41,10 +42,22 @@ def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
     assert len(households) == 24 and all(h.location is not None for h in households)
     assert db.session.query(Person).filter_by(commune_code="17395").count() >= 48
     assert db.session.query(Assignment).filter_by(team_id=team.id).count() == 6
+    from fieldapp.selectors.network import mentee_counts, tree_stats
+
+    ambassadors = db.session.query(Ambassador).filter_by(commune_code="17395").order_by(Ambassador.user_id).all()
+    assert len(ambassadors) == 3
+    nam, lan, anh = ambassadors
+    counts = mentee_counts([a.user_id for a in ambassadors])
+    assert [counts[a.user_id].counted for a in ambassadors] == [6, 3, 2]
+    assert counts[nam.user_id].meets_target and not counts[lan.user_id].meets_target
+    assert (anh.trained_by_user_id, anh.promoted_from_person_id is not None) == (nam.user_id, True)
+    assert (tree_stats(nam.user_id).depth, tree_stats(nam.user_id).reach) == (2, 8)
+    assert db.session.query(MentoringInteraction).count() == 2 * db.session.query(Mentorship).count() == 22
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert second.output.count("(unchanged") == 6
     assert db.session.query(Village).filter_by(commune_code="17395").count() == 4
+    assert db.session.query(Mentorship).count() == 11
 
 
 def test_demo_passwords_sign_in(runner, client):

@@ -8,8 +8,9 @@ without the verb, 404 an object outside the caller's area.
 import pytest
 
 from fieldapp.models import Role
-from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_household, make_person, make_session,
-                             make_team, make_user, make_village)
+from fieldapp.clock import utcnow
+from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
+                             make_person, make_session, make_team, make_user, make_village)
 
 A = "allowed"
 ROLES = ["anonymous", "volunteer", "team_leader", "commune_officer", "province_officer", "admin", "other_officer"]
@@ -76,6 +77,19 @@ MATRIX = {
     ("POST", "/api/v1/checkins"): FIELD_ONLY,
     ("POST", "/api/v1/visits"): FIELD_ONLY,
     ("GET", "/api/v1/support-records"): SIGNED_IN,
+    ("GET", "/api/v1/ambassadors"): SIGNED_IN,
+    ("GET", "/api/v1/ambassadors/summary"): SIGNED_IN,
+    ("PUT", "/api/v1/ambassadors/<int(max=2147483647):user_id>"): row(volunteer=403, other_officer=404),
+    ("GET", "/api/v1/ambassadors/<int(max=2147483647):user_id>/network"): SCOPED,
+    ("GET", "/api/v1/mentorships"): SIGNED_IN,
+    ("POST", "/api/v1/mentorships"): SCOPED,
+    ("GET", "/api/v1/mentorships/<mentorship_id>"): SCOPED,
+    ("PATCH", "/api/v1/mentorships/<mentorship_id>"): SCOPED,
+    ("GET", "/api/v1/mentorships/<mentorship_id>/interactions"): SCOPED,
+    # Only the mentor records a meeting: their leader is refused by the rule, officers lack the verb.
+    ("POST", "/api/v1/mentorships/<mentorship_id>/interactions"): row(
+        team_leader=403, commune_officer=403, province_officer=403, admin=403, other_officer=403),
+    ("POST", "/api/v1/mentorships/<mentorship_id>/promote"): OFFICERS_SCOPED,
     ("GET", "/api/v1/activity"): OFFICERS_SCOPED,
     ("GET", "/api/v1/activity/head"): OFFICERS_SCOPED,
     ("GET", "/api/v1/activity/export"): OFFICERS_SCOPED,
@@ -109,13 +123,15 @@ def world():
     assign(household, volunteer, team)
     person = make_person(household=household)
     session = make_session()
+    mentorship = make_mentorship(mentor=make_ambassador(user=volunteer), mentee=person)
     users = {"volunteer": volunteer, "team_leader": leader,
              "commune_officer": make_user(role=Role.commune_officer),
              "province_officer": make_user(role=Role.province_officer, unit_code="40"),
              "admin": make_user(role=Role.admin, unit_code=None),
              "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
-              "session_id": session.public_id, "int(max=2147483647):team_id": str(team.id), "path:filename": "nothing.txt"}
+              "session_id": session.public_id, "int(max=2147483647):team_id": str(team.id),
+              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt"}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -127,7 +143,13 @@ def world():
               "/api/v1/households/<household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
               "/api/v1/persons/<person_id>/skills": {"grant": [], "evidence_kind": "other"},
               "/api/v1/sessions/<session_id>/attendees": {"person_id": person.public_id},
-              "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id}}
+              "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id},
+              "/api/v1/ambassadors/<int(max=2147483647):user_id>": {"origin": "youth_union"},
+              "/api/v1/mentorships": {"mentor_user_id": volunteer.id, "mentee_person_id": person.public_id,
+                                      "skills": ["online_safety"]},
+              "/api/v1/mentorships/<mentorship_id>/interactions": {"method": "visit",
+                                                                    "occurred_at": utcnow().isoformat()},
+              "/api/v1/mentorships/<mentorship_id>/promote": {"origin": "youth_union"}}
     return {"users": users, "params": params, "query": query, "bodies": bodies}
 
 
@@ -148,7 +170,7 @@ def test_route_answers_each_role_as_declared(client, world, method, rule):
             token = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": DEFAULT_PASSWORD})
             headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
         kwargs = {"headers": headers, "query_string": world["query"].get(rule, {})}
-        if method in ("POST", "PATCH"):
+        if method in ("POST", "PATCH", "PUT"):
             kwargs["json"] = world["bodies"].get(rule, {})
         status = client.open(path, method=method, **kwargs).status_code
         outcomes[role] = A if status not in (401, 403, 404) else status

@@ -1,6 +1,7 @@
 """HTTP API under /api/v1: parse and validate, call one service or selector, dump the result."""
-from fieldapp.api import (activity, assignments, auth, checkins, health, households, me, persons, qr, sessions,
-                          support_records, teams, units, users, villages)
+from fieldapp.api import (activity, ambassadors, assignments, auth, checkins, health, households, me, mentorships,
+                          persons, qr, sessions, support_records, teams, units, users, villages)
 
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
-              teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, support_records.blp, activity.blp]
+              teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, support_records.blp, activity.blp,
+              ambassadors.blp, mentorships.blp]

@@ -16,18 +16,23 @@ _EVERYONE = frozenset({
     "team.read",
     "session.read",
     "support_record.read",
+    "ambassador.read",
+    "mentorship.read",
 })
-#: Volunteers record the people they help at the doors they were given.
+#: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
-                          "visit.create", "session.attendee_add"}
-#: Leaders also register households, build their team and assign households.
+                          "visit.create", "session.attendee_add", "mentorship.create", "mentorship.update",
+                          "mentorship.interaction_record"}
+#: Leaders also register households, build their team, assign households and appoint ambassadors.
 _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
-                             "session.create"}
+                             "session.create", "ambassador.appoint"}
+#: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
                                  "household.create", "household.update", "household.import", "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
-                                 "person.data_export", "person.erase"})
+                                 "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
+                                 "mentorship.create", "mentorship.update"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -69,3 +69,39 @@ def household_clause(caller: Caller):
                            Assignment.team_id.in_(led)),
         ))
     return communes_clause(caller, Household.commune_code)
+
+
+def field_user_clause(caller: Caller | None, user_id_column, commune_column):
+    """SQL: the field users (volunteers, leaders) a caller may act for or read about in the network.
+
+    Volunteers: themselves. Team leaders: themselves and the members of the teams they lead. Officers:
+    their area. ``None`` is the operator (command line): everyone. Why: a leader follows up the
+    ambassadors of the team, an officer those of the commune; a volunteer sees only their own.
+    """
+    from sqlalchemy import or_, select, true
+
+    from fieldapp.models.teams import Team, TeamMember
+    from fieldapp.models.users import Role
+
+    if caller is None:
+        return true()
+    if caller.role == Role.volunteer:
+        return user_id_column == caller.user_id
+    if caller.role == Role.team_leader:
+        members = select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id).where(
+            Team.leader_id == caller.user_id)
+        return or_(user_id_column == caller.user_id, user_id_column.in_(members))
+    return communes_clause(caller, commune_column)
+
+
+def mentorship_clause(caller: Caller | None):
+    """SQL: the mentorships a caller may see: those of the mentors in their reach (see
+    :func:`field_user_clause`), and, for a volunteer who is a mentee, their own."""
+    from sqlalchemy import or_
+
+    from fieldapp.models.ambassadors import Mentorship
+
+    mentors = field_user_clause(caller, Mentorship.mentor_user_id, Mentorship.commune_code)
+    if caller is None:
+        return mentors
+    return or_(mentors, Mentorship.mentee_user_id == caller.user_id)

@@ -1,4 +1,4 @@
-"""``fieldapp demo load``: Xã Hùng Châu (Nghệ An, 17395), a realistic demo commune."""
+"""``fieldapp demo load``: Xã Hùng Châu (Nghệ An, 17395), a realistic demo commune with a mentor network."""
 import secrets
 
 import click
@@ -73,6 +73,10 @@ def demo_load(*, reset_passwords: bool = False) -> list[tuple[str, str, str, str
         for phone in ("0912000002", "0912000003", "0912000004", "0912000005"):
             team_member_add(team=team, user=users[phone], caller=None)
         _demo_households(team, volunteer=users["0912000003"])
+    from fieldapp.models import Ambassador
+
+    if db.session.scalar(select(Ambassador.user_id).where(Ambassador.commune_code == DEMO_COMMUNE)) is None:
+        _demo_network(users)
     return credentials
 
 
@@ -137,3 +141,65 @@ def demo_load_command(reset_passwords):
     for phone, name, role, password in credentials:
         shown = password if password else "(unchanged; --reset-passwords prints a new one)"
         click.echo(f"  {role:<17} {phone}  {name:<18} password: {shown}")
+
+
+def _demo_network(users) -> None:
+    """A small Digital Ambassador tree: Nam (6 mentees, meets the ≥5 rule) trained the resident Hồ Đức
+    Anh, promoted and linked to Anh's volunteer account, who now mentors 2; Lan has 3 (under target)."""
+    import random
+    from datetime import timedelta
+
+    from fieldapp.auth.caller import Caller
+    from fieldapp.clock import utcnow
+    from fieldapp.models import Household, Person, Role, Skill, Village
+    from fieldapp.services.ambassadors import ambassador_appoint, mentorship_promote
+    from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update
+    from fieldapp.services.persons import person_create
+
+    rng = random.Random(4)
+    nam, lan, anh = users["0912000003"], users["0912000004"], users["0912000005"]
+    ambassador_appoint(caller=None, user_id=nam.id, origin="youth_union")
+    ambassador_appoint(caller=None, user_id=lan.id, origin="womens_union")
+    second_village = db.session.scalars(select(Village.id).where(Village.commune_code == DEMO_COMMUNE)
+                                        .order_by(Village.id)).all()[1]
+    household = db.session.scalars(select(Household).where(Household.village_id == second_village)
+                                   .order_by(Household.id)).first()
+    resident_anh = person_create(caller=None, household=household, full_name=anh.full_name, birth_year=2003,
+                                 sex="male", confirm_duplicate=True,
+                                 consent={"purpose": "Hỗ trợ kỹ năng số (Bình dân học vụ số)",
+                                          "notice_version": "2026-01"})
+    residents = iter(db.session.scalars(select(Person).where(Person.commune_code == DEMO_COMMUNE,
+                                                             Person.id != resident_anh.id).order_by(Person.id)))
+    skills = [Skill.online_public_services, Skill.cashless_payment, Skill.online_safety, Skill.vneid_level2]
+
+    def mentor(mentor_user, person, status):
+        chosen = rng.sample(skills, 2)
+        mentorship = mentorship_create(caller=None, mentor_user_id=mentor_user.id, mentee_person_id=person.public_id,
+                                       skills=chosen, started_at=utcnow() - timedelta(days=rng.randint(20, 60)))
+        caller = Caller(user_id=mentor_user.id, role=Role(mentor_user.role), unit_code=DEMO_COMMUNE,
+                        province_code=DEMO_PROVINCE)
+        location = person.household.location
+        for days_ago in sorted(rng.sample(range(1, 19), 2), reverse=True):
+            interaction_record(caller=caller, mentorship=mentorship, method="visit",
+                               occurred_at=utcnow() - timedelta(days=days_ago), evidence_ref=None,
+                               location=None if location is None else _latlon(location))
+        if status == "completed":
+            mentorship_update(caller=None, mentorship=mentorship, skills_reached=chosen, status="completed")
+        return mentorship
+
+    trained_anh = mentor(nam, resident_anh, "completed")
+    for status in ("completed", "completed", "completed", "active", "active"):
+        mentor(nam, next(residents), status)
+    mentorship_promote(caller=None, mentorship=trained_anh, origin="youth_union", user_id=anh.id)
+    for status in ("completed", "active", "active"):
+        mentor(lan, next(residents), status)
+    for status in ("active", "active"):
+        mentor(anh, next(residents), status)
+    db.session.flush()
+
+
+def _latlon(geometry) -> dict:
+    from fieldapp.geo import point_of
+
+    point = point_of(geometry)
+    return {"lat": point.lat, "lon": point.lon}

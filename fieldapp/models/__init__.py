@@ -1,6 +1,8 @@
 """Tables. Import every model here so that Alembic and the app see the whole metadata."""
 from fieldapp.models.activity import (ActivityCheckpoint, ActivityEntry, ActivityLeaf, ActivityNode,
                                       ActivityQueued)
+from fieldapp.models.ambassadors import (Ambassador, AmbassadorOrigin, InteractionMethod, MentoringInteraction,
+                                         Mentorship, MentorshipSkill, MentorshipStatus)
 from fieldapp.models.households import (DIGITAL_FAMILY_SKILLS, Assignment, EvidenceKind, Household, Person,
                                         PersonSkill, Sex, Skill, SkillEvent)
 from fieldapp.models.keys import SigningKey
@@ -12,6 +14,8 @@ from fieldapp.models.users import AuthToken, Role, User
 from fieldapp.models.villages import Village, VillageKind
 
 __all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
+           "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
+           "MentorshipSkill", "MentorshipStatus",
            "SigningKey", "CheckIn", "LearningSession", "SessionAttendee", "SessionKind", "SupportRecord",
            "Verdict", "Visit", "VisitOutcome", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
            "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
