@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.reads import commit_read
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.ambassadors import AmbassadorOrigin, MentorshipStatus
@@ -187,6 +186,6 @@ def ambassador_network(user_id):
     network = network_get(caller=caller, user_id=user_id)
     personal_data_read_record(caller=caller, object_type="ambassador_network", object_id=str(user_id),
                               log_unit=network.ambassador.commune_code, body={"mentees": len(network.mentees)})
-    commit_read()
+    db.session.commit()
     return {"ambassador": network.ambassador, "rule": rule_of(network.counts), "mentees": network.mentees,
             "tree": network.tree}

@@ -5,7 +5,6 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import LatLonIn
-from fieldapp.api.reads import commit_read
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
@@ -127,7 +126,7 @@ def mentorship_list(args):
                       page=page, per_page=per_page)
     personal_data_read_record(caller=caller, object_type="mentorship_list", object_id="list",
                               log_unit=caller.unit_code, body={"count": len(result["items"])})
-    commit_read()
+    db.session.commit()
     return result
 
 
@@ -151,7 +150,7 @@ def mentorship_detail(mentorship_id):
     mentorship = mentorship_get(caller=caller, public_id=mentorship_id)
     personal_data_read_record(caller=caller, object_type="mentorship", object_id=mentorship.public_id,
                               log_unit=mentorship.commune_code)
-    commit_read()
+    db.session.commit()
     return mentorship
 
 
