@@ -71,6 +71,27 @@ end
 """
 
 
+def _cpu_by_program() -> dict[str, float]:
+    """CPU seconds used so far by gunicorn, postgres and wrk processes (from /proc)."""
+    totals: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        name = "gunicorn" if "gunicorn" in command else "postgres" if command.startswith("postgres") else \
+            "wrk" if command.startswith("wrk") else None
+        if name:
+            totals[name] = totals.get(name, 0.0) + seconds
+    return totals
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -158,12 +179,18 @@ def main() -> None:
               f"{args.seconds} s each")
         wrk(base + "/api/v1/livez", 3, args.connections, None)  # warm up
         noop = wrk(base + "/api/v1/livez", args.seconds, args.connections, None)
+        cpu_before = _cpu_by_program()
         checkin = wrk(base + "/api/v1/checkins", args.seconds, args.connections, str(script))
+        cpu_after = _cpu_by_program()
+        used = {name: cpu_after.get(name, 0) - cpu_before.get(name, 0) for name in cpu_after}
+        per_request = {name: 1000 * seconds / max(checkin["requests"], 1) for name, seconds in used.items()
+                       if seconds > 0.5}
         for name, result in (("no-op GET /livez", noop), ("POST /checkins", checkin)):
             print(f"  {name}: {result['rps']:.0f} req/s, {result['requests']} requests, latency "
                   f"p50 {result['latency'].get('50')} p90 {result['latency'].get('90')} p99 {result['latency'].get('99')}, "
                   f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
         print(f"  check-in throughput = {100 * checkin['rps'] / noop['rps']:.1f}% of the no-op's")
+        print("  CPU per check-in: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in sorted(per_request.items())))
         time.sleep(3)  # let the sequencer catch up
         from sqlalchemy import create_engine, text
 
