@@ -2,6 +2,7 @@
 loses no acknowledged write; the figures (requests tried, records expected and found) are printed."""
 import os
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -64,81 +65,109 @@ def _start_gunicorn(app, port):
     raise AssertionError("gunicorn did not start")
 
 
+class RetryingClient:
+    """A phone on a bad network: sends each check-in until it is acknowledged, counting every try."""
+
+    def __init__(self, app, count: int):
+        import uuid
+
+        from fieldapp.qr import signing
+        from tests.factories import DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, assign, make_household, make_team, make_user
+
+        with app.app_context():
+            volunteer = make_user()
+            household = make_household(lat=HUNG_CHAU_CENTRE[0], lon=HUNG_CHAU_CENTRE[1])
+            assign(household, volunteer, make_team(members=[volunteer]))
+            self.plate = signing.qr_text("household", household.public_id)
+            db.session.commit()
+            token = app.test_client().post("/api/v1/auth/token", json={"phone": volunteer.phone,
+                                                                       "password": DEFAULT_PASSWORD}).get_json()
+            self.household_id = household.id
+        self.token = token["access_token"]
+        self.items = [str(uuid.uuid4()) for _ in range(count)]
+        self.acknowledged: list[str] = []
+        self.answers: list[str] = []  # every try's status, or "no answer"
+        self.port = _free_port()
+
+    def run(self) -> None:
+        import json
+        import urllib.error
+        import urllib.request
+
+        from fieldapp.clock import utcnow
+        from tests.factories import HUNG_CHAU_CENTRE
+
+        for client_id in self.items:
+            body = json.dumps({"client_id": client_id, "payload": self.plate, "scanned_at": utcnow().isoformat(),
+                               "gps": {"lat": HUNG_CHAU_CENTRE[0], "lon": HUNG_CHAU_CENTRE[1], "accuracy_m": 9}})
+            for _ in range(600):
+                request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/checkins", data=body.encode(),
+                                                 headers={"Content-Type": "application/json",
+                                                          "Authorization": f"Bearer {self.token}"})
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        self.answers.append(str(response.status))
+                        self.acknowledged.append(client_id)
+                        break
+                except urllib.error.HTTPError as error:
+                    self.answers.append(str(error.code))
+                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                    self.answers.append("no answer")
+                time.sleep(0.05)
+
+    def start(self):
+        import threading
+
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+        while len(self.acknowledged) < min(15, len(self.items)) and self.thread.is_alive():
+            time.sleep(0.02)
+
+    def finish(self) -> None:
+        self.thread.join(timeout=180)
+        assert not self.thread.is_alive(), "the client never got its answers"
+
+    def stored(self, app) -> list[str]:
+        from fieldapp.models import CheckIn
+
+        with app.app_context():
+            return [c for (c,) in db.session.query(CheckIn.client_id).filter(CheckIn.household_id == self.household_id)]
+
+    def report(self, fault: str, stored: list[str]) -> str:
+        others = {a: self.answers.count(a) for a in set(self.answers) if a not in ("200", "201")}
+        return (f"\n{fault}: {len(self.items)} check-ins, {len(self.answers)} requests tried, answers other than "
+                f"200/201: {others or 'none'}, {len(self.acknowledged)} acknowledged, {len(stored)} records found "
+                f"({len(set(stored))} distinct)")
+
+
 @pytest.mark.slow
 @pytest.mark.real_commits
 def test_sigkill_of_the_server_loses_no_acknowledged_checkin_and_duplicates_none(app):
     """A client retries each check-in until acknowledged while the server is killed with SIGKILL
     and started again: every acknowledged check-in is there, exactly once."""
-    import json
-    import os
     import signal
-    import threading
-    import urllib.error
-    import urllib.request
-    import uuid
 
-    from fieldapp.clock import utcnow
-    from fieldapp.models import CheckIn
-    from fieldapp.qr import signing
-    from tests.factories import DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, assign, make_household, make_team, make_user
-
-    with app.app_context():
-        volunteer = make_user()
-        household = make_household(lat=HUNG_CHAU_CENTRE[0], lon=HUNG_CHAU_CENTRE[1])
-        assign(household, volunteer, make_team(members=[volunteer]))
-        plate = signing.qr_text("household", household.public_id)
-        db.session.commit()
-        token = app.test_client().post("/api/v1/auth/token", json={"phone": volunteer.phone,
-                                                                   "password": DEFAULT_PASSWORD}).get_json()
-        household_id = household.id
-    port = _free_port()
-    server = _start_gunicorn(app, port)
-    items = [str(uuid.uuid4()) for _ in range(40)]
-    acknowledged, attempts = [], []
-
-    def client():
-        for client_id in items:
-            body = json.dumps({"client_id": client_id, "payload": plate, "scanned_at": utcnow().isoformat(),
-                               "gps": {"lat": HUNG_CHAU_CENTRE[0], "lon": HUNG_CHAU_CENTRE[1], "accuracy_m": 9}})
-            while True:
-                attempts.append(client_id)
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/checkins", data=body.encode(),
-                                                 headers={"Content-Type": "application/json",
-                                                          "Authorization": f"Bearer {token['access_token']}"})
-                try:
-                    with urllib.request.urlopen(request, timeout=3) as response:
-                        if response.status in (200, 201):
-                            acknowledged.append(client_id)
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                    time.sleep(0.05)
-
-    sender = threading.Thread(target=client)
-    sender.start()
+    client = RetryingClient(app, 40)
+    server = _start_gunicorn(app, client.port)
     try:
-        while len(acknowledged) < 15:
-            time.sleep(0.02)
+        client.start()
         os.killpg(server.pid, signal.SIGKILL)  # the whole server, mid-traffic
         server.wait()
         time.sleep(0.5)
-        server = _start_gunicorn(app, port)
-        sender.join(timeout=120)
-        assert not sender.is_alive(), "the client never got its answers"
+        server = _start_gunicorn(app, client.port)
+        client.finish()
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    with app.app_context():
-        stored = [c for (c,) in db.session.query(CheckIn.client_id).filter(CheckIn.household_id == household_id)]
-    print(f"\nSIGKILL: {len(items)} check-ins, {len(attempts)} requests tried, {len(acknowledged)} acknowledged, "
-          f"{len(stored)} records found ({len(set(stored))} distinct)")
-    assert sorted(acknowledged) == sorted(items)
-    assert sorted(stored) == sorted(items)  # every acknowledged one is there, none twice
+    stored = client.stored(app)
+    print(client.report("SIGKILL", stored))
+    assert sorted(client.acknowledged) == sorted(client.items)
+    assert sorted(stored) == sorted(client.items)  # every acknowledged one is there, none twice
 
 
 def _restart_postgres() -> None:
     import shutil
     import subprocess
-    from pathlib import Path
 
     versions = sorted(p.name for p in Path("/etc/postgresql").glob("*")) if Path("/etc/postgresql").exists() else []
     if not versions or shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
@@ -154,71 +183,22 @@ def _restart_postgres() -> None:
 def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app):
     """PostgreSQL is restarted while a client sends check-ins (retrying each until acknowledged):
     the running app recovers by itself, and every acknowledged check-in is stored exactly once."""
-    import json
     import signal
-    import threading
-    import urllib.error
-    import urllib.request
-    import uuid
-
-    from fieldapp.clock import utcnow
-    from fieldapp.models import CheckIn
-    from fieldapp.qr import signing
-    from tests.factories import DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, assign, make_household, make_team, make_user
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("a PostgreSQL fault")
-    with app.app_context():
-        volunteer = make_user()
-        household = make_household(lat=HUNG_CHAU_CENTRE[0], lon=HUNG_CHAU_CENTRE[1])
-        assign(household, volunteer, make_team(members=[volunteer]))
-        plate = signing.qr_text("household", household.public_id)
-        db.session.commit()
-        token = app.test_client().post("/api/v1/auth/token", json={"phone": volunteer.phone,
-                                                                   "password": DEFAULT_PASSWORD}).get_json()
-        household_id = household.id
-    port = _free_port()
-    server = _start_gunicorn(app, port)
-    items = [str(uuid.uuid4()) for _ in range(60)]
-    acknowledged, statuses = [], []
-
-    def client():
-        for client_id in items:
-            body = json.dumps({"client_id": client_id, "payload": plate, "scanned_at": utcnow().isoformat(),
-                               "gps": {"lat": HUNG_CHAU_CENTRE[0], "lon": HUNG_CHAU_CENTRE[1], "accuracy_m": 9}})
-            for _ in range(400):
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/checkins", data=body.encode(),
-                                                 headers={"Content-Type": "application/json",
-                                                          "Authorization": f"Bearer {token['access_token']}"})
-                try:
-                    with urllib.request.urlopen(request, timeout=5) as response:
-                        statuses.append(response.status)
-                        acknowledged.append(client_id)
-                        break
-                except urllib.error.HTTPError as error:
-                    statuses.append(error.code)  # 503 while the database is away: retry
-                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                    statuses.append("no answer")
-                time.sleep(0.05)
-
-    sender = threading.Thread(target=client)
-    sender.start()
+    client = RetryingClient(app, 60)
+    server = _start_gunicorn(app, client.port)
     try:
-        while len(acknowledged) < 15:
-            time.sleep(0.02)
+        client.start()
         _restart_postgres()
-        sender.join(timeout=180)
-        assert not sender.is_alive(), "the client never got its answers"
+        client.finish()
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
         with app.app_context():
             db.engine.dispose()  # this process's pooled connections died with the restart
-    with app.app_context():
-        stored = [c for (c,) in db.session.query(CheckIn.client_id).filter(CheckIn.household_id == household_id)]
-    answers = [str(s) for s in statuses]
-    failures = {s: answers.count(s) for s in set(answers) if s not in ("200", "201")}
-    print(f"\nPostgreSQL restart: {len(items)} check-ins, {len(statuses)} requests tried, answers other than "
-          f"200/201: {failures or 'none'}, {len(acknowledged)} acknowledged, {len(stored)} records found")
-    assert sorted(acknowledged) == sorted(items) and sorted(stored) == sorted(items)
-    assert all(s in (200, 201, 503, "no answer") for s in statuses), statuses  # never a 500
+    stored = client.stored(app)
+    print(client.report("PostgreSQL restart", stored))
+    assert sorted(client.acknowledged) == sorted(client.items) and sorted(stored) == sorted(client.items)
+    assert set(client.answers) <= {"200", "201", "503", "no answer"}, client.answers  # never a 500
