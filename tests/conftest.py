@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fieldapp import create_app

@@ -6,7 +6,6 @@ Every check is on but one: ``positive_data_acceptance`` demands that any request
 schema be accepted, which business rules forbid by design (a phone must be a real Vietnamese number,
 a unit must exist, a point must lie in the commune): those answer 4xx with their error_code.
 """
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance

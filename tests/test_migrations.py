@@ -3,7 +3,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from fieldapp.database import migration_include_object
-from fieldapp.extensions import db
 
 
 def test_models_and_migrations_agree(db):

@@ -106,10 +106,8 @@ class PlatesQuery(Schema):
               content_type="application/pdf")
 def household_plates(args):
     """Printable plates of a village's households (or chosen ones), for the team leader to print."""
-    from sqlalchemy import select
 
     from fieldapp.errors import AppError
-    from fieldapp.models.households import Household
     from fieldapp.qr.sheets import plates_pdf
     from fieldapp.selectors.households import household_by_ids, household_list_query
 

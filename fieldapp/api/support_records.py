@@ -10,7 +10,7 @@ from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
 from fieldapp.extensions import db
-from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.households import EvidenceKind, Skill
 from fieldapp.models.sessions import SupportRecord
 from fieldapp.models.users import User
 from fieldapp.models.villages import Village

@@ -5,10 +5,9 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.schemas import Integer
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
-from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
-from fieldapp.models.users import Role, User
+from fieldapp.models.users import User
 from fieldapp.selectors.teams import team_get, team_list_query
 from fieldapp.services.teams import team_create, team_member_add
 
@@ -90,9 +89,6 @@ def team_members(team_id):
 def team_member_post(body, team_id):
     """Add a volunteer of the commune to a team (its leader or a commune officer)."""
     caller = current_caller()
-    team = team_get(caller=caller, team_id=team_id)
-    if caller.role == Role.team_leader and team.leader_id != caller.user_id:
-        raise AppError("auth.forbidden")
-    member = team_member_add(team=team, user=body["user_id"], caller=caller)
+    member = team_member_add(team=team_get(caller=caller, team_id=team_id), user=body["user_id"], caller=caller)
     db.session.commit()
     return member

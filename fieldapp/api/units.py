@@ -4,7 +4,6 @@ from marshmallow import Schema, fields, validate
 from geoalchemy2.shape import to_shape
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import PointOut
 from fieldapp.auth.caller import requires
 from fieldapp.models.units import UnitLevel
 from fieldapp.selectors.units import unit_get, unit_list_query

@@ -42,7 +42,12 @@ def team_create(*, commune_code: str, name: str, kind: TeamKind | str, leader: U
 
 
 def team_member_add(*, team: Team, user: User | int, caller: Caller | None) -> TeamMember:
-    """Add a volunteer (or the leader) of the team's commune; adding someone twice changes nothing."""
+    """Add a volunteer (or the leader) of the team's commune; adding someone twice changes nothing.
+
+    A team leader builds only the teams they lead; officers any team of their area.
+    """
+    if caller is not None and caller.role == Role.team_leader and team.leader_id != caller.user_id:
+        raise AppError("auth.forbidden")
     user = _eligible(db.session.get(User, user) if isinstance(user, int) else user, team.commune_code)
     existing = db.session.get(TeamMember, (team.id, user.id))
     if existing is not None:
