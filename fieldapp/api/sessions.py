@@ -7,14 +7,11 @@ from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, LatLonIn
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.display import display_url
-from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.households import Skill
 from fieldapp.models.sessions import SessionKind
-from fieldapp.qr import signing
-from fieldapp.selectors.households import person_get
 from fieldapp.selectors.sessions import session_checkin_count, session_get, session_list_query
-from fieldapp.services.sessions import attendee_add, session_create
+from fieldapp.services.sessions import attendee_add, attendee_identify, session_create
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description="Learning sessions.")
 
@@ -112,18 +109,7 @@ def session_attendee_post(body, session_id):
     """Record a resident at the session, by scanning their person card or by picking them by name."""
     caller = current_caller()
     session = session_get(caller=caller, public_id=session_id)
-    if bool(body["person_card"]) == bool(body["person_id"]):
-        raise AppError("request.invalid", errors={"person_card": ["give person_card or person_id"]})
-    via, public_id = "name", body["person_id"]
-    if body["person_card"]:
-        try:
-            scanned = signing.verify(body["person_card"])
-        except signing.Rejected as rejection:
-            raise AppError("request.invalid", errors={"person_card": [rejection.reason]}) from rejection
-        if scanned.kind != "person":
-            raise AppError("qr.kind_mismatch", errors={"person_card": ["not a person card"]})
-        via, public_id = "card", scanned.public_id
-    person = person_get(caller=caller, public_id=public_id)
+    person, via = attendee_identify(caller=caller, **body)
     attendee = attendee_add(caller=caller, session=session, person=person, via=via)
     db.session.commit()
     attendee.person_public_id = person.public_id

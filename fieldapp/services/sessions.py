@@ -40,6 +40,24 @@ def session_create(*, caller: Caller, kind: SessionKind | str, title: str, venue
     return session
 
 
+def attendee_identify(*, caller: Caller, person_card: str | None, person_id: str | None) -> tuple[Person, str]:
+    """The resident being recorded: by their scanned person card ("card") or picked by name ("name")."""
+    from fieldapp.qr import signing
+    from fieldapp.selectors.households import person_get
+
+    if bool(person_card) == bool(person_id):
+        raise AppError("request.invalid", errors={"person_card": ["give person_card or person_id"]})
+    if not person_card:
+        return person_get(caller=caller, public_id=person_id), "name"
+    try:
+        scanned = signing.verify(person_card)
+    except signing.Rejected as rejection:
+        raise AppError("request.invalid", errors={"person_card": [rejection.reason]}) from rejection
+    if scanned.kind != "person":
+        raise AppError("qr.kind_mismatch", errors={"person_card": ["not a person card"]})
+    return person_get(caller=caller, public_id=scanned.public_id), "card"
+
+
 def attendee_add(*, caller: Caller, session: LearningSession, person: Person, via: str) -> SessionAttendee:
     """Record a resident at a session; each topic becomes a support record for them."""
     existing = db.session.get(SessionAttendee, (session.id, person.id))
