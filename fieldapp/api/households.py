@@ -9,8 +9,8 @@ from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
 from fieldapp.selectors.households import (HouseholdStatus, household_get, household_list_query,
-                                           people_lacking_skills, person_list_query, status_of, worklist_count,
-                                           worklist_query)
+                                           people_lacking_skills, person_list_query, status_of,
+                                           worklist_household_ids, worklist_query)
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create
@@ -199,8 +199,9 @@ def worklist(args):
     """My assigned households, nearest first from where I stand, with who still lacks which skills."""
     caller = current_caller()
     here = LatLon(args["lat"], args["lon"]) if "lat" in args else None
-    page = paginate(worklist_query(caller=caller, here=here), page=args["page"], per_page=args["per_page"],
-                    rows=True, total=worklist_count(caller=caller))
+    mine = worklist_household_ids(caller=caller)
+    page = paginate(worklist_query(caller=caller, household_ids=mine, here=here), page=args["page"],
+                    per_page=args["per_page"], rows=True, total=len(mine))
     lacking = people_lacking_skills([row[0].id for row in page["items"]])
     page["items"] = [_work_item(row, lacking, here is not None) for row in page["items"]]
     return page

@@ -108,18 +108,23 @@ def person_list_query(*, caller: Caller, household: Household | None = None, q: 
     return query.order_by(case((Person.is_head.is_(True), 0), else_=1), Person.id)
 
 
-def worklist_query(*, caller: Caller, here: LatLon | None) -> Select:
-    """The volunteer's assigned households, nearest first (distance computed by the database),
-    households without a location last. The assignment join also fills ``active_assignment``.
+def worklist_household_ids(*, caller: Caller) -> list[int]:
+    """The households the volunteer has now, from the assignments' partial index alone."""
+    return list(db.session.scalars(select(Assignment.household_id).where(
+        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None))))
 
-    The household ids are read first from the assignments' partial index and given to the main
-    query as a list: PostGIS declares its distance functions costly, and without the list the
-    planner would rather scan every household in parallel than probe a few hundred by key.
+
+def worklist_query(*, caller: Caller, household_ids: list[int], here: LatLon | None) -> Select:
+    """The volunteer's assigned households (``household_ids``, from :func:`worklist_household_ids`),
+    nearest first (distance computed by the database), households without a location last. The
+    assignment join also fills ``active_assignment``.
+
+    The ids are read first and given to the query as a list: PostGIS declares its distance functions
+    costly, and without the list the planner would rather scan every household in parallel than
+    probe a few hundred by key.
     """
-    mine = db.session.scalars(select(Assignment.household_id).where(
-        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None))).all()
     query = (select(Household).join(Household.active_assignment)
-             .where(Assignment.volunteer_id == caller.user_id, _id_in(Household.id, mine))
+             .where(Assignment.volunteer_id == caller.user_id, _id_in(Household.id, household_ids))
              .options(contains_eager(Household.active_assignment)))
     if here is None:
         return query.order_by(Household.id)
@@ -133,12 +138,6 @@ def _id_in(column, ids: list[int]):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("ids", value=list(ids), type_=ARRAY(Integer)))
     return column.in_(ids)
-
-
-def worklist_count(*, caller: Caller) -> int:
-    """How many households the volunteer has now (from the assignments index alone)."""
-    return db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None)))
 
 
 def people_lacking_skills(household_ids: list[int]) -> dict[int, list[dict]]:
