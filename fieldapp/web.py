@@ -1,12 +1,12 @@
 """Server-rendered pages: the projector display of a session's rotating QR code."""
 from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from fieldapp.display import display_key_valid
 from fieldapp.extensions import db
 from fieldapp.models.sessions import LearningSession
 from fieldapp.qr import images, signing
-from fieldapp.selectors.sessions import session_checkin_count
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
@@ -14,7 +14,8 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 def _session_for_display(session_id: str) -> LearningSession:
     if not display_key_valid(session_id, request.args.get("k", "")):
         abort(404)
-    session = db.session.scalar(select(LearningSession).where(LearningSession.public_id == session_id))
+    session = db.session.scalar(select(LearningSession).options(undefer(LearningSession.checkin_count))
+                                .where(LearningSession.public_id == session_id))
     if session is None:
         abort(404)
     return session
@@ -37,7 +38,7 @@ def session_display_code(session_id):
     db.session.commit()
     return jsonify({"payload": text, "svg": images.svg(text).decode("utf-8"), "step": step,
                     "refresh_in": (step + 1) * signing.step_seconds() - signing.session_step_now_ts(),
-                    "checkins": session_checkin_count(session.id)})
+                    "checkins": session.checkin_count})
 
 
 @bp.after_request

@@ -10,7 +10,7 @@ from fieldapp.display import display_url
 from fieldapp.extensions import db
 from fieldapp.models.households import Skill
 from fieldapp.models.sessions import SessionKind
-from fieldapp.selectors.sessions import session_checkin_count, session_get, session_list_query
+from fieldapp.selectors.sessions import session_get, session_list_query
 from fieldapp.services.sessions import attendee_add, attendee_identify, session_create
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description="Learning sessions.")
@@ -47,7 +47,8 @@ class SessionOut(Schema):
     ends_at = fields.AwareDateTime(required=True)
     topics = fields.List(fields.String(), required=True)
     team_id = Integer(required=True, allow_none=True)
-    checkins = fields.Function(lambda s: session_checkin_count(s.id), required=True, metadata={"type": "integer"})
+    checkins = Integer(attribute="checkin_count", required=True,
+                       metadata={"description": "check-ins that count (not rejected)"})
     display_url = fields.Function(lambda s: display_url(s.public_id), required=True,
                                   metadata={"description": "full-screen rotating QR for a projector"})
 

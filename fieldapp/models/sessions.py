@@ -5,8 +5,8 @@ import enum
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -93,6 +93,13 @@ class CheckIn(db.Model):
     verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24))
     #: Flags (accepted_with_flags) or reasons (rejected), e.g. ["far_from_site", "late_sync"].
     flags: Mapped[list] = mapped_column(JSON, default=list)
+
+
+#: Check-ins that count (not rejected), computed in the same SELECT as the session when asked for
+#: (``undefer``), so a list of sessions costs one query, not one per session.
+LearningSession.checkin_count = column_property(
+    select(func.count()).where(CheckIn.session_id == LearningSession.id, CheckIn.verdict != Verdict.rejected)
+    .correlate_except(CheckIn).scalar_subquery(), deferred=True)
 
 
 class VisitOutcome(str, enum.Enum):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, func, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from fieldapp.auth.caller import Caller

@@ -4,20 +4,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import undefer
 
 from fieldapp.auth.caller import Caller
 from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.households import Household, Person, Skill
-from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord, Verdict
+from fieldapp.models.sessions import LearningSession, SessionKind, SupportRecord
 from fieldapp.models.teams import Team
 from fieldapp.models.users import Role
 
 
 def session_list_query(*, caller: Caller, kind: SessionKind | None = None, since: datetime | None = None,
                        until: datetime | None = None, team_id: int | None = None) -> Select:
-    query = select(LearningSession).where(communes_clause(caller, LearningSession.commune_code))
+    query = (select(LearningSession).options(undefer(LearningSession.checkin_count))
+             .where(communes_clause(caller, LearningSession.commune_code)))
     if kind:
         query = query.where(LearningSession.kind == kind)
     if since:
@@ -30,17 +32,11 @@ def session_list_query(*, caller: Caller, kind: SessionKind | None = None, since
 
 
 def session_get(*, caller: Caller, public_id: str) -> LearningSession:
-    session = db.session.scalar(select(LearningSession).where(
+    session = db.session.scalar(select(LearningSession).options(undefer(LearningSession.checkin_count)).where(
         LearningSession.public_id == public_id, communes_clause(caller, LearningSession.commune_code)))
     if session is None:
         raise AppError("session.not_found")
     return session
-
-
-def session_checkin_count(session_id: int) -> int:
-    """Check-ins that count (not rejected)."""
-    return db.session.scalar(select(func.count()).select_from(CheckIn).where(
-        CheckIn.session_id == session_id, CheckIn.verdict != Verdict.rejected))
 
 
 PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")
