@@ -93,7 +93,7 @@ class VisitIn(Schema):
 class VisitOut(Schema):
     id = fields.String(attribute="public_id", required=True)
     client_id = fields.String(required=True)
-    household_id = fields.Function(lambda v: v.household_public_id, required=True)
+    household_id = fields.Function(lambda v: v.household.public_id, required=True)
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
     visited_at = fields.AwareDateTime(required=True)
     flags = fields.List(fields.String(), required=True)
@@ -108,7 +108,4 @@ def visit_post(body):
     """Record a door-to-door visit: outcome, and who was helped with which skills."""
     visit, created = idempotent_write(body, Visit, "volunteer_id", lambda client_id, digest: visit_create(
         caller=current_caller(), digest=digest, **{**body, "client_id": client_id}))
-    from fieldapp.models.households import Household
-
-    visit.household_public_id = db.session.get(Household, visit.household_id).public_id
     return visit, 201 if created else 200

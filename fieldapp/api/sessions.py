@@ -68,7 +68,7 @@ class AttendeeIn(Schema):
 
 
 class AttendeeOut(Schema):
-    person_id = fields.Function(lambda a: a.person_public_id, required=True)
+    person_id = fields.Function(lambda a: a.person.public_id, required=True)
     via = fields.String(required=True)
     recorded_at = fields.AwareDateTime(required=True)
 
@@ -113,5 +113,4 @@ def session_attendee_post(body, session_id):
     person, via = attendee_identify(caller=caller, **body)
     attendee = attendee_add(caller=caller, session=session, person=person, via=via)
     db.session.commit()
-    attendee.person_public_id = person.public_id
     return attendee

@@ -131,6 +131,8 @@ class Visit(db.Model):
     flags: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
 
+    household = relationship("Household")
+
 
 class SupportRecord(db.Model):
     """One person helped with one skill: the row of the official list of people supported
@@ -170,3 +172,5 @@ class SessionAttendee(db.Model):
     #: "card" (person card scanned) or "name" (picked from the registry).
     via: Mapped[str] = mapped_column(String(8))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person = relationship("Person")

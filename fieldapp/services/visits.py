@@ -81,7 +81,7 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
     if proof == "none" and gps is not None:
         proof = "gps"
     visit = Visit(public_id=new_public_id("V"), client_id=client_id, request_hash=digest, volunteer_id=caller.user_id,
-                  household_id=household.id, commune_code=household.commune_code, outcome=outcome,
+                  household=household, commune_code=household.commune_code, outcome=outcome,
                   visited_at=visited_at, location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None,
                   flags=judgement.reasons + judgement.flags, note=note)
     db.session.add(visit)
