@@ -1,6 +1,8 @@
 """Reads of the activity log: entries, checkpoints, proofs and the export."""
 from __future__ import annotations
 
+import base64
+
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -42,17 +44,11 @@ def activity_list_query(*, log_unit: str, actor_id: int | None = None, action: s
     return query.order_by(ActivityEntry.id.desc())
 
 
-def _checkpoint_record(checkpoint: ActivityCheckpoint) -> dict:
-    import base64
-
+def checkpoint_out(checkpoint: ActivityCheckpoint) -> dict:
+    """A checkpoint as the API and the export show it (mobile_contract/audit-log.md)."""
     return {"type": "checkpoint", "log": checkpoint.log_unit, "size": checkpoint.size,
             "root_hash": bytes(checkpoint.root_hash).hex(), "time": timestamp(checkpoint.signed_at),
             "key_id": checkpoint.key_id, "signature": base64.b64encode(bytes(checkpoint.signature)).decode()}
-
-
-def checkpoint_out(checkpoint: ActivityCheckpoint) -> dict:
-    """A checkpoint as the API and the export show it."""
-    return _checkpoint_record(checkpoint)
 
 
 def export_lines(session: Session, log_unit: str, *, now: datetime | None = None) -> Iterator[bytes]:
@@ -80,7 +76,7 @@ def export_lines(session: Session, log_unit: str, *, now: datetime | None = None
         for entry, seq in rows:
             yield entry_leaf(entry, seq) + b"\n"
             for checkpoint in checkpoints.get(seq + 1, ()):
-                yield canonical(_checkpoint_record(checkpoint)) + b"\n"
+                yield canonical(checkpoint_out(checkpoint)) + b"\n"
         last_seq = rows[-1][1]
         session.expunge_all()
 

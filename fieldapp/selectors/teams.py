@@ -11,19 +11,22 @@ from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.users import Role
 
 
+def _led_or_joined(user_id: int):
+    """SQL: teams the user leads or belongs to."""
+    member_of = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+    return or_(Team.leader_id == user_id, Team.id.in_(member_of))
+
+
 def teams_of_user(*, user_id: int) -> list[Team]:
     """The teams a user leads or belongs to."""
-    member_of = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
-    query = select(Team).where(or_(Team.leader_id == user_id, Team.id.in_(member_of))).order_by(Team.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(Team).where(_led_or_joined(user_id)).order_by(Team.id)))
 
 
 def team_list_query(*, caller: Caller, commune_code: str | None = None) -> Select:
     """Officers: the teams of their area; leaders and volunteers: their own teams."""
     query = select(Team)
     if caller.role in (Role.volunteer, Role.team_leader):
-        member_of = select(TeamMember.team_id).where(TeamMember.user_id == caller.user_id)
-        query = query.where(or_(Team.leader_id == caller.user_id, Team.id.in_(member_of)))
+        query = query.where(_led_or_joined(caller.user_id))
     else:
         query = query.where(communes_clause(caller, Team.commune_code))
     if commune_code:
