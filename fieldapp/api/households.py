@@ -233,8 +233,9 @@ class ImportReportOut(Schema):
     errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
 
 
-@blp.before_app_request
+@blp.before_request
 def _larger_body_for_imports():
+    # Only this blueprint's requests pay for the check (the check-in path does not).
     from flask import current_app, request
 
     if request.endpoint == "households.household_import":

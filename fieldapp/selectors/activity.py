@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-
 from collections.abc import Iterator
 from datetime import datetime
 
