@@ -41,7 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        install_engine_hooks(db.engine, spatialite_path=app.config["SPATIALITE_LIBRARY_PATH"])
+        install_engine_hooks(db.engine, spatialite_path=app.config["SPATIALITE_LIBRARY_PATH"],
+                             role=app.config.get("DATABASE_ROLE"))
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
 
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def _request_id():
         g.caller = None  # resolved lazily from the token; never carried over from another request
+        g.db_area = ""  # row-level security: nothing until the caller is known
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 

@@ -76,6 +76,9 @@ def load_config() -> dict:
         "CHECKIN_LOW_ACCURACY_M": _int("CHECKIN_LOW_ACCURACY_M", 100),
         # How close to the household's point a plate scan or visit must be (metres, plus accuracy).
         "CHECKIN_HOUSEHOLD_RADIUS_M": _int("CHECKIN_HOUSEHOLD_RADIUS_M", 150),
+        # PostgreSQL: the role the API acts as (SET ROLE on each connection) when its login owns the
+        # tables; row-level security applies only to a role that does not own them.
+        "DATABASE_ROLE": _env("DATABASE_ROLE"),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
         # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
         # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.

@@ -50,8 +50,12 @@ def engine_options(database_url: str) -> dict:
     return {"pool_pre_ping": False, "pool_size": 10, "max_overflow": 5, "pool_timeout": 5}
 
 
-def install_engine_hooks(engine: Engine, *, spatialite_path: str) -> None:
-    """Per-connection set-up: SpatiaLite and pragmas on SQLite."""
+def install_engine_hooks(engine: Engine, *, spatialite_path: str, role: str | None = None) -> None:
+    """Per-connection set-up: SpatiaLite and pragmas on SQLite; the runtime role and the caller's
+    area (row-level security) on PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        _install_postgresql_hooks(engine, role)
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -78,6 +82,23 @@ def install_engine_hooks(engine: Engine, *, spatialite_path: str) -> None:
         # deferred transaction that read first and writes later fails outright (SQLITE_BUSY_SNAPSHOT)
         # when another writer committed meanwhile; waiting at BEGIN is what busy_timeout can handle.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _install_postgresql_hooks(engine: Engine, role: str | None) -> None:
+    from fieldapp.auth import row_security
+
+    row_security.install(engine)
+    if not role:
+        return
+    quoted = engine.dialect.identifier_preparer.quote(role)
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_conn, _record):
+        # DATABASE_ROLE: the login may own the tables (it ran the migrations); the API still acts
+        # as the runtime role, which does not, so that row-level security applies to it.
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET ROLE {quoted}")
+        dbapi_conn.commit()  # a SET inside a transaction that the pool rolls back would be undone
 
 
 #: Tables that SpatiaLite or PostGIS create for themselves; migrations leave them alone.

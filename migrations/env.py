@@ -30,9 +30,19 @@ def _configure(connection):
 def run_migrations_online():
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        acting_as_runtime_role = connection.dialect.name == "postgresql" and current_app.config.get("DATABASE_ROLE")
+        if acting_as_runtime_role:
+            # The API acts as DATABASE_ROLE, which may not change the schema; migrations run as the
+            # login that owns the tables, and this connection is not handed back to the pool.
+            connection.exec_driver_sql("RESET ROLE")
+            connection.commit()
+        try:
+            _configure(connection)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if acting_as_runtime_role:
+                connection.invalidate()
 
 
 if context.is_offline_mode():

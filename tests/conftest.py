@@ -15,7 +15,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from fieldapp import create_app
 from fieldapp.extensions import db as _db
 from fieldapp.extensions import limiter
-from tests.databases import create_database, drop_database
+from tests.databases import create_database, drop_database, runtime_role, runtime_role_grant
 from tests.factories import DEFAULT_PASSWORD, make_user  # noqa: F401  (re-exported for tests)
 
 
@@ -37,12 +37,18 @@ def worker_id(request):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    """The app on a database built by running the migrations, with the units imported."""
+    """The app on a database built by running the migrations, with the units imported.
+
+    On PostgreSQL the app acts as a runtime role that does not own the tables (DATABASE_ROLE), as
+    in production: every test runs under row-level security.
+    """
     from flask_migrate import upgrade
 
     from fieldapp.services.units import units_import
 
+    role = runtime_role(database_url) if database_url.startswith("postgresql") else None
     app = create_app({
+        "DATABASE_ROLE": role,
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
@@ -52,6 +58,8 @@ def app(database_url, tmp_path_factory):
     })
     with app.app_context():
         upgrade()
+        if role:
+            runtime_role_grant(database_url, role)
         units_import()
         _db.session.commit()
         _db.session.remove()

@@ -165,3 +165,12 @@ def promote(mentorship, *, origin: str = "youth_union", **account):
     ambassador = mentorship_promote(caller=None, mentorship=mentorship, origin=origin, **account)
     db.session.commit()
     return ambassador
+
+
+def act_as_owner() -> None:
+    """PostgreSQL: act as the login that owns the tables, not the API's runtime role, until the
+    test's transaction (or savepoint) ends: for what only the owner can do, or is stopped from."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL ROLE NONE"))

@@ -149,3 +149,18 @@ def test_volunteers_see_only_their_own_support(client, door, login):
     _visit(client, door)
     assert client.get("/api/v1/support-records", headers=door["headers"]).get_json()["total"] == 2
     assert client.get("/api/v1/support-records", headers=login(make_user())).get_json()["total"] == 0
+
+
+def test_another_communes_list_is_not_found_and_its_export_writes_nothing_in_its_log(client, door, login):
+    """Found by row-level security: an export naming a commune outside the caller's area used to
+    answer an empty list and append an entry to that commune's activity log."""
+    from tests.factories import OTHER_COMMUNE
+
+    _visit(client, door)
+    outsider = login(make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE))
+    entries_before = db.session.query(ActivityEntry).filter_by(log_unit=door["household"].commune_code).count()
+    for fmt in ("json", "csv"):
+        answer = client.get("/api/v1/support-records", headers=outsider,
+                            query_string={"commune": door["household"].commune_code, "format": fmt})
+        assert answer.status_code == 404 and answer.get_json()["error_code"] == "unit.not_found"
+    assert db.session.query(ActivityEntry).filter_by(log_unit=door["household"].commune_code).count() == entries_before

@@ -76,13 +76,16 @@ def test_a_standard_reader_decodes_the_png_the_api_returns(client, login, tmp_pa
 
 
 def test_session_code_rotates_with_the_time_step(client, login, monkeypatch):
-    from datetime import timedelta
+    from datetime import datetime, timedelta, timezone
 
     from fieldapp.clock import utcnow
 
     session = make_session()
     headers = login(make_user(role=Role.commune_officer))
-    now = utcnow()
+    # Both requests on a frozen clock, 1 s into a step: on the real one, a step boundary between
+    # reading the time and the first request (or a second boundary within 31 s) made this flaky.
+    now = datetime.fromtimestamp((int(utcnow().timestamp()) // 30) * 30 + 1, tz=timezone.utc)
+    monkeypatch.setattr("fieldapp.clock.utcnow", lambda: now)
     first = client.get(f"/api/v1/sessions/{session.public_id}/qr?format=json", headers=headers).get_json()
     monkeypatch.setattr("fieldapp.clock.utcnow", lambda: now + timedelta(seconds=31))
     later = client.get(f"/api/v1/sessions/{session.public_id}/qr?format=json", headers=headers).get_json()

@@ -8,6 +8,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from fieldapp.auth.permissions import role_can
+from fieldapp.auth.row_security import area_of, area_set
 from fieldapp.errors import AppError
 from fieldapp.models.users import Role
 
@@ -55,6 +56,7 @@ def current_caller() -> Caller:
             raise AppError("auth.required", headers={"WWW-Authenticate": "Bearer"})
         caller = caller_from_token(token)
         g.caller = caller
+        area_set(area_of(caller))
     return caller
 
 

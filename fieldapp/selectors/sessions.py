@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import undefer
 
 from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import communes_clause
+from fieldapp.auth.scope import commune_in_scope, communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.households import Household, Person, Skill
@@ -56,6 +56,7 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
     else:
         query = query.where(communes_clause(caller, SupportRecord.commune_code))
     if commune_code:
+        commune_in_scope(caller, commune_code)  # another area's commune is not found (404), as everywhere
         query = query.where(SupportRecord.commune_code == commune_code)
     if village_id:
         query = query.where(SupportRecord.village_id == village_id)

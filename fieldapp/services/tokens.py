@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from fieldapp.auth.caller import Caller
+from fieldapp.auth.row_security import area_of, area_set
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
@@ -50,6 +51,8 @@ def token_issue(*, phone: str, password: str) -> IssuedToken:
         raise AppError("auth.bad_credentials")
     if not password_verify(user.password_hash, password):
         raise AppError("auth.bad_credentials")
+    caller = _caller_of(user)
+    area_set(area_of(caller))  # signed in: the rest of the request sees the user's area
     token = secrets.token_urlsafe(32)
     now = utcnow()
     record = AuthToken(
@@ -59,7 +62,7 @@ def token_issue(*, phone: str, password: str) -> IssuedToken:
     db.session.add(record)
     db.session.flush()
     activity_record(action="auth.token_issue", object_type="user", object_id=user.id,
-                    log_unit=user.unit_code, caller=_caller_of(user), body={"token_id": record.id})
+                    log_unit=user.unit_code, caller=caller, body={"token_id": record.id})
     return IssuedToken(token=token, expires_at=record.expires_at, user=user)
 
 
