@@ -85,7 +85,7 @@ def _rows_in_two_communes() -> dict[str, tuple[int, str]]:
     made = {}
     for commune in (HUNG_CHAU, OTHER_COMMUNE):
         household = make_household(village=make_village(commune_code=commune))
-        person = make_person(household=household)
+        make_person(household=household)
         leader = make_user(role=Role.team_leader, unit_code=commune)
         make_team(leader=leader, commune_code=commune, members=[make_user(unit_code=commune)])
         make_session(commune_code=commune, lat=21.0386 if commune == OTHER_COMMUNE else 19.1222,
