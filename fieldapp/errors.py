@@ -112,6 +112,7 @@ _SPECS = [
     ErrorSpec("checkin.duplicate", 409, "Bạn đã điểm danh buổi học này rồi.", "You have already checked in to this session."),
     ErrorSpec("idempotency.conflict", 409, "Mã client_id này đã được dùng cho một yêu cầu khác.",
               "This client_id was already used for a different request."),
+    ErrorSpec("visit.not_found", 404, "Không tìm thấy lượt thăm hộ.", "Visit not found."),
     ErrorSpec("visit.people_required", 422, "Lượt hỗ trợ cần ít nhất một người được hỗ trợ và kỹ năng.",
               "A supported visit needs at least one person helped, with skills."),
     ErrorSpec("visit.person_not_in_household", 422, "Người này không thuộc hộ được thăm.",

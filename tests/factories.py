@@ -174,3 +174,21 @@ def act_as_owner() -> None:
 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL ROLE NONE"))
+
+
+def make_visit(*, volunteer, household, outcome: str = "nobody_home", gps: dict | None = None,
+               visited_at=None):
+    """A door-to-door visit by ``volunteer`` (who must see ``household``), through the service."""
+    import uuid
+
+    from fieldapp.auth.caller import Caller
+    from fieldapp.clock import utcnow
+    from fieldapp.services.visits import visit_create
+
+    caller = Caller(user_id=volunteer.id, role=volunteer.role, unit_code=volunteer.unit_code,
+                    province_code=None)
+    visit, _ = visit_create(caller=caller, client_id=str(uuid.uuid4()), digest="0" * 64,
+                            household_id=household.public_id, outcome=outcome,
+                            visited_at=visited_at or utcnow(), gps=gps)
+    db.session.commit()
+    return visit

@@ -10,7 +10,7 @@ import pytest
 from fieldapp.models import Role
 from fieldapp.clock import utcnow
 from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
-                             make_person, make_session, make_team, make_user, make_village)
+                             make_person, make_session, make_team, make_user, make_village, make_visit)
 
 A = "allowed"
 ROLES = ["anonymous", "volunteer", "team_leader", "commune_officer", "province_officer", "admin", "other_officer"]
@@ -76,6 +76,9 @@ MATRIX = {
     ("GET", "/api/v1/qr-keys"): SIGNED_IN,
     ("POST", "/api/v1/checkins"): FIELD_ONLY,
     ("POST", "/api/v1/visits"): FIELD_ONLY,
+    ("GET", "/api/v1/visits"): SIGNED_IN,
+    # The volunteer's own visit: their leader and the officers of the area read it too.
+    ("GET", "/api/v1/visits/<visit_id>"): SCOPED,
     ("GET", "/api/v1/support-records"): SIGNED_IN,
     ("GET", "/api/v1/ambassadors"): SIGNED_IN,
     ("GET", "/api/v1/ambassadors/summary"): SIGNED_IN,
@@ -124,6 +127,7 @@ def world():
     person = make_person(household=household)
     session = make_session()
     mentorship = make_mentorship(mentor=make_ambassador(user=volunteer), mentee=person)
+    visit = make_visit(volunteer=volunteer, household=household)
     users = {"volunteer": volunteer, "team_leader": leader,
              "commune_officer": make_user(role=Role.commune_officer),
              "province_officer": make_user(role=Role.province_officer, unit_code="40"),
@@ -131,7 +135,8 @@ def world():
              "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
               "session_id": session.public_id, "int(max=2147483647):team_id": str(team.id),
-              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt"}
+              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
+              "visit_id": visit.public_id}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,

@@ -1,4 +1,6 @@
 """Schemas shared by several API areas."""
+from datetime import UTC
+
 from marshmallow import Schema, fields, validate
 
 
@@ -44,3 +46,15 @@ class Integer(fields.Integer):
         if extra is not None:
             validators += list(extra) if isinstance(extra, (list, tuple)) else [extra]
         super().__init__(*args, validate=validators, **kwargs)
+
+
+class UTCDateTime(fields.AwareDateTime):
+    """An ISO 8601 time with its offset, loaded in UTC; a time whose UTC falls outside years 1..9999
+    (``0001-01-01T00:00:00+07:00``) is a 422, never an overflow (500) when compared with a column."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return loaded.astimezone(UTC)
+        except OverflowError as error:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from error

@@ -18,6 +18,7 @@ _EVERYONE = frozenset({
     "support_record.read",
     "ambassador.read",
     "mentorship.read",
+    "visit.read",
 })
 #: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
@@ -27,12 +28,13 @@ _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "sk
 _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
                              "session.create", "ambassador.appoint"}
 #: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
+#: Only officers see where a visit was recorded (its GPS), and each such read is logged (issue 7).
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
                                  "household.create", "household.update", "household.import", "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
-                                 "mentorship.create", "mentorship.update"})
+                                 "mentorship.create", "mentorship.update", "visit.location_read"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

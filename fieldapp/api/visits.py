@@ -1,0 +1,142 @@
+"""Door-to-door visits: recorded from the field (idempotent on client_id), read back through the
+caller's reach. Where a visit was recorded (GPS) is shown to officers only, and their reads are logged."""
+from datetime import datetime
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from fieldapp.api.checkins import GpsIn
+from fieldapp.api.idempotency import idempotent_write
+from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Integer, PointOut, UTCDateTime
+from fieldapp.auth.caller import current_caller, requires
+from fieldapp.extensions import db
+from fieldapp.geo import point_of
+from fieldapp.ids import PUBLIC_ID_PATTERN
+from fieldapp.models.households import Skill
+from fieldapp.models.sessions import Visit, VisitOutcome
+from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
+from fieldapp.services.activity import personal_data_read_record
+from fieldapp.services.visits import visit_create
+
+blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Door-to-door visits.")
+
+
+class VisitPersonIn(Schema):
+    person_id = fields.String(required=True, validate=validate.Length(max=16))
+    skills = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
+
+
+class VisitIn(Schema):
+    client_id = fields.UUID(required=True)
+    household_id = fields.String(required=True, validate=validate.Length(max=16))
+    outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
+    visited_at = fields.AwareDateTime(required=True)
+    plate = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=512),
+                          metadata={"description": "the scanned household plate: proof of presence"})
+    gps = fields.Nested(GpsIn, load_default=None, allow_none=True)
+    people = fields.List(fields.Nested(VisitPersonIn), load_default=list, validate=validate.Length(max=30))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class VisitOut(Schema):
+    id = fields.String(attribute="public_id", required=True)
+    client_id = fields.String(required=True)
+    household_id = fields.Function(lambda v: v.household.public_id, required=True)
+    outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
+    visited_at = fields.AwareDateTime(required=True)
+    flags = fields.List(fields.String(), required=True)
+
+
+class _VisitLocation(fields.Nested):
+    """The visit's GPS point for callers allowed to see it (``visit.location_read``), else null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(PointOut, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        if not sees_visit_location(current_caller()):
+            return None
+        point = point_of(obj.location)
+        return None if point is None else {"lat": point.lat, "lon": point.lon}
+
+
+class VisitReadOut(VisitOut):
+    """A visit as read back: what ``POST /visits`` answers, and who, where and when."""
+
+    volunteer_id = Integer(required=True, metadata={"description": "who made the visit (user id)"})
+    commune_code = fields.String(required=True)
+    village_id = fields.Function(lambda v: v.household.village_id, required=True,
+                                 metadata={"type": "integer", "description": "the household's village"})
+    received_at = fields.AwareDateTime(required=True)
+    note = fields.String(required=True, allow_none=True)
+    location = _VisitLocation(required=True, allow_none=True, metadata={"description": (
+        "Where the phone was when the visit was recorded (GPS, WGS 84). Sent only to commune and province "
+        "officers and admins (permission `visit.location_read`), and each such read is recorded in the "
+        "activity log; always null for volunteers and team leaders. Also null when no GPS was sent. "
+        "Accuracy and distance to the household are not stored for visits.")})
+
+
+class VisitQuery(PageQuery):
+    household_id = fields.String(validate=validate.Regexp(PUBLIC_ID_PATTERN),
+                                 metadata={"description": "a household's public id (H…)"})
+    volunteer_id = Integer(validate=validate.Range(min=1),
+                           metadata={"description": "who made the visits (user id)"})
+    outcome = fields.Enum(VisitOutcome, by_value=True)
+    village_id = Integer(validate=validate.Range(min=1))
+    since = UTCDateTime(metadata={"description": "visited at or after"})
+    until = UTCDateTime(metadata={"description": "visited before"})
+
+
+def _logged(value) -> str:
+    """A filter as written in the activity log (ids, enum values and times, never names)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+@blp.route("", methods=["POST"])
+@requires("visit.create")
+@blp.arguments(VisitIn)
+@blp.response(201, VisitOut)
+@blp.alt_response(200, schema=VisitOut, description="A retry of a visit already received: the same answer.")
+def visit_post(body):
+    """Record a door-to-door visit: outcome, and who was helped with which skills."""
+    visit, created = idempotent_write(body, Visit, "volunteer_id", lambda client_id, digest: visit_create(
+        caller=current_caller(), digest=digest, **{**body, "client_id": client_id}))
+    return visit, 201 if created else 200
+
+
+@blp.route("", methods=["GET"])
+@requires("visit.read")
+@blp.arguments(VisitQuery, location="query")
+@blp.response(200, page_of(VisitReadOut))
+def visit_list(args):
+    """Visits in my reach, newest first: mine (volunteers), my teams' (leaders), my area's (officers)."""
+    caller = current_caller()
+    page, per_page = args.pop("page"), args.pop("per_page")
+    result = paginate(visit_list_query(caller=caller, **args), page=page, per_page=per_page)
+    if sees_visit_location(caller):
+        # One entry per request, not per row: who looked at which visits' locations, with what filter.
+        items = result["items"]
+        personal_data_read_record(
+            caller=caller, object_type="visit_list", object_id="list", log_unit=caller.unit_code,
+            body={"count": len(items), "with_location": sum(v.location is not None for v in items),
+                  "filters": {name: _logged(value) for name, value in args.items()}, "page": page})
+        db.session.commit()
+    return result
+
+
+@blp.route("/<visit_id>", methods=["GET"])
+@requires("visit.read")
+@blp.response(200, VisitReadOut)
+def visit_detail(visit_id):
+    """One visit in my reach."""
+    caller = current_caller()
+    visit = visit_get(caller=caller, public_id=visit_id)
+    if sees_visit_location(caller):
+        personal_data_read_record(caller=caller, object_type="visit", object_id=visit.public_id,
+                                  log_unit=visit.commune_code,
+                                  body={"with_location": visit.location is not None})
+        db.session.commit()
+    return visit
