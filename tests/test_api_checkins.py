@@ -175,3 +175,18 @@ def test_parse_accepts_what_encode_writes():
     parsed = payloads.parse(text)
     assert (parsed.kind, parsed.public_id, parsed.step, parsed.key_id) == ("session", "S5N1B7D2FKR", 42,
                                                                            "0123456789abcdef")
+
+
+def test_a_client_id_taken_in_another_commune_is_409_not_a_replay_of_its_answer(client, volunteer, login):
+    """On PostgreSQL the other commune's check-in is invisible (row-level security); either way the
+    answer is a conflict, and the first check-in stays as it was."""
+    ours = make_session()
+    first, body = _checkin(client, volunteer.headers, _code(ours))
+    stranger = make_user(unit_code=OTHER_COMMUNE)
+    theirs = make_session(commune_code=OTHER_COMMUNE, lat=21.0341, lon=105.8412)
+    taken, _ = _checkin(client, login(stranger), _code(theirs), client_id=body["client_id"],
+                        gps={"lat": 21.0341, "lon": 105.8412, "accuracy_m": 10})
+    assert taken.status_code == 409 and taken.get_json()["error_code"] == "idempotency.conflict"
+    assert first.status_code == 201
+    assert [(c.user_id, c.session_id) for c in db.session.query(CheckIn).filter_by(client_id=body["client_id"])] == \
+        [(volunteer.id, ours.id)]

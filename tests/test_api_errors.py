@@ -3,6 +3,7 @@ import pytest
 
 from fieldapp.errors import CATALOGUE
 from fieldapp.models import ActivityEntry, Role, User
+from tests.factories import make_user
 
 ENVELOPE_KEYS = {"code", "status", "error_code", "message", "errors"}
 
@@ -96,3 +97,32 @@ def test_unexpected_exception_is_a_500_envelope_without_details(app):
     body = assert_envelope(response, 500, "server.error")
     assert "0912000001" not in response.get_data(as_text=True)
     assert body["errors"] == {}
+
+
+@pytest.mark.parametrize("method, path, body, status, errors", [
+    ("GET", "/api/v1/households/H%00", None, 404, None),
+    ("GET", "/api/v1/persons/P%00", None, 404, None),
+    ("GET", "/api/v1/households?q=Ho%00a", None, 422, {"q"}),
+    ("POST", "/api/v1/households", {"village_id": 1, "address": "Nhà\u0000số 1"}, 422, {"body"}),
+    ("PATCH", "/api/v1/persons/P1", {"full_name": {"\u0000": 1}}, 422, {"body"}),
+])
+def test_nul_characters_anywhere_are_a_clear_4xx_not_a_database_error(client, login, method, path, body, status,
+                                                                      errors):
+    """PostgreSQL cannot hold NUL in text: such a request used to reach a query and fail with 500."""
+    answer = client.open(path, method=method, json=body, headers=login(make_user(role=Role.commune_officer)))
+    assert answer.status_code == status, answer.get_json()
+    if errors:
+        assert answer.get_json()["error_code"] == "request.invalid" and set(answer.get_json()["errors"]) == errors
+    else:
+        assert answer.get_json()["error_code"] == "http.not_found"
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/sessions?since=0001-01-01T00:00:00%2B07:00",
+    "/api/v1/support-records?until=9999-12-31T23:59:59-07:00",
+    "/api/v1/activity?since=0001-01-01T00:00:00%2B07:00",
+])
+def test_times_whose_utc_leaves_the_calendar_are_a_422_not_an_overflow(client, login, path):
+    answer = client.get(path, headers=login(make_user(role=Role.commune_officer)))
+    assert answer.status_code == 422, answer.get_json()
+    assert answer.get_json()["error_code"] == "request.invalid"

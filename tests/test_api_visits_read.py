@@ -210,10 +210,15 @@ def test_a_visit_outside_the_callers_reach_is_not_found(client, field, role, vis
     assert response.status_code == 404 and response.get_json()["error_code"] == "visit.not_found"
 
 
-@pytest.mark.parametrize("visit_id", ["VNOTHERE000", "V" * 300, "V%00", "%E1%BA%A1"])
+@pytest.mark.parametrize("visit_id", ["VNOTHERE000", "V" * 300, "%E1%BA%A1"])
 def test_unknown_or_odd_visit_ids_are_404(client, field, visit_id):
     response = client.get(f"/api/v1/visits/{visit_id}", headers=field["headers"]["commune_officer"])
     assert response.status_code == 404 and response.get_json()["error_code"] == "visit.not_found"
+
+
+def test_a_nul_in_the_path_finds_nothing(client, field):
+    response = client.get("/api/v1/visits/V%00", headers=field["headers"]["commune_officer"])
+    assert response.status_code == 404 and response.get_json()["error_code"] == "http.not_found"
 
 
 def test_each_officer_read_with_gps_is_logged_once_per_request(client, field):

@@ -51,7 +51,8 @@ def _start_gunicorn(app, port):
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KEYS_DIR": app.config["KEYS_DIR"],
-           "AUDIT_SEQUENCE_INTERVAL": "0", "PASSWORD_HASH_PROFILE": "CHEAPEST"}
+           "AUDIT_SEQUENCE_INTERVAL": "0", "PASSWORD_HASH_PROFILE": "CHEAPEST",
+           "DATABASE_ROLE": app.config.get("DATABASE_ROLE") or ""}  # as in production: under row-level security
     process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level",
                                 "error", "fieldapp.wsgi:app"], env=env, cwd=Path(__file__).parents[1],
                                start_new_session=True)

@@ -5,7 +5,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
@@ -33,8 +33,8 @@ class ActivityQuery(PageQuery):
                            metadata={"description": "`household` matches every `household.*` action."})
     object_type = fields.String(validate=validate.Length(max=32))
     object_id = fields.String(validate=validate.Length(max=64))
-    since = fields.AwareDateTime(metadata={"description": "From this time (inclusive), ISO 8601 with offset."})
-    until = fields.AwareDateTime(metadata={"description": "Before this time, ISO 8601 with offset."})
+    since = UTCDateTime(metadata={"description": "From this time (inclusive), ISO 8601 with offset."})
+    until = UTCDateTime(metadata={"description": "Before this time, ISO 8601 with offset."})
 
 
 class ActivityEntryOut(Schema):
@@ -43,7 +43,7 @@ class ActivityEntryOut(Schema):
                           metadata={"type": "integer",
                                     "description": "Place in the log; null for a few seconds until sequenced."})
     log = fields.String(required=True, attribute="log_unit")
-    time = fields.AwareDateTime(required=True, attribute="created_at")
+    time = UTCDateTime(required=True, attribute="created_at")
     actor_id = Integer(required=True, allow_none=True)
     actor_role = fields.String(required=True)
     action = fields.String(required=True)

@@ -3,6 +3,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
@@ -35,7 +36,7 @@ class AmbassadorOut(Schema):
     full_name = fields.Function(lambda a: a.user.full_name, required=True, metadata={"type": "string"})
     commune_code = fields.String(required=True)
     origin = fields.Enum(AmbassadorOrigin, by_value=True, required=True)
-    appointed_at = fields.AwareDateTime(required=True)
+    appointed_at = UTCDateTime(required=True)
     promoted_from_person_id = fields.Function(
         lambda a: a.promoted_from.public_id if a.promoted_from_person_id else None, required=True, allow_none=True,
         metadata={"type": "string", "description": "The resident (person card id) this ambassador was promoted from."})
@@ -96,7 +97,7 @@ class SummaryOut(Schema):
 
 class SkillProgressOut(Schema):
     skill = fields.Enum(Skill, by_value=True, required=True)
-    reached_at = fields.AwareDateTime(required=True, allow_none=True)
+    reached_at = UTCDateTime(required=True, allow_none=True)
 
 
 class MenteeOut(Schema):
@@ -110,10 +111,10 @@ class MenteeOut(Schema):
     skills = fields.List(fields.Nested(SkillProgressOut), attribute="mentorship.skills", required=True)
     skills_reached = fields.Function(lambda v: sum(s.reached_at is not None for s in v.mentorship.skills),
                                      required=True, metadata={"type": "integer"})
-    started_at = fields.AwareDateTime(attribute="mentorship.started_at", required=True)
-    ended_at = fields.AwareDateTime(attribute="mentorship.ended_at", required=True, allow_none=True)
+    started_at = UTCDateTime(attribute="mentorship.started_at", required=True)
+    ended_at = UTCDateTime(attribute="mentorship.ended_at", required=True, allow_none=True)
     interactions = fields.Integer(required=True)
-    last_interaction_at = fields.AwareDateTime(required=True, allow_none=True)
+    last_interaction_at = UTCDateTime(required=True, allow_none=True)
     ambassador_user_id = fields.Integer(required=True, allow_none=True,
                                         metadata={"description": "the mentee mentors in turn: their network"})
 

@@ -3,6 +3,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.caller import bearer_token, current_caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db, limiter
@@ -21,7 +22,7 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_at = fields.AwareDateTime(required=True)
+    expires_at = UTCDateTime(required=True)
     user_id = fields.Integer(required=True)
     role = fields.String(required=True)
 

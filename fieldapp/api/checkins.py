@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.idempotency import idempotent_write
-from fieldapp.api.schemas import LatLonIn
+from fieldapp.api.schemas import LatLonIn, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.models.sessions import CheckIn, Verdict
 from fieldapp.services.checkins import checkin_create
@@ -20,7 +20,7 @@ class CheckinIn(Schema):
     client_id = fields.UUID(required=True, metadata={"description": "the phone's id for this scan; resend it on retry"})
     payload = fields.String(required=True, validate=validate.Length(min=1, max=512),
                             metadata={"description": "the scanned text"})
-    scanned_at = fields.AwareDateTime(required=True)
+    scanned_at = UTCDateTime(required=True)
     gps = fields.Nested(GpsIn, load_default=None, allow_none=True)
 
 
@@ -31,8 +31,8 @@ class CheckinOut(Schema):
                         metadata={"description": "flags (accepted_with_flags) or reasons (rejected)"})
     target = fields.String(attribute="target_kind", required=True)
     distance_m = fields.Float(required=True, allow_none=True)
-    scanned_at = fields.AwareDateTime(required=True)
-    received_at = fields.AwareDateTime(required=True)
+    scanned_at = UTCDateTime(required=True)
+    received_at = UTCDateTime(required=True)
 
 
 @blp.route("/checkins", methods=["POST"])

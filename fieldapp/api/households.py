@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import Integer, LatLonIn
+from fieldapp.api.schemas import Integer, LatLonIn, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
@@ -55,8 +55,8 @@ class HouseholdOut(Schema):
                              metadata={"enum": [s.value for s in HouseholdStatus]})
     is_digital_family = fields.Function(lambda h: h.digital_family_at is not None, required=True,
                                         metadata={"type": "boolean"})
-    digital_family_at = fields.AwareDateTime(required=True, allow_none=True)
-    last_visited_at = fields.AwareDateTime(required=True, allow_none=True)
+    digital_family_at = UTCDateTime(required=True, allow_none=True)
+    last_visited_at = UTCDateTime(required=True, allow_none=True)
     assignee_id = fields.Function(lambda h: h.active_assignment.volunteer_id if h.active_assignment else None,
                                   required=True, allow_none=True, metadata={"type": "integer"})
 

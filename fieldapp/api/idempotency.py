@@ -2,6 +2,7 @@
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.auth.caller import current_caller
+from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.services.idempotency import replay_or_conflict, request_digest
 
@@ -18,10 +19,13 @@ def idempotent_write(body: dict, model, owner_attr: str, write):
         record, created = write(client_id, digest)
         db.session.commit()
         return record, created
-    except IntegrityError:
+    except IntegrityError as error:
         db.session.rollback()
         existing = db.session.query(model).filter_by(client_id=client_id).one_or_none()
         if existing is None:
+            if "client_id" in str(error.orig):
+                # Taken by a record outside the caller's area, which row-level security hides.
+                raise AppError("idempotency.conflict") from error
             raise
         return replay_or_conflict(existing, user_id=current_caller().user_id, digest=digest,
                                   owner_attr=owner_attr), False

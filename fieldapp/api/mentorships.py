@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import LatLonIn
+from fieldapp.api.schemas import LatLonIn, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
@@ -35,7 +35,7 @@ class MentorshipIn(Schema):
     skills = fields.List(fields.Enum(Skill, by_value=True), required=True,
                          validate=validate.Length(min=1, max=len(Skill)),
                          metadata={"description": "The skills to work on."})
-    started_at = fields.AwareDateTime(load_default=None, allow_none=True,
+    started_at = UTCDateTime(load_default=None, allow_none=True,
                                       metadata={"description": "When it began (offline); default: now."})
 
 
@@ -62,8 +62,8 @@ class MentorshipOut(Schema):
     mentee_name = fields.Function(_mentee_name, required=True, metadata={"type": "string"})
     status = fields.Enum(MentorshipStatus, by_value=True, required=True)
     skills = fields.List(fields.Nested(SkillProgressOut), required=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(required=True, allow_none=True)
+    started_at = UTCDateTime(required=True)
+    ended_at = UTCDateTime(required=True, allow_none=True)
 
 
 class MentorshipQuery(PageQuery):
@@ -76,7 +76,7 @@ class MentorshipQuery(PageQuery):
 
 class InteractionIn(Schema):
     method = fields.Enum(InteractionMethod, by_value=True, required=True)
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When it happened, phone time"})
+    occurred_at = UTCDateTime(required=True, metadata={"description": "When it happened, phone time"})
     location = fields.Nested(LatLonIn, load_default=None, allow_none=True,
                              metadata={"description": "Required for qr_scan and in_person"})
     evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
@@ -94,12 +94,12 @@ def _location(interaction):
 class InteractionOut(Schema):
     id = fields.Integer(required=True)
     method = fields.Enum(InteractionMethod, by_value=True, required=True)
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = UTCDateTime(required=True)
     location = fields.Function(_location, required=True, allow_none=True, metadata={"type": "object"})
     evidence_ref = fields.String(required=True, allow_none=True)
     client_id = fields.String(required=True, allow_none=True)
     recorded_by = fields.Integer(required=True, allow_none=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = UTCDateTime(required=True)
 
 
 class PromoteIn(Schema):

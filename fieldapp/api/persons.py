@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
@@ -51,7 +51,7 @@ class PersonPatch(Schema):
 
 class SkillOut(Schema):
     skill = fields.Enum(Skill, by_value=True, required=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = UTCDateTime(required=True)
     recorded_by = Integer(required=True, allow_none=True)
     evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
     evidence_ref = fields.String(required=True, allow_none=True)
@@ -59,11 +59,11 @@ class SkillOut(Schema):
 
 
 class ConsentOut(Schema):
-    collected_at = fields.AwareDateTime(attribute="consent_collected_at", required=True, allow_none=True)
+    collected_at = UTCDateTime(attribute="consent_collected_at", required=True, allow_none=True)
     collected_by = Integer(attribute="consent_collected_by", required=True, allow_none=True)
     purpose = fields.String(attribute="consent_purpose", required=True, allow_none=True)
     notice_version = fields.String(attribute="consent_notice_version", required=True, allow_none=True)
-    withdrawn_at = fields.AwareDateTime(attribute="consent_withdrawn_at", required=True, allow_none=True)
+    withdrawn_at = UTCDateTime(attribute="consent_withdrawn_at", required=True, allow_none=True)
 
 
 def _phone_for_caller(person):

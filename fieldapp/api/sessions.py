@@ -4,7 +4,7 @@ from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, LatLonIn
+from fieldapp.api.schemas import Integer, LatLonIn, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
@@ -22,8 +22,8 @@ class SessionIn(Schema):
     venue_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     venue = fields.Nested(LatLonIn, required=True)
     radius_m = Integer(load_default=100, validate=validate.Range(min=10, max=2000))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = UTCDateTime(required=True)
+    ends_at = UTCDateTime(required=True)
     topics = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
     team_id = Integer(load_default=None, allow_none=True)
     village_id = Integer(load_default=None, allow_none=True)
@@ -43,8 +43,8 @@ class SessionOut(Schema):
     venue_name = fields.String(required=True)
     venue = fields.Function(_venue, required=True, metadata={"type": "object"})
     radius_m = Integer(required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = UTCDateTime(required=True)
+    ends_at = UTCDateTime(required=True)
     topics = fields.List(fields.String(), required=True)
     team_id = Integer(required=True, allow_none=True)
     checkins = Integer(attribute="checkin_count", required=True,
@@ -55,8 +55,8 @@ class SessionOut(Schema):
 
 class SessionQuery(PageQuery):
     kind = fields.Enum(SessionKind, by_value=True)
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = UTCDateTime()
+    until = UTCDateTime()
     team_id = Integer()
 
 
@@ -70,7 +70,7 @@ class AttendeeIn(Schema):
 class AttendeeOut(Schema):
     person_id = fields.Function(lambda a: a.person.public_id, required=True)
     via = fields.String(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = UTCDateTime(required=True)
 
 
 @blp.route("", methods=["GET"])

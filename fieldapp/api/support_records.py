@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
@@ -43,8 +43,8 @@ class SupportQuery(PageQuery):
     village_id = Integer()
     team_id = Integer()
     volunteer_id = Integer()
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = UTCDateTime()
+    until = UTCDateTime()
     skill = fields.Enum(Skill, by_value=True)
     priority_group = fields.String(validate=validate.OneOf(PRIORITY_GROUPS))
     verified_only = fields.Boolean(load_default=False, metadata={"description": "without flags only"})
@@ -63,7 +63,7 @@ class SupportRecordOut(Schema):
     source_id = fields.String(required=True)
     helper_id = Integer(required=True, allow_none=True)
     team_id = Integer(required=True, allow_none=True)
-    supported_at = fields.AwareDateTime(required=True)
+    supported_at = UTCDateTime(required=True)
     proof = fields.String(required=True)
     flags = fields.List(fields.String(), required=True)
 

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
@@ -41,7 +41,7 @@ class MemberOut(Schema):
     user_id = Integer(required=True)
     full_name = fields.Function(lambda m: db.session.get(User, m.user_id).full_name, required=True)
     role = fields.Function(lambda m: db.session.get(User, m.user_id).role.value, required=True)
-    joined_at = fields.AwareDateTime(required=True)
+    joined_at = UTCDateTime(required=True)
 
 
 @blp.route("", methods=["GET"])

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
@@ -25,7 +25,7 @@ class UserOut(Schema):
     full_name = fields.String(required=True)
     role = fields.Enum(Role, by_value=True, required=True)
     unit_code = fields.String(allow_none=True, required=True)
-    created_at = fields.AwareDateTime(required=True)
+    created_at = UTCDateTime(required=True)
 
 
 @blp.route("", methods=["POST"])

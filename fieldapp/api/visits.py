@@ -31,7 +31,7 @@ class VisitIn(Schema):
     client_id = fields.UUID(required=True)
     household_id = fields.String(required=True, validate=validate.Length(max=16))
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
-    visited_at = fields.AwareDateTime(required=True)
+    visited_at = UTCDateTime(required=True)
     plate = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=512),
                           metadata={"description": "the scanned household plate: proof of presence"})
     gps = fields.Nested(GpsIn, load_default=None, allow_none=True)
@@ -44,7 +44,7 @@ class VisitOut(Schema):
     client_id = fields.String(required=True)
     household_id = fields.Function(lambda v: v.household.public_id, required=True)
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
-    visited_at = fields.AwareDateTime(required=True)
+    visited_at = UTCDateTime(required=True)
     flags = fields.List(fields.String(), required=True)
 
 
@@ -68,7 +68,7 @@ class VisitReadOut(VisitOut):
     commune_code = fields.String(required=True)
     village_id = fields.Function(lambda v: v.household.village_id, required=True,
                                  metadata={"type": "integer", "description": "the household's village"})
-    received_at = fields.AwareDateTime(required=True)
+    received_at = UTCDateTime(required=True)
     note = fields.String(required=True, allow_none=True)
     location = _VisitLocation(required=True, allow_none=True, metadata={"description": (
         "Where the phone was when the visit was recorded (GPS, WGS 84). Sent only to commune and province "
