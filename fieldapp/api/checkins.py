@@ -37,8 +37,10 @@ class CheckinOut(Schema):
 
 @blp.route("/checkins", methods=["POST"])
 @requires("checkin.create")
-@blp.arguments(CheckinIn)
-@blp.response(201, CheckinOut)
+# Schema instances, not classes: webargs would build a new CheckinIn (deep-copying its fields) on
+# every request of the hot path.
+@blp.arguments(CheckinIn())
+@blp.response(201, CheckinOut())
 @blp.alt_response(200, schema=CheckinOut, description="A retry of a check-in already received: the same answer.")
 def checkin_post(body):
     """Send a scan (QR text, scan time, GPS, client_id) and get the verdict."""

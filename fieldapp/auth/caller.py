@@ -8,7 +8,6 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from fieldapp.auth.permissions import role_can
-from fieldapp.auth.row_security import area_of, area_set
 from fieldapp.errors import AppError
 from fieldapp.models.users import Role
 
@@ -54,9 +53,8 @@ def current_caller() -> Caller:
         token = bearer_token()
         if token is None:
             raise AppError("auth.required", headers={"WWW-Authenticate": "Bearer"})
-        caller = caller_from_token(token)
+        caller = caller_from_token(token)  # it also sets the caller's area for row-level security
         g.caller = caller
-        area_set(area_of(caller))
     return caller
 
 

@@ -37,8 +37,9 @@ def _area_for_context() -> str:
     return NATIONWIDE
 
 
-def area_set(area: str) -> None:
-    """Make ``area`` this request's area, in the open transaction too if there is one.
+def area_set(area: str, *, applied: bool = False) -> None:
+    """Make ``area`` this request's area, in the open transaction too if there is one (unless the
+    caller's query already ``applied`` it there).
 
     Outside a request (CLI, benchmarks, tests' set-up) it does nothing: that work is nationwide.
     """
@@ -48,7 +49,7 @@ def area_set(area: str) -> None:
         return
     g.db_area = area
     session = db.session()
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+    if not applied and session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         session.execute(_SET_AREA, {"area": area})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from fieldapp.audit.formats import canonical
 from fieldapp.auth.caller import Caller
@@ -47,18 +47,25 @@ def activity_record(
         "body": canonical_json(body or {}),
         "created_at": utcnow(),
     }
-    # Core statements, not the ORM: this runs on every write, the check-in hot path included. The
-    # entry and its queue row go in one round trip on PostgreSQL (INSERT … RETURNING in a CTE).
-    entries, queue = ActivityEntry.__table__, ActivityQueued.__table__
+    # Core statements built once, not the ORM: this runs on every write, the check-in hot path
+    # included. The entry and its queue row go in one round trip on PostgreSQL (a CTE).
     if db.session.get_bind().dialect.name == "postgresql":
-        inserted = insert(entries).values(**values).returning(entries.c.id, entries.c.log_unit).cte("entry")
-        entry_id = db.session.execute(insert(queue).from_select(["entry_id", "log_unit"],
-                                                                select(inserted.c.id, inserted.c.log_unit))
-                                      .returning(queue.c.entry_id)).scalar_one()
+        entry_id = db.session.execute(_APPEND_AND_QUEUE, values).scalar_one()
     else:
-        entry_id = db.session.execute(insert(entries).values(**values).returning(entries.c.id)).scalar_one()
-        db.session.execute(insert(queue).values(entry_id=entry_id, log_unit=values["log_unit"]))
+        entry_id = db.session.execute(_APPEND, values).scalar_one()
+        db.session.execute(_QUEUE, {"entry_id": entry_id, "log_unit": values["log_unit"]})
     return ActivityEntry(id=entry_id, **values)
+
+
+_ENTRY_FIELDS = ("log_unit", "actor_id", "actor_role", "action", "object_type", "object_id", "request_id",
+                 "client_id", "body", "created_at")
+_APPEND = insert(ActivityEntry.__table__).values({name: bindparam(name) for name in _ENTRY_FIELDS}) \
+    .returning(ActivityEntry.__table__.c.id)
+_QUEUE = insert(ActivityQueued.__table__).values(entry_id=bindparam("entry_id"), log_unit=bindparam("log_unit"))
+_entry = insert(ActivityEntry.__table__).values({name: bindparam(name) for name in _ENTRY_FIELDS}) \
+    .returning(ActivityEntry.__table__.c.id, ActivityEntry.__table__.c.log_unit).cte("entry")
+_APPEND_AND_QUEUE = insert(ActivityQueued.__table__).from_select(
+    ["entry_id", "log_unit"], select(_entry.c.id, _entry.c.log_unit)).returning(ActivityQueued.__table__.c.entry_id)
 
 
 #: Roles whose reads of personal data are logged (issue 7: "every read of personal data by an officer").

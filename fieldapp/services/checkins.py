@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 
 from fieldapp.auth.caller import Caller
 from fieldapp.clock import utcnow
@@ -108,13 +108,23 @@ def _session_in_scope(caller: Caller, public_id: str) -> SessionFacts:
     return facts
 
 
+# The hot path's statements are built once, with bound parameters: building a SQLAlchemy statement
+# (and its cache key) per request cost more CPU than running it.
+_EARLIER_BY_CLIENT_ID = select(CheckIn).where(CheckIn.client_id == bindparam("client_id"))
+_EARLIER_OR_COUNTED = select(CheckIn).where(or_(
+    CheckIn.client_id == bindparam("client_id"),
+    and_(CheckIn.session_id == bindparam("session_id"), CheckIn.user_id == bindparam("user_id"),
+         CheckIn.verdict != Verdict.rejected)))
+_CHECKIN_COLUMNS = [column.key for column in CheckIn.__table__.columns if column.key != "id"]
+_INSERT_CHECKIN = insert(CheckIn.__table__).returning(CheckIn.__table__.c.id)
+
+
 def _earlier_checkins(client_id: str, session_id: int | None, user_id: int) -> list[CheckIn]:
     """This client_id's check-in, and the caller's counted check-in to the session, if any."""
-    clause = CheckIn.client_id == client_id
-    if session_id is not None:
-        clause = or_(clause, and_(CheckIn.session_id == session_id, CheckIn.user_id == user_id,
-                                  CheckIn.verdict != Verdict.rejected))
-    return list(db.session.scalars(select(CheckIn).where(clause)))
+    if session_id is None:
+        return list(db.session.scalars(_EARLIER_BY_CLIENT_ID, {"client_id": client_id}))
+    return list(db.session.scalars(_EARLIER_OR_COUNTED,
+                                   {"client_id": client_id, "session_id": session_id, "user_id": user_id}))
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
@@ -171,10 +181,8 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.reasons or judgement.flags
     # A Core insert: the ORM's unit of work costs more than the rest of the check-in on this path.
-    table = CheckIn.__table__
-    checkin.id = db.session.execute(insert(table).values(
-        **{column.key: getattr(checkin, column.key) for column in table.columns if column.key != "id"})
-        .returning(table.c.id)).scalar_one()
+    checkin.id = db.session.execute(_INSERT_CHECKIN, {key: getattr(checkin, key) for key in _CHECKIN_COLUMNS}
+                                    ).scalar_one()
     activity_record(action="checkin.create", object_type="checkin", object_id=client_id,
                     log_unit=checkin.commune_code, caller=caller, client_id=client_id,
                     body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
