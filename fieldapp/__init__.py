@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
     from fieldapp.database import engine_options, install_engine_hooks
-    from fieldapp.extensions import db, limiter, migrate
+    from fieldapp.extensions import csrf, db, limiter, migrate
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config())
@@ -56,14 +56,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["fieldapp_api"] = api
     register_error_handlers(app)
     register_commands(app)
-    from fieldapp import web
+    from fieldapp import console, web
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(console.bp)
 
     @app.before_request
     def _request_id():
+        # Per-request state starts empty, even where requests share an app context (the tests do):
         g.caller = None  # resolved lazily from the token; never carried over from another request
         g.db_area = ""  # row-level security: nothing until the caller is known
+        g.sign_in_refused = False  # set by a refused sign-in, read by the throttle (fieldapp.auth.signin)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cached form token
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         refuse_nul_characters()
@@ -77,6 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
     def _rollback_uncommitted(_exc):
         # A request that raised, or forgot to commit, leaves nothing half-written.
         db.session.rollback()
+
+    # Every unsafe request (POST, PUT, PATCH, DELETE) to a page needs the form's CSRF token; the API's
+    # blueprints are exempt (bearer tokens). Last, so that its check runs after the request id is set.
+    for blueprint in BLUEPRINTS:
+        csrf.exempt(blueprint)
+    csrf.init_app(app)
 
     return app
 

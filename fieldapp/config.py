@@ -8,6 +8,7 @@ them over.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("instance") / "fieldapp.sqlite"
@@ -30,6 +31,17 @@ class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which."""
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value in (None, ""):
+        return default
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
 def load_config() -> dict:
     """Read the settings once, at app creation."""
     env = _env("FIELDAPP_ENV", "development")
@@ -40,6 +52,11 @@ def load_config() -> dict:
                                   ("KEYS_DIR", _env("KEYS_DIR"))) if not v]
         if missing:
             raise ConfigError(f"production needs {', '.join(missing)} from the environment")
+    # The console's cookie is sent over HTTPS only in production; a demo over plain http on
+    # 127.0.0.1 could not sign in with it. A Secure cookie gets the __Host- prefix: the browser then
+    # refuses it unless it came over HTTPS, for the whole host (Path=/) and no other (no Domain).
+    secure_cookie = _bool("SESSION_COOKIE_SECURE", env == "production")
+    session_seconds = _int("SESSION_LIFETIME_SECONDS", 8 * 3600)
     if not database_url:
         DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
@@ -83,6 +100,18 @@ def load_config() -> dict:
         # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
         # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.
         "MENTEES_PER_MENTOR_MAX": _int("MENTEES_PER_MENTOR_MAX", 30),
+        # The commune console (web pages): a signed session cookie that only the server reads
+        # (HttpOnly), withheld from cross-site POSTs (SameSite=Lax: a link from a message or an email
+        # still opens the console signed in; Strict would show the sign-in page instead), and a
+        # session that lasts a working day at most (the server's record of it expires then too).
+        "SESSION_COOKIE_NAME": "__Host-fieldapp_session" if secure_cookie else "fieldapp_session",
+        "SESSION_COOKIE_SECURE": secure_cookie,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(seconds=session_seconds),
+        # CSRF tokens of the console's forms live as long as the session (not Flask-WTF's one hour:
+        # a sign-in page left open over lunch would fail).
+        "WTF_CSRF_TIME_LIMIT": session_seconds,
         "PAGE_SIZE_DEFAULT": 50,
         "PAGE_SIZE_MAX": 200,
     }

@@ -3,6 +3,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -46,3 +47,9 @@ def _per_token_limit() -> str:
 #: kept in RATELIMIT_STORAGE_URI (memory:// in the embedded default, redis:// when several workers
 #: must share them).
 limiter = Limiter(key_func=rate_limit_key, default_limits=[_per_token_limit])
+
+#: CSRF tokens on the forms of the pages (the console): Flask-WTF's CSRFProtect, maintained by the
+#: Pallets-Eco community beside Flask. Tokens signed with SECRET_KEY, bound to the session, compared in
+#: constant time, plus the Referer check over HTTPS. The JSON API is exempt: it authenticates with
+#: bearer tokens, which a browser never adds to a request by itself.
+csrf = CSRFProtect()

@@ -1,5 +1,5 @@
 """Server-rendered pages: the projector display of a session's rotating QR code."""
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -7,9 +7,10 @@ from fieldapp.auth.row_security import NATIONWIDE, area_set
 from fieldapp.display import display_key_valid
 from fieldapp.extensions import db
 from fieldapp.models.sessions import LearningSession
+from fieldapp.pages import DISPLAY_CSP, page_blueprint
 from fieldapp.qr import images, signing
 
-bp = Blueprint("display", __name__, url_prefix="/display")
+bp = page_blueprint("display", __name__, url_prefix="/display", csp=DISPLAY_CSP)
 
 
 def _session_for_display(session_id: str) -> LearningSession:
@@ -42,12 +43,3 @@ def session_display_code(session_id):
                     "refresh_in": (step + 1) * signing.step_seconds() - signing.session_step_now_ts(),
                     "checkins": session.checkin_count})
 
-
-@bp.after_request
-def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response

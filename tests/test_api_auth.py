@@ -120,6 +120,15 @@ def test_failed_sign_ins_are_throttled_per_address(client, app):
     assert other_address.status_code == 201
 
 
+def test_a_made_up_bearer_header_does_not_escape_the_address_limit(client, app):
+    allowed = int(app.config["LOGIN_FAILURES_PER_ADDRESS"].split()[0])
+    for index in range(allowed):  # each guess with another made-up token: still the same address
+        made_up = {"Authorization": f"Bearer made-up-{index}"}
+        assert _sign_in(client, f"09138{index:05d}", "wrong-password", headers=made_up).status_code == 401
+    make_user(phone="+84913999009")
+    assert _sign_in(client, "0913999009", headers={"Authorization": "Bearer another"}).status_code == 429
+
+
 def test_successful_sign_ins_are_not_throttled(client, app):
     make_user(phone="+84913999008")
     allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])

@@ -5,6 +5,8 @@ table, so no route lands without its row. ``A`` means the request passes authori
 but 401, 403 or 404: a 2xx, or a 422 for the deliberately empty body); 401 anonymous, 403 a role
 without the verb, 404 an object outside the caller's area.
 """
+import re
+
 import pytest
 
 from fieldapp.models import Role
@@ -13,6 +15,7 @@ from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_ambas
                              make_person, make_session, make_team, make_user, make_village, make_visit)
 
 A = "allowed"
+LOGIN = "redirect to the sign-in page"
 ROLES = ["anonymous", "volunteer", "team_leader", "commune_officer", "province_officer", "admin", "other_officer"]
 
 
@@ -32,6 +35,8 @@ FIELD_ONLY = row(commune_officer=403, province_officer=403, admin=403, other_off
 LEADERS_AND_OFFICERS = row(volunteer=403)
 #: The commune officer's verbs also belong to province officers and admins.
 COMMUNE_WRITE = row(volunteer=403, team_leader=403)
+#: Console pages: a session for leaders and officers (each sees their own area), none for volunteers.
+CONSOLE = row(anonymous=LOGIN, volunteer=LOGIN)
 
 MATRIX = {
     ("GET", "/api/v1/healthz"): PUBLIC,
@@ -102,6 +107,14 @@ MATRIX = {
     ("GET", "/display/sessions/<session_id>"): row(*[404] * 7),
     ("GET", "/display/sessions/<session_id>/code.json"): row(*[404] * 7),
     ("GET", "/static/<path:filename>"): row(*[404] * 7),
+    # The commune console (cookie session; every form with its CSRF token).
+    ("GET", "/console/login"): PUBLIC,
+    # Each role sends its own phone and password; volunteers are sent to the phone app.
+    ("POST", "/console/login"): row(anonymous=A, volunteer=403),
+    # Signing out (with the form's token) ends whatever session there was and leads to the sign-in page.
+    ("POST", "/console/logout"): row(*[LOGIN] * 7),
+    ("GET", "/console/"): CONSOLE,
+    ("GET", "/console/support-records"): CONSOLE,
 }
 
 
@@ -164,10 +177,36 @@ def _path(rule: str, params: dict) -> str:
     return rule
 
 
+def _console_outcome(app, world, method, rule, role):
+    """One role in a browser of its own: signed in through the console's form, then the request,
+    with the CSRF token of its session on a form."""
+    browser = app.test_client()
+
+    def token():
+        page = browser.get("/console/login", follow_redirects=True).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    user = world["users"].get(role)
+    credentials = {"phone": user.phone, "password": DEFAULT_PASSWORD} if user else {}
+    if user:
+        browser.post("/console/login", data={**credentials, "csrf_token": token()})
+    kwargs = {"data": {**(credentials if rule == "/console/login" else {}), "csrf_token": token()}} \
+        if method == "POST" else {}
+    response = browser.open(rule, method=method, **kwargs)
+    assert response.status_code < 500, f"{method} {rule} as {role}: {response.status_code}"
+    if response.status_code == 302 and response.headers["Location"].startswith("/console/login"):
+        return LOGIN
+    return A if response.status_code not in (401, 403, 404) else response.status_code
+
+
 @pytest.mark.parametrize("method, rule", sorted(MATRIX))
-def test_route_answers_each_role_as_declared(client, world, method, rule):
+def test_route_answers_each_role_as_declared(app, client, world, method, rule):
     path = _path(rule, world["params"])
     outcomes = {}
+    if rule.startswith("/console/"):
+        outcomes = {role: _console_outcome(app, world, method, rule, role) for role in ROLES}
+        assert outcomes == MATRIX[(method, rule)]
+        return
     for role in ROLES:
         headers = {}
         if role != "anonymous":

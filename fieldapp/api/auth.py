@@ -1,13 +1,11 @@
 """Signing in and out."""
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.caller import bearer_token, current_caller
-from fieldapp.errors import AppError
-from fieldapp.extensions import db, limiter
-from fieldapp.phones import InvalidPhone, normalize_phone
+from fieldapp.auth.signin import sign_in_throttled
+from fieldapp.extensions import db
 from fieldapp.services.tokens import token_issue, token_revoke
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in with phone and password.")
@@ -27,31 +25,8 @@ class TokenOut(Schema):
     role = fields.String(required=True)
 
 
-def _login_account_key() -> str:
-    """Throttle key for failed sign-ins of one account (the phone as sent, normalised if it can be)."""
-    from flask import request
-
-    body = request.get_json(silent=True) or {}
-    raw = str(body.get("phone", "")) if isinstance(body, dict) else ""
-    try:
-        return "login-account:" + normalize_phone(raw)
-    except InvalidPhone:
-        return "login-account:" + raw[:32]
-
-
-def _login_failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _throttled():
-    raise AppError("auth.throttled")
-
-
 @blp.route("/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_login_account_key,
-               deduct_when=_login_failed, on_breach=lambda limit: _throttled())
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"],
-               deduct_when=_login_failed, on_breach=lambda limit: _throttled())
+@sign_in_throttled
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(401, description="Wrong phone or password (`auth.bad_credentials`).")

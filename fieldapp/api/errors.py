@@ -30,7 +30,7 @@ _HTTP_CODES = {
 }
 
 
-def _from_http_exception(error: HTTPException) -> AppError:
+def from_http_exception(error: HTTPException) -> AppError:
     """Map Werkzeug's, webargs' and flask-limiter's exceptions onto catalogue codes."""
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or {}
@@ -65,7 +65,7 @@ class FieldApi(Api):
     ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error: HTTPException):
-        return render(_from_http_exception(error))
+        return render(from_http_exception(error))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -92,7 +92,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error):
         if isinstance(error, HTTPException):
-            return render(_from_http_exception(error))
+            return render(from_http_exception(error))
         log.exception("unhandled error")
         db.session.rollback()
         return render(AppError("server.error"))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import current_app
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from fieldapp.api.schemas import Integer
 from fieldapp.extensions import db
+from fieldapp.selectors import count_of
 
 
 class PageQuery(Schema):
@@ -40,7 +41,7 @@ def paginate(query: Select, *, page: int, per_page: int | None, rows: bool = Fal
     """
     per_page = min(per_page or current_app.config["PAGE_SIZE_DEFAULT"], current_app.config["PAGE_SIZE_MAX"])
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        total = count_of(query)
     limited = query.limit(per_page).offset((page - 1) * per_page)
     items = db.session.execute(limited).all() if rows else db.session.scalars(limited).unique().all()
     return {"items": items, "page": page, "per_page": per_page, "total": total,

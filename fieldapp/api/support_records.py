@@ -68,14 +68,21 @@ class SupportRecordOut(Schema):
     flags = fields.List(fields.String(), required=True)
 
 
-def _export(records: list[SupportRecord], fmt: str) -> Response:
+def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
+    """The rows of the official list, in the columns of :data:`HEADERS` (numbered from ``start``):
+    the export's and the console page's."""
     villages = {v.id: v.name for v in db.session.query(Village).filter(
         Village.id.in_({r.village_id for r in records}))}
     helpers = {u.id: u.full_name for u in db.session.query(User).filter(
         User.id.in_({r.helper_id for r in records if r.helper_id}))}
-    rows = [[n, r.person.full_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
-             SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""), PROOF_VI.get(r.proof, r.proof),
-             ", ".join(r.flags), r.person.public_id, r.id] for n, r in enumerate(records, start=1)]
+    return [[n, r.person.full_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
+             SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""),
+             PROOF_VI.get(r.proof, r.proof), ", ".join(r.flags), r.person.public_id, r.id]
+            for n, r in enumerate(records, start=start)]
+
+
+def _export(records: list[SupportRecord], fmt: str) -> Response:
+    rows = support_rows(records)
     name = "danh-sach-nguoi-duoc-ho-tro"
     if fmt == "csv":
         return Response(csv_bytes(HEADERS, rows), mimetype="text/csv",

@@ -13,7 +13,8 @@ import click
 @click.option("--dev", is_flag=True, help="Flask's development server even when gunicorn is installed")
 def group(host, port, workers, dev):
     """Run the API."""
-    click.echo(f"fieldapp: http://{host}:{port}/api/v1/healthz  (API docs: /api/v1/openapi.json)")
+    click.echo(f"fieldapp: http://{host}:{port}/api/v1/healthz  (API docs: /api/v1/openapi.json; "
+               f"commune console: http://{host}:{port}/console/)")
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     if not dev and os.path.exists(gunicorn):
         workers = workers or (2 * (os.cpu_count() or 1) + 1)

@@ -10,7 +10,7 @@ from fieldapp.models.sessions import (CheckIn, LearningSession, SessionAttendee,
                                       Visit, VisitOutcome)
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.units import Unit, UnitLevel
-from fieldapp.models.users import AuthToken, Role, User
+from fieldapp.models.users import AuthToken, Role, TokenKind, User
 from fieldapp.models.villages import Village, VillageKind
 
 __all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
@@ -18,5 +18,5 @@ __all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode"
            "MentorshipSkill", "MentorshipStatus",
            "SigningKey", "CheckIn", "LearningSession", "SessionAttendee", "SessionKind", "SupportRecord",
            "Verdict", "Visit", "VisitOutcome", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
-           "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
+           "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
            "User", "Village", "VillageKind"]

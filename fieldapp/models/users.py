@@ -45,8 +45,16 @@ class User(db.Model):
     unit = relationship("Unit", lazy="joined")
 
 
+class TokenKind(str, enum.Enum):
+    """What a token opens: the JSON API (a bearer token) or the commune console (a browser session)."""
+
+    api = "api"
+    console = "console"
+
+
 class AuthToken(db.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+    """A bearer token, or a console session; only its SHA-256 is stored, so a database leak yields
+    no usable token. A console session's id is never accepted as a bearer token, nor the reverse."""
 
     __tablename__ = "auth_tokens"
 
@@ -54,6 +62,9 @@ class AuthToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: hex SHA-256 of the token.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``api`` (a bearer token) or ``console`` (a browser's session); neither is accepted as the other.
+    kind: Mapped[TokenKind] = mapped_column(Enum(TokenKind, native_enum=False, length=8), default=TokenKind.api,
+                                            server_default=TokenKind.api.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when the holder signs out or reports the phone lost.

@@ -7,11 +7,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import undefer
 
 from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import commune_in_scope, communes_clause
+from fieldapp.auth.scope import commune_in_scope, communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.households import Household, Person, Skill
-from fieldapp.models.sessions import LearningSession, SessionKind, SupportRecord
+from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord, Verdict
 from fieldapp.models.teams import Team
 from fieldapp.models.users import Role
 
@@ -37,6 +37,16 @@ def session_get(*, caller: Caller, public_id: str) -> LearningSession:
     if session is None:
         raise AppError("session.not_found")
     return session
+
+
+def checkin_verdict_counts(*, caller: Caller) -> dict[Verdict, int]:
+    """How many check-ins each verdict has, among those the caller may follow (see
+    :func:`~fieldapp.auth.scope.field_user_clause`: volunteers their own, leaders their teams',
+    officers their area's). Every verdict is in the answer, with 0 when there is none."""
+    rows = db.session.execute(
+        select(CheckIn.verdict, func.count())
+        .where(field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)).group_by(CheckIn.verdict))
+    return {verdict: 0 for verdict in Verdict} | dict(rows.all())
 
 
 PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")

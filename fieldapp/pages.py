@@ -1,0 +1,41 @@
+"""What every server-rendered page has in common, whichever blueprint serves it (the projector
+display, the commune console): its security headers.
+
+A page blueprint is made with :func:`page_blueprint`, which attaches them; a page cannot be added
+without them, and they are written once.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+#: The projector display refreshes its code with a small inline script (it must never reload).
+DISPLAY_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+#: The console runs no script at all, takes its one stylesheet from /static, and its forms post only
+#: to itself.
+CONSOLE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+               "frame-ancestors 'none'")
+
+
+def page_blueprint(name: str, import_name: str, *, url_prefix: str, csp: str,
+                   referrer_policy: str = "no-referrer") -> Blueprint:
+    """A blueprint of pages, each answer of which carries the security headers.
+
+    ``csp`` is the page's Content-Security-Policy. ``referrer_policy``: ``no-referrer`` unless the
+    pages post forms over HTTPS, where the CSRF check compares the Referer with the host (then
+    ``same-origin``: the browser sends it to the site itself, never to another).
+    """
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
+
+    @blueprint.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for browsers without CSP 2
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", referrer_policy)
+        # Pages show personal data and live codes: no browser or proxy keeps a copy.
+        headers["Cache-Control"] = "no-store"
+        return response
+
+    return blueprint
