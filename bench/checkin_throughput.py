@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379",
+                        help="rate-limit store, as in production with several workers (scripts/redis-ready)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -162,7 +164,8 @@ def main() -> None:
         app.config["KEYS_DIR"] = keys
         tokens, codes = seed(app)
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_ENV": "development", "AUDIT_SEQUENCE_INTERVAL": "1"}
+        env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_ENV": "development", "AUDIT_SEQUENCE_INTERVAL": "1",
+               "RATELIMIT_STORAGE_URI": args.redis_url}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
                                    str(args.workers), "--log-level", "warning", "fieldapp.wsgi:app"], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
@@ -176,7 +179,7 @@ def main() -> None:
         script.write_text(LUA % {"tokens": ",".join(json.dumps(t) for t in tokens),
                                  "codes": ",".join(json.dumps(c) for c in codes), "lat": 19.1222, "lon": 105.563})
         print(f"gunicorn: {args.workers} sync workers; wrk: 2 threads, {args.connections} connections, "
-              f"{args.seconds} s each")
+              f"{args.seconds} s each; rate limits counted in {args.redis_url}")
         wrk(base + "/api/v1/livez", 3, args.connections, None)  # warm up
         noop = wrk(base + "/api/v1/livez", args.seconds, args.connections, None)
         cpu_before = _cpu_by_program()

@@ -27,3 +27,38 @@ def test_each_token_has_its_own_budget_and_a_429_says_when_to_retry(strict_app):
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/api/v1/me", headers=b).status_code == 200  # another token is not held back
     assert all(client.get("/api/v1/livez").status_code == 200 for _ in range(10))  # probes are exempt
+
+
+@pytest.fixture
+def redis_url():
+    """Redis from scripts/redis-ready (TEST_REDIS_URL); required under CI, skipped loudly elsewhere."""
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Redis for the shared rate-limit test: run scripts/test (scripts/redis-ready)")
+        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
+    return url
+
+
+def test_with_redis_two_workers_share_one_budget_per_token(app, redis_url):
+    """Production runs several gunicorn workers: a per-process count would multiply the limit.
+    Two apps built one after the other (as two workers would be) count in the same Redis."""
+    import uuid
+
+    settings = {**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "KEYS_DIR", "PASSWORD_HASH_PROFILE")},
+                "TESTING": True, "RATELIMIT_PER_TOKEN": "4 per minute", "AUDIT_SEQUENCE_INTERVAL": 0,
+                "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    try:
+        first_worker = create_app(settings)
+        user = make_user()
+        token = first_worker.test_client().post("/api/v1/auth/token",
+                                                json={"phone": user.phone, "password": DEFAULT_PASSWORD})
+        headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+        answers = [first_worker.test_client().get("/api/v1/me", headers=headers).status_code for _ in range(2)]
+        second_worker = create_app(settings)  # a new storage connection, as in another process
+        answers += [second_worker.test_client().get("/api/v1/me", headers=headers).status_code for _ in range(3)]
+        assert answers == [200, 200, 200, 200, 429]
+    finally:
+        create_app({**settings, "RATELIMIT_STORAGE_URI": "memory://"})  # the other tests count in memory

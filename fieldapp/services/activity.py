@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import CTE, bindparam, insert, select
 
 from fieldapp.audit.formats import canonical
 from fieldapp.auth.caller import Caller
@@ -18,7 +18,7 @@ def canonical_json(body: dict[str, Any]) -> str:
     return canonical(body).decode("utf-8")
 
 
-def activity_record(
+def activity_values(
     *,
     action: str,
     object_type: str,
@@ -27,15 +27,9 @@ def activity_record(
     caller: Caller | None,
     body: dict[str, Any] | None = None,
     client_id: str | None = None,
-) -> ActivityEntry:
-    """Append an entry to the activity log of ``log_unit`` in the current transaction.
-
-    It is queued, and gets its sequence number and place in the Merkle tree from the sequencer.
-
-    Call it next to the change it records, before the view commits, so that the change and its
-    entry land together or not at all. ``body`` must hold ids and values, never personal data.
-    """
-    values = {
+) -> dict[str, Any]:
+    """The row of an activity-log entry. ``body`` must hold ids and values, never personal data."""
+    return {
         "log_unit": log_unit or NATIONAL_LOG,
         "actor_id": caller.user_id if caller else None,
         "actor_role": caller.role.value if caller else "operator",
@@ -47,13 +41,25 @@ def activity_record(
         "body": canonical_json(body or {}),
         "created_at": utcnow(),
     }
-    # Core statements built once, not the ORM: this runs on every write, the check-in hot path
-    # included. The entry and its queue row go in one round trip on PostgreSQL (a CTE).
+
+
+def activity_record(**entry: Any) -> ActivityEntry:
+    """Append an entry to the activity log of ``log_unit`` in the current transaction (the keyword
+    arguments of :func:`activity_values`).
+
+    It is queued, and gets its sequence number and place in the Merkle tree from the sequencer.
+
+    Call it next to the change it records, before the view commits, so that the change and its
+    entry land together or not at all.
+    """
+    values = activity_values(**entry)
+    # Core statements built once, not the ORM: this runs on every write. The entry and its queue
+    # row go in one round trip on PostgreSQL (data-modifying CTEs).
     if db.session.get_bind().dialect.name == "postgresql":
-        entry_id = db.session.execute(_APPEND_AND_QUEUE, values).scalar_one()
+        entry_id = db.session.connection().execute(_APPEND_AND_QUEUE, entry_params(values)).scalar_one()
     else:
-        entry_id = db.session.execute(_APPEND, values).scalar_one()
-        db.session.execute(_QUEUE, {"entry_id": entry_id, "log_unit": values["log_unit"]})
+        entry_id = db.session.connection().execute(_APPEND, values).scalar_one()
+        db.session.connection().execute(_QUEUE, {"entry_id": entry_id, "log_unit": values["log_unit"]})
     return ActivityEntry(id=entry_id, **values)
 
 
@@ -62,10 +68,28 @@ _ENTRY_FIELDS = ("log_unit", "actor_id", "actor_role", "action", "object_type", 
 _APPEND = insert(ActivityEntry.__table__).values({name: bindparam(name) for name in _ENTRY_FIELDS}) \
     .returning(ActivityEntry.__table__.c.id)
 _QUEUE = insert(ActivityQueued.__table__).values(entry_id=bindparam("entry_id"), log_unit=bindparam("log_unit"))
-_entry = insert(ActivityEntry.__table__).values({name: bindparam(name) for name in _ENTRY_FIELDS}) \
-    .returning(ActivityEntry.__table__.c.id, ActivityEntry.__table__.c.log_unit).cte("entry")
-_APPEND_AND_QUEUE = insert(ActivityQueued.__table__).from_select(
-    ["entry_id", "log_unit"], select(_entry.c.id, _entry.c.log_unit)).returning(ActivityQueued.__table__.c.entry_id)
+
+
+def entry_params(values: dict[str, Any]) -> dict[str, Any]:
+    """``activity_values`` as the parameters of :func:`queued_entry_cte` (prefixed ``entry_``)."""
+    return {f"entry_{name}": value for name, value in values.items()}
+
+
+def queued_entry_cte() -> CTE:
+    """PostgreSQL: a CTE that inserts an entry and its queue row, returning ``entry_id``.
+
+    Its parameters are named ``entry_<field>`` (:func:`entry_params`), so that it can share one
+    statement with the change it records (the check-in does: one round trip for both).
+    """
+    entries, queue = ActivityEntry.__table__, ActivityQueued.__table__
+    entry = insert(entries).values({name: bindparam(f"entry_{name}") for name in _ENTRY_FIELDS}) \
+        .returning(entries.c.id, entries.c.log_unit).cte("entry")
+    return insert(queue).from_select(["entry_id", "log_unit"], select(entry.c.id, entry.c.log_unit)) \
+        .returning(queue.c.entry_id).cte("queued")
+
+
+_queued = queued_entry_cte()
+_APPEND_AND_QUEUE = select(_queued.c.entry_id)
 
 
 #: Roles whose reads of personal data are logged (issue 7: "every read of personal data by an officer").

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select, true
 
 from fieldapp.auth.caller import Caller
 from fieldapp.clock import utcnow
@@ -22,7 +22,7 @@ from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
 from fieldapp.models.units import Unit
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get, person_get
-from fieldapp.services.activity import activity_record
+from fieldapp.services.activity import activity_record, activity_values, entry_params, queued_entry_cte
 from fieldapp.services.idempotency import replay_or_conflict
 
 
@@ -110,21 +110,41 @@ def _session_in_scope(caller: Caller, public_id: str) -> SessionFacts:
 
 # The hot path's statements are built once, with bound parameters: building a SQLAlchemy statement
 # (and its cache key) per request cost more CPU than running it.
-_EARLIER_BY_CLIENT_ID = select(CheckIn).where(CheckIn.client_id == bindparam("client_id"))
-_EARLIER_OR_COUNTED = select(CheckIn).where(or_(
-    CheckIn.client_id == bindparam("client_id"),
-    and_(CheckIn.session_id == bindparam("session_id"), CheckIn.user_id == bindparam("user_id"),
-         CheckIn.verdict != Verdict.rejected)))
-_CHECKIN_COLUMNS = [column.key for column in CheckIn.__table__.columns if column.key != "id"]
-_INSERT_CHECKIN = insert(CheckIn.__table__).returning(CheckIn.__table__.c.id)
+# Core rows, not ORM objects: a retry's answer needs only the columns (the response reads them).
+_checkins = CheckIn.__table__
+_EARLIER_BY_CLIENT_ID = select(_checkins).where(_checkins.c.client_id == bindparam("client_id"))
+_EARLIER_OR_COUNTED = select(_checkins).where(or_(
+    _checkins.c.client_id == bindparam("client_id"),
+    and_(_checkins.c.session_id == bindparam("session_id"), _checkins.c.user_id == bindparam("user_id"),
+         _checkins.c.verdict != Verdict.rejected)))
+_CHECKIN_COLUMNS = [column.key for column in _checkins.columns if column.key != "id"]
+_INSERT_CHECKIN = insert(_checkins).returning(_checkins.c.id)
+#: PostgreSQL: the check-in, its activity-log entry and the entry's queue row in one round trip.
+_inserted = insert(_checkins).values({key: bindparam(key) for key in _CHECKIN_COLUMNS}) \
+    .returning(_checkins.c.id).cte("checkin")
+_queued = queued_entry_cte()
+_INSERT_CHECKIN_AND_LOG = select(_inserted.c.id, _queued.c.entry_id).select_from(
+    _inserted.join(_queued, true()))  # one row each
 
 
-def _earlier_checkins(client_id: str, session_id: int | None, user_id: int) -> list[CheckIn]:
-    """This client_id's check-in, and the caller's counted check-in to the session, if any."""
+def _earlier_checkins(client_id: str, session_id: int | None, user_id: int) -> list:
+    """This client_id's check-in, and the caller's counted check-in to the session, if any (rows)."""
+    connection = db.session.connection()
     if session_id is None:
-        return list(db.session.scalars(_EARLIER_BY_CLIENT_ID, {"client_id": client_id}))
-    return list(db.session.scalars(_EARLIER_OR_COUNTED,
-                                   {"client_id": client_id, "session_id": session_id, "user_id": user_id}))
+        return connection.execute(_EARLIER_BY_CLIENT_ID, {"client_id": client_id}).all()
+    return connection.execute(_EARLIER_OR_COUNTED,
+                              {"client_id": client_id, "session_id": session_id, "user_id": user_id}).all()
+
+
+def _store(checkin: CheckIn, entry: dict) -> int:
+    """Insert the check-in and its log entry; returns the check-in's id."""
+    row = {key: getattr(checkin, key) for key in _CHECKIN_COLUMNS}
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_INSERT_CHECKIN_AND_LOG, {**row, **entry_params(activity_values(**entry))}).one()[0]
+    checkin_id = connection.execute(_INSERT_CHECKIN, row).scalar_one()
+    activity_record(**entry)
+    return checkin_id
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
@@ -180,11 +200,10 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             judge_place(judgement, gps, None, 0)
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.reasons or judgement.flags
-    # A Core insert: the ORM's unit of work costs more than the rest of the check-in on this path.
-    checkin.id = db.session.execute(_INSERT_CHECKIN, {key: getattr(checkin, key) for key in _CHECKIN_COLUMNS}
-                                    ).scalar_one()
-    activity_record(action="checkin.create", object_type="checkin", object_id=client_id,
-                    log_unit=checkin.commune_code, caller=caller, client_id=client_id,
-                    body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
-                          "flags": checkin.flags})
+    # Core inserts: the ORM's unit of work costs more than the rest of the check-in on this path.
+    checkin.id = _store(checkin, dict(
+        action="checkin.create", object_type="checkin", object_id=client_id, log_unit=checkin.commune_code,
+        caller=caller, client_id=client_id,
+        body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
+              "flags": checkin.flags}))
     return checkin, True

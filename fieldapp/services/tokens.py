@@ -124,7 +124,7 @@ def _caller_of_token(token: str, kind: TokenKind, user_id: int | None = None) ->
     request's row-level security area becomes theirs."""
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     statement = _caller_statement(postgresql=postgresql, with_user=user_id is not None)
-    row = db.session.execute(statement, {"digest": token_digest(token), "kind": kind, "now": utcnow(),
+    row = db.session.connection().execute(statement, {"digest": token_digest(token), "kind": kind, "now": utcnow(),
                                          "user_id": user_id}).first()
     if row is None:
         return None
