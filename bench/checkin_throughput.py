@@ -163,9 +163,15 @@ def main() -> None:
         app = make_app(url)
         app.config["KEYS_DIR"] = keys
         tokens, codes = seed(app)
+        # As in production: the API acts as a runtime role that owns no table, so row-level
+        # security applies to every statement (the owner would bypass the policies).
+        from tests.databases import runtime_role, runtime_role_grant
+
+        role = runtime_role(url)
+        runtime_role_grant(url, role)
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_ENV": "development", "AUDIT_SEQUENCE_INTERVAL": "1",
-               "RATELIMIT_STORAGE_URI": args.redis_url}
+               "RATELIMIT_STORAGE_URI": args.redis_url, "DATABASE_ROLE": role}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
                                    str(args.workers), "--log-level", "warning", "fieldapp.wsgi:app"], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
@@ -179,7 +185,7 @@ def main() -> None:
         script.write_text(LUA % {"tokens": ",".join(json.dumps(t) for t in tokens),
                                  "codes": ",".join(json.dumps(c) for c in codes), "lat": 19.1222, "lon": 105.563})
         print(f"gunicorn: {args.workers} sync workers; wrk: 2 threads, {args.connections} connections, "
-              f"{args.seconds} s each; rate limits counted in {args.redis_url}")
+              f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
         wrk(base + "/api/v1/livez", 3, args.connections, None)  # warm up
         noop = wrk(base + "/api/v1/livez", args.seconds, args.connections, None)
         cpu_before = _cpu_by_program()

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.api.errors import from_http_exception
 from fieldapp.api.pagination import paginate
+from fieldapp.api.schemas import INT32
 from fieldapp.api.support_records import HEADERS, support_rows
 from fieldapp.auth.caller import Caller
 from fieldapp.auth.signin import sign_in_throttled
@@ -150,7 +151,8 @@ def home(caller: Caller):
 @signed_in
 def support_records(caller: Caller):
     """The list of people supported, a page at a time, as ``GET /api/v1/support-records`` gives it."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    # 1 .. 2**31-1 as in the API: a huge page number overflowed the query's OFFSET (500)
+    page = min(max(request.args.get("page", 1, type=int), 1), INT32[1])
     verified_only = request.args.get("verified") == "1"
     result = paginate(support_records_query(caller=caller, verified_only=verified_only), page=page,
                       per_page=None)

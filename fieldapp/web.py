@@ -21,6 +21,7 @@ def _session_for_display(session_id: str) -> LearningSession:
                                 .where(LearningSession.public_id == session_id))
     if session is None:
         abort(404)
+    area_set(session.commune_code)  # the rest of the request: that session's commune only
     return session
 
 

@@ -121,6 +121,8 @@ def test_nul_characters_anywhere_are_a_clear_4xx_not_a_database_error(client, lo
     "/api/v1/sessions?since=0001-01-01T00:00:00%2B07:00",
     "/api/v1/support-records?until=9999-12-31T23:59:59-07:00",
     "/api/v1/activity?since=0001-01-01T00:00:00%2B07:00",
+    "/api/v1/sessions?since=0001-01-01T00:05:00Z",  # inside the calendar, but its arithmetic overflowed
+    "/api/v1/support-records?until=2200-01-01T00:00:00Z",
 ])
 def test_times_whose_utc_leaves_the_calendar_are_a_422_not_an_overflow(client, login, path):
     answer = client.get(path, headers=login(make_user(role=Role.commune_officer)))

@@ -233,8 +233,9 @@ def test_each_officer_read_with_gps_is_logged_once_per_request(client, field):
     assert [(e.action, e.object_type, e.object_id, e.log_unit) for e in entries] == [
         ("visit_list.view", "visit_list", "list", HUNG_CHAU), ("visit.view", "visit", visit_id, HUNG_CHAU)]
     listed, viewed = (json.loads(e.body) for e in entries)
-    assert listed == {"count": 3, "with_location": 2, "page": 1,
-                      "filters": {"village_id": str(field["village_a"].id)}}  # one entry for three rows
+    assert listed == {"count": 3, "with_location": 2, "page": 1,  # one entry for three rows
+                      "visits": [field["visits"]["leader_a"], field["visits"]["v1_supported"]],  # whose GPS
+                      "filters": {"village_id": str(field["village_a"].id)}}
     assert viewed == {"with_location": True}
     assert all(str(GPS_B["lat"]) not in e.body for e in entries)  # the log holds ids, never the points
 

@@ -76,3 +76,33 @@ def test_fifty_identical_visits_make_one_visit_and_one_set_of_support_records(ap
           f"visits expected 1, found {visits}; support records expected 2, found {records}")
     assert statuses.count(201) == 1 and statuses.count(200) == PARALLEL - 1
     assert visits == 1 and records == 2
+
+
+@pytest.mark.real_commits
+def test_a_double_tap_two_client_ids_for_one_session_counts_once_with_a_clear_duplicate(app):
+    """Two scans of the same code a moment apart (two client_ids) race past the duplicate check; the
+    session's unique index decides, and every loser gets checkin.duplicate (it used to be a generic
+    request.conflict for the few that lost the race inside the database)."""
+    with app.app_context():
+        volunteer = make_user()
+        session = make_session()
+        payload = signing.qr_text("session", session.public_id, step=signing.session_step())
+        db.session.commit()
+        headers = _token(app, volunteer)
+        session_id = session.id
+
+    def send(_):
+        body = {"client_id": str(uuid.uuid4()), "payload": payload, "scanned_at": utcnow().isoformat(),
+                "gps": {"lat": LAT, "lon": LON, "accuracy_m": 10}}
+        response = app.test_client().post("/api/v1/checkins", headers=headers, json=body)
+        return response.status_code, response.get_json().get("error_code")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, range(PARALLEL)))
+    with app.app_context():
+        counted = db.session.query(CheckIn).filter_by(session_id=session_id).count()
+    print(f"\ndouble taps: {PARALLEL} client_ids at once for one session, statuses "
+          f"{dict((r, results.count(r)) for r in set(results))}, counted check-ins expected 1, found {counted}")
+    assert results.count((201, None)) == 1
+    assert results.count((409, "checkin.duplicate")) == PARALLEL - 1
+    assert counted == 1

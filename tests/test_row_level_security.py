@@ -169,3 +169,26 @@ def test_an_anonymous_request_sees_nothing(app):
         g.db_area = ""
         db.session.commit()  # a fresh transaction begins in the request, with no area
         assert _count("households") == 0 and _count("persons") == 0
+
+
+def test_the_server_refuses_to_start_in_production_as_a_role_the_policies_do_not_apply_to(app, caplog):
+    """As the owner (the login, without DATABASE_ROLE) the policies are silently off: production
+    refuses to serve like that; the runtime role passes."""
+    from fieldapp import create_app
+    from fieldapp.auth.row_security import acting_role_problems, check_acting_role
+    from fieldapp.config import ConfigError
+    from tests.factories import act_as_owner
+
+    assert acting_role_problems(db.session.connection()) == []
+    act_as_owner()
+    owner_problems = acting_role_problems(db.session.connection())
+    assert len(owner_problems) == 1 and "owns" in owner_problems[0]
+
+    settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "KEYS_DIR": app.config["KEYS_DIR"],
+                "AUDIT_SEQUENCE_INTERVAL": 0}
+    check_acting_role(create_app({**settings, "FIELDAPP_ENV": "production",
+                                  "DATABASE_ROLE": app.config["DATABASE_ROLE"]}))  # passes
+    with pytest.raises(ConfigError, match="row-level security would not apply"):
+        check_acting_role(create_app({**settings, "FIELDAPP_ENV": "production", "DATABASE_ROLE": None}))
+    check_acting_role(create_app({**settings, "FIELDAPP_ENV": "development", "DATABASE_ROLE": None}))
+    assert "row-level security would not apply" in caplog.text

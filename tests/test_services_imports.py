@@ -356,6 +356,8 @@ def test_unreadable_files_are_reported_not_raised(villages):
         ("ds.csv", "ma_ho,ho_ten\nH1,Hà Văn Giang\n".encode("cp1258")): "UTF-8",  # Excel's "CSV" on Windows
         ("ds.csv", b""): "Tệp rỗng",
         ("ds.csv", "Mã hộ,Thôn,Địa chỉ,Họ tên\r\n".encode()): "không có dòng dữ liệu",
+        # PostgreSQL cannot store a NUL: it used to reach the database and fail the import with 500
+        ("ds.csv", "Mã hộ,Thôn,Địa chỉ,Họ tên\r\nH1,Xóm 1,Số\x001,Hà Văn Giang\r\n".encode()): "ký tự NUL",
     }
     for (filename, data), reason in cases.items():
         report = run(data, filename=filename)

@@ -1,5 +1,5 @@
 """Schemas shared by several API areas."""
-from datetime import UTC
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -49,12 +49,22 @@ class Integer(fields.Integer):
 
 
 class UTCDateTime(fields.AwareDateTime):
-    """An ISO 8601 time with its offset, loaded in UTC; a time whose UTC falls outside years 1..9999
-    (``0001-01-01T00:00:00+07:00``) is a 422, never an overflow (500) when compared with a column."""
+    """An ISO 8601 time with its offset, loaded in UTC, between 1970 and 2199.
+
+    Anything else is a 422: a time whose UTC leaves the calendar (``0001-01-01T00:00:00+07:00``)
+    overflowed when compared with a column, and one in year 1 overflowed later, in the arithmetic of
+    a session's window or a mentorship's start (500s). No time of this service lies outside.
+    """
+
+    EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+    LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
     def _deserialize(self, value, attr, data, **kwargs):
         loaded = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return loaded.astimezone(UTC)
+            in_utc = loaded.astimezone(UTC)
         except OverflowError as error:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from error
+        if not self.EARLIEST <= in_utc < self.LATEST:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return in_utc

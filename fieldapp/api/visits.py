@@ -122,6 +122,8 @@ def visit_list(args):
         personal_data_read_record(
             caller=caller, object_type="visit_list", object_id="list", log_unit=caller.unit_code,
             body={"count": len(items), "with_location": sum(v.location is not None for v in items),
+                  # which visits' locations were shown: the filter alone cannot say it later
+                  "visits": [v.public_id for v in items if v.location is not None],
                   "filters": {name: _logged(value) for name, value in args.items()}, "page": page})
         db.session.commit()
     return result

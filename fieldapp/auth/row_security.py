@@ -73,3 +73,44 @@ def install(engine: Engine) -> None:
 
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "savepoint", _on_savepoint)
+
+
+def acting_role_problems(connection) -> list[str]:
+    """PostgreSQL: why the policies would not apply to the role this connection acts as (a
+    superuser, a role that bypasses row-level security, or the owner of the protected tables, to
+    which unforced policies do not apply). Empty when they do apply."""
+    user, superuser, bypass = connection.execute(text(
+        "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    owned = connection.execute(text(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND rowsecurity AND tableowner = current_user"
+    )).scalar_one()
+    problems = [f"{user} is a superuser"] if superuser else []
+    problems += [f"{user} bypasses row-level security"] if bypass else []
+    problems += [f"{user} owns {owned} tables with row-level security"] if owned else []
+    return problems
+
+
+def check_acting_role(app) -> None:
+    """At server start: serve as a role the policies apply to. In production anything else stops
+    the server (set DATABASE_ROLE or connect as the runtime role); elsewhere it is a warning."""
+    from sqlalchemy.exc import OperationalError
+
+    from fieldapp.config import ConfigError
+    from fieldapp.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        try:
+            with db.engine.connect() as connection:
+                problems = acting_role_problems(connection)
+        except OperationalError:  # the database is down: the requests will say so (503)
+            app.logger.warning("row-level security: could not check the database role at start")
+            return
+    if not problems:
+        return
+    message = "row-level security would not apply: " + "; ".join(problems) + \
+        " (set DATABASE_ROLE to the runtime role, see fieldapp dbrole grant)"
+    if app.config["FIELDAPP_ENV"] == "production":
+        raise ConfigError(message)
+    app.logger.warning(message)

@@ -146,6 +146,8 @@ def _csv_rows(data: bytes) -> tuple[Iterator[tuple[int, list]], int | None, Call
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _Unreadable("Tệp CSV phải lưu dạng UTF-8 (trong Excel: CSV UTF-8)") from exc
+    if "\x00" in text:  # PostgreSQL cannot store it; no cell of a household list holds one
+        raise _Unreadable("Tệp CSV chứa ký tự NUL (không phải văn bản): hãy lưu lại dạng CSV UTF-8")
     first = next((line for line in text.splitlines() if line.strip()), "")
 
     def known(delimiter: str) -> tuple[int, int]:
