@@ -30,17 +30,25 @@ def _send_all(app, path, headers, body):
         return list(pool.map(send, range(PARALLEL)))
 
 
-@pytest.mark.real_commits
-def test_fifty_identical_checkins_make_one_record(app):
+def _volunteer_at_a_session(app) -> tuple[dict, str, int]:
+    """A volunteer's headers, the session's current code, and the session's id (committed)."""
     with app.app_context():
         volunteer = make_user()
         session = make_session()
         payload = signing.qr_text("session", session.public_id, step=signing.session_step())
         db.session.commit()
-        headers = _token(app, volunteer)
-        session_id = session.id
-    body = {"client_id": str(uuid.uuid4()), "payload": payload, "scanned_at": utcnow().isoformat(),
+        return _token(app, volunteer), payload, session.id
+
+
+def _checkin_body(payload: str) -> dict:
+    return {"client_id": str(uuid.uuid4()), "payload": payload, "scanned_at": utcnow().isoformat(),
             "gps": {"lat": LAT, "lon": LON, "accuracy_m": 10}}
+
+
+@pytest.mark.real_commits
+def test_fifty_identical_checkins_make_one_record(app):
+    headers, payload, session_id = _volunteer_at_a_session(app)
+    body = _checkin_body(payload)
     results = _send_all(app, "/api/v1/checkins", headers, body)
     statuses = sorted(status for status, _ in results)
     with app.app_context():
@@ -83,18 +91,10 @@ def test_a_double_tap_two_client_ids_for_one_session_counts_once_with_a_clear_du
     """Two scans of the same code a moment apart (two client_ids) race past the duplicate check; the
     session's unique index decides, and every loser gets checkin.duplicate (it used to be a generic
     request.conflict for the few that lost the race inside the database)."""
-    with app.app_context():
-        volunteer = make_user()
-        session = make_session()
-        payload = signing.qr_text("session", session.public_id, step=signing.session_step())
-        db.session.commit()
-        headers = _token(app, volunteer)
-        session_id = session.id
+    headers, payload, session_id = _volunteer_at_a_session(app)
 
     def send(_):
-        body = {"client_id": str(uuid.uuid4()), "payload": payload, "scanned_at": utcnow().isoformat(),
-                "gps": {"lat": LAT, "lon": LON, "accuracy_m": 10}}
-        response = app.test_client().post("/api/v1/checkins", headers=headers, json=body)
+        response = app.test_client().post("/api/v1/checkins", headers=headers, json=_checkin_body(payload))
         return response.status_code, response.get_json().get("error_code")
 
     with ThreadPoolExecutor(max_workers=16) as pool:
