@@ -3,7 +3,6 @@
 Database ids are never shown outside (they leak counts and invite guessing); each object the field
 sees (a household plate, a person card) carries a public id instead.
 """
-import re
 import secrets
 
 #: Crockford's base32: no I, L, O or U, so nothing is misread on a printed label.
@@ -18,8 +17,3 @@ def new_public_id(prefix: str, length: int = 10) -> str:
 #: What a public id can look like (a prefix letter and the alphabet above; upper case, at most 16).
 PUBLIC_ID_PATTERN = r"^[0-9A-Z]{1,16}$"
 
-
-def is_public_id(text: str) -> bool:
-    """Whether ``text`` can be a public id: anything else (a NUL byte, which PostgreSQL refuses in
-    text, or a 300-character path) is simply not found, without asking the database."""
-    return re.fullmatch(PUBLIC_ID_PATTERN, text) is not None

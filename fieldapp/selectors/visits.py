@@ -11,7 +11,6 @@ from fieldapp.auth.permissions import role_can
 from fieldapp.auth.scope import communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.ids import is_public_id
 from fieldapp.models.households import Household
 from fieldapp.models.sessions import Visit, VisitOutcome
 from fieldapp.models.users import Role
@@ -65,9 +64,7 @@ def visit_list_query(*, caller: Caller, household_id: str | None = None, volunte
 
 
 def visit_get(*, caller: Caller, public_id: str) -> Visit:
-    visit = None
-    if is_public_id(public_id):
-        visit = db.session.scalar(_visits(caller).where(Visit.public_id == public_id))
+    visit = db.session.scalar(_visits(caller).where(Visit.public_id == public_id))
     if visit is None:
         raise AppError("visit.not_found")
     return visit
