@@ -47,6 +47,14 @@ def _scoped_tables() -> dict[str, str]:
 
 
 def _area(value: str | None) -> None:
+    """Set the area as the app would for a caller holding ``value`` (a commune or province code, *)."""
+    from fieldapp.auth.row_security import area_of
+    from fieldapp.models.units import Unit
+
+    if value and value != "*":
+        unit = db.session.get(Unit, value)
+        value = area_of(Caller(user_id=0, role=Role.commune_officer, unit_code=unit.code,
+                               province_code=unit.parent_code or unit.code))
     db.session.execute(sa.text("SELECT set_config('fieldapp.area', :v, true)"), {"v": value or ""})
 
 

@@ -5,13 +5,14 @@ tables carry policies (migration ``row_level_security``) that show and accept on
 held in the transaction-local setting ``fieldapp.area``. The API's runtime role does not own the
 tables, so the policies apply to it; with no area set it reads nothing.
 
-The value is ``*`` (nationwide), a province code (that province and its communes) or a commune
-code. In a request it is the caller's area, set as soon as the caller is known; before that it is
+The value is ``*`` (nationwide), or the comma-separated codes of the units in the area: a commune's
+own code, or a province's code and its communes' (the policies compare a row's code with the list). In a request it is the caller's area, set as soon as the caller is known; before that it is
 empty. Work outside a request (the log's sequencer thread, the operator's CLI) is the system's own
 and runs nationwide. SQLite has no row-level security; there the scope clauses are the only wall.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import g, has_app_context, has_request_context
@@ -28,7 +29,23 @@ _SET_AREA = text(f"SELECT set_config('{AREA_SETTING}', :area, true)")
 
 def area_of(caller: Caller) -> str:
     """The area a caller's transactions may see: their commune, their province, or everything."""
-    return NATIONWIDE if caller.is_national else caller.unit_code
+    if caller.is_national:
+        return NATIONWIDE
+    if caller.unit_code == caller.province_code:
+        return _province_area(caller.unit_code)
+    return caller.unit_code
+
+
+@cache
+def _province_area(province_code: str) -> str:
+    """The province's code and its communes' (units are reference data: read once per process)."""
+    from sqlalchemy import select
+
+    from fieldapp.extensions import db
+    from fieldapp.models.units import Unit
+
+    communes = db.session.scalars(select(Unit.code).where(Unit.parent_code == province_code).order_by(Unit.code))
+    return ",".join([province_code, *communes])
 
 
 def _area_for_context() -> str:

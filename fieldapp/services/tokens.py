@@ -106,7 +106,8 @@ def _live_token(token: str, kind: TokenKind = TokenKind.api) -> AuthToken | None
 @cache
 def _caller_statement(*, postgresql: bool, with_user: bool) -> Select:
     """The token lookup, built once (every request runs it). On PostgreSQL it also sets, in the same
-    round trip, the caller's row-level security area (``area_of``: their unit, or * nationwide)."""
+    round trip, the caller's row-level security area when it is one code (``area_of``: a commune,
+    or * nationwide)."""
     query = (select(User.id, User.role, User.unit_code, Unit.parent_code)
              .join(AuthToken, AuthToken.user_id == User.id).outerjoin(Unit, Unit.code == User.unit_code)
              .where(AuthToken.token_hash == bindparam("digest"), AuthToken.kind == bindparam("kind"),
@@ -114,7 +115,7 @@ def _caller_statement(*, postgresql: bool, with_user: bool) -> Select:
                     User.is_active.is_(True)))
     if with_user:
         query = query.where(User.id == bindparam("user_id"))
-    if postgresql:
+    if postgresql:  # right for communes and nationwide accounts; a province's list is set after
         query = query.add_columns(func.set_config(AREA_SETTING, func.coalesce(User.unit_code, NATIONWIDE), True))
     return query
 
@@ -131,7 +132,8 @@ def _caller_of_token(token: str, kind: TokenKind, user_id: int | None = None) ->
     user_id, role, unit_code, parent_code = row[:4]
     caller = Caller(user_id=user_id, role=role, unit_code=unit_code,
                     province_code=None if unit_code is None else (parent_code or unit_code))
-    area_set(area_of(caller), applied=postgresql)
+    province = unit_code is not None and caller.province_code == unit_code
+    area_set(area_of(caller), applied=postgresql and not province)
     return caller
 
 
