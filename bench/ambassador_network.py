@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import drop_database, fresh_database, make_app, summary  # noqa: E402
+from bench.common import drop_database, fresh_database, make_app, serving_app, summary  # noqa: E402
 
 ORIGIN_LIST = ", ".join(f"'{o}'" for o in ("youth_union", "womens_union", "school", "enterprise", "officials",
                                             "other"))
@@ -178,7 +178,7 @@ def main() -> None:
         by_depth: dict[int, list[int]] = {}
         for local, user_id in rows:
             by_depth.setdefault(heap_depth(local, args.roots, args.branching), []).append(user_id)
-        client = app.test_client()
+        client = serving_app(app).test_client()
         all_samples, all_selector = [], []
         for depth in sorted(by_depth):
             step = max(1, len(by_depth[depth]) // args.mentors_per_depth)

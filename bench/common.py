@@ -55,3 +55,20 @@ def summary(samples_ms: list[float]) -> str:
     ordered = sorted(samples_ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return f"median {statistics.median(ordered):.2f} ms, p99 {p99:.2f} ms over {len(ordered)}"
+
+
+def serving_app(app):
+    """``app`` as production serves it: on PostgreSQL acting as a runtime role that owns no table,
+    so that row-level security applies to every request (the owner, who seeded, bypasses it)."""
+    from fieldapp import create_app
+    from tests.databases import runtime_role, runtime_role_grant
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        return app
+    role = runtime_role(url)
+    runtime_role_grant(url, role)
+    print(f"requests act as {role} (row-level security applies)")
+    return create_app({key: app.config[key] for key in (
+        "SQLALCHEMY_DATABASE_URI", "AUDIT_SEQUENCE_INTERVAL", "KEYS_DIR", "PASSWORD_HASH_PROFILE")}
+        | {"DATABASE_ROLE": role})

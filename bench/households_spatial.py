@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import drop_database, fresh_database, make_app, summary  # noqa: E402
+from bench.common import drop_database, fresh_database, make_app, serving_app, summary  # noqa: E402
 
 COMMUNE = "17395"
 
@@ -102,7 +102,7 @@ def main() -> None:
     try:
         app = make_app(url)
         volunteer_phone, officer_phone = seed(app, args.households, args.communes, args.assigned)
-        client = app.test_client()
+        client = serving_app(app).test_client()
 
         def login(phone):
             token = client.post("/api/v1/auth/token", json={"phone": phone, "password": "mat-khau-8"}).get_json()
