@@ -21,6 +21,7 @@ from fieldapp.api.pagination import paginate
 from fieldapp.api.schemas import INT32
 from fieldapp.api.support_records import HEADERS, support_rows
 from fieldapp.auth.caller import Caller
+from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
@@ -37,7 +38,6 @@ bp = page_blueprint("console", __name__, url_prefix="/console", csp=CONSOLE_CSP,
                     referrer_policy="same-origin")
 
 #: Who works in the console. Volunteers work from the phone app (their reads are their own doors).
-CONSOLE_ROLES = frozenset({Role.team_leader, Role.commune_officer, Role.province_officer, Role.admin})
 ROLE_VI = {Role.volunteer: "Tình nguyện viên", Role.team_leader: "Tổ trưởng",
            Role.commune_officer: "Cán bộ xã", Role.province_officer: "Cán bộ tỉnh",
            Role.admin: "Quản trị hệ thống"}
@@ -56,7 +56,7 @@ def console_caller() -> Caller | None:
     if not isinstance(session_id, str) or not isinstance(user_id, int):
         return None
     caller = caller_from_console_session(session_id, user_id=user_id)
-    if caller is None or caller.role not in CONSOLE_ROLES:
+    if caller is None or not role_can(caller.role, "console.use"):
         session.clear()
         return None
     return caller
@@ -99,7 +99,7 @@ def login_submit():
         user = user_authenticate(phone=phone, password=password)
     except AppError as error:  # wrong phone or password: counted by the throttle
         return _login_page(error=error.message("vi"), phone=phone)
-    if user.role not in CONSOLE_ROLES:
+    if not role_can(user.role, "console.use"):
         return _login_page(error=VOLUNTEER_REFUSED, phone=phone, status=403)
     previous = session.get("sid")
     if isinstance(previous, str):

@@ -24,9 +24,10 @@ _EVERYONE = frozenset({
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
                           "visit.create", "session.attendee_add", "mentorship.create", "mentorship.update",
                           "mentorship.interaction_record"}
-#: Leaders also register households, build their team, assign households and appoint ambassadors.
+#: Leaders also register households, build their team, assign households and appoint ambassadors;
+#: they and the officers use the commune console (volunteers work from the phone app).
 _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
-                             "session.create", "ambassador.appoint"}
+                             "session.create", "ambassador.appoint", "console.use"}
 #: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
 #: Only officers see where a visit was recorded (its GPS), and each such read is logged (issue 7).
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
@@ -34,7 +35,8 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.expor
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
-                                 "mentorship.create", "mentorship.update", "visit.location_read"})
+                                 "mentorship.create", "mentorship.update", "visit.location_read",
+                                 "console.use"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 
