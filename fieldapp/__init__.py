@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
     from fieldapp.database import engine_options, install_engine_hooks
-    from fieldapp.extensions import csrf, db, limiter, migrate
+    from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config())
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
                              role=app.config.get("DATABASE_ROLE"))
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
+    app.after_request(retry_after_on_429)
 
     api = FieldApi(app)
     for blueprint in BLUEPRINTS:

@@ -72,7 +72,9 @@ def load_config() -> dict:
         # Household lists from Excel are larger: 10,000 households with 40,000 people are ~2 MB.
         "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* on every response: off (two storage round trips per request); a 429 still
+        # says Retry-After (fieldapp.extensions.retry_after_on_429).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Requests per token (or per address without one): generous for a phone syncing a day's work.
         "RATELIMIT_PER_TOKEN": _env("RATELIMIT_PER_TOKEN", "1200 per minute"),
         # Failed logins allowed before a pause: per account, and per client address.

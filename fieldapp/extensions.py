@@ -48,6 +48,22 @@ def _per_token_limit() -> str:
 #: must share them).
 limiter = Limiter(key_func=rate_limit_key, default_limits=[_per_token_limit])
 
+
+def retry_after_on_429(response):
+    """``Retry-After`` (seconds) on a refused request, read from the limit that refused it.
+
+    Why not flask-limiter's own headers: they put X-RateLimit-* and Retry-After on *every* response,
+    which costs two more storage round trips per request (Redis with several workers) for headers
+    no client reads. Here the window is read only when a request was refused.
+    """
+    import time
+
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        breached = limiter.current_limit
+        if breached is not None:
+            response.headers["Retry-After"] = str(max(1, int(breached.reset_at - time.time())))
+    return response
+
 #: CSRF tokens on the forms of the pages (the console): Flask-WTF's CSRFProtect, maintained by the
 #: Pallets-Eco community beside Flask. Tokens signed with SECRET_KEY, bound to the session, compared in
 #: constant time, plus the Referer check over HTTPS. The JSON API is exempt: it authenticates with

@@ -46,6 +46,5 @@ def checkin_post(body):
     """Send a scan (QR text, scan time, GPS, client_id) and get the verdict."""
     checkin, created = idempotent_write(body, CheckIn, "user_id", lambda client_id, digest: checkin_create(
         caller=current_caller(), client_id=client_id, digest=digest, payload=body["payload"],
-        scanned_at=body["scanned_at"], gps=body["gps"]),
-        unique_rules={"uq_checkins_session_user": "checkin.duplicate"})
+        scanned_at=body["scanned_at"], gps=body["gps"]))
     return checkin, 201 if created else 200

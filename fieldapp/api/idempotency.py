@@ -7,13 +7,12 @@ from fieldapp.extensions import db
 from fieldapp.services.idempotency import replay_or_conflict, request_digest
 
 
-def idempotent_write(body: dict, model, owner_attr: str, write, *, unique_rules: dict[str, str] | None = None):
+def idempotent_write(body: dict, model, owner_attr: str, write):
     """Run ``write(client_id, digest)`` and commit; a retry gets the first answer.
 
     Returns the record and whether it is new. When a parallel request with the same ``client_id``
-    committed first (the unique index refuses ours), its row is the answer. ``unique_rules`` maps
-    the name of another unique index to the error its violation means: a parallel request with
-    another ``client_id`` can win that race too (a double tap), and the loser gets that 409.
+    committed first (the unique index refuses ours), its row is the answer. (A check-in settles
+    these races inside its insert: ``ON CONFLICT DO NOTHING``, see ``fieldapp.services.checkins``.)
     """
     client_id = str(body["client_id"])
     digest = request_digest({**body, "client_id": client_id})
@@ -25,9 +24,6 @@ def idempotent_write(body: dict, model, owner_attr: str, write, *, unique_rules:
         db.session.rollback()
         existing = db.session.query(model).filter_by(client_id=client_id).one_or_none()
         if existing is None:
-            for index, code in (unique_rules or {}).items():
-                if index in str(error.orig):
-                    raise AppError(code) from error
             if "client_id" in str(error.orig):
                 # Taken by a record outside the caller's area, which row-level security hides.
                 raise AppError("idempotency.conflict") from error

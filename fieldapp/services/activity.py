@@ -75,15 +75,21 @@ def entry_params(values: dict[str, Any]) -> dict[str, Any]:
     return {f"entry_{name}": value for name, value in values.items()}
 
 
-def queued_entry_cte() -> CTE:
+def queued_entry_cte(after: CTE | None = None) -> CTE:
     """PostgreSQL: a CTE that inserts an entry and its queue row, returning ``entry_id``.
 
     Its parameters are named ``entry_<field>`` (:func:`entry_params`), so that it can share one
-    statement with the change it records (the check-in does: one round trip for both).
+    statement with the change it records (the check-in does: one round trip for both). With
+    ``after``, the entry is written once for each row that CTE returns: none when the change was
+    not made (an insert that a unique index turned away), so the log records only what happened.
     """
     entries, queue = ActivityEntry.__table__, ActivityQueued.__table__
-    entry = insert(entries).values({name: bindparam(f"entry_{name}") for name in _ENTRY_FIELDS}) \
-        .returning(entries.c.id, entries.c.log_unit).cte("entry")
+    if after is None:
+        write = insert(entries).values({name: bindparam(f"entry_{name}") for name in _ENTRY_FIELDS})
+    else:
+        write = insert(entries).from_select(list(_ENTRY_FIELDS), select(*(
+            bindparam(f"entry_{name}", type_=entries.c[name].type) for name in _ENTRY_FIELDS)).select_from(after))
+    entry = write.returning(entries.c.id, entries.c.log_unit).cte("entry")
     return insert(queue).from_select(["entry_id", "log_unit"], select(entry.c.id, entry.c.log_unit)) \
         .returning(queue.c.entry_id).cte("queued")
 

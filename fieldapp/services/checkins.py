@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, or_, select, true
+from sqlalchemy import and_, bindparam, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.auth.caller import Caller
 from fieldapp.clock import utcnow
@@ -110,41 +112,54 @@ def _session_in_scope(caller: Caller, public_id: str) -> SessionFacts:
 
 # The hot path's statements are built once, with bound parameters: building a SQLAlchemy statement
 # (and its cache key) per request cost more CPU than running it.
-# Core rows, not ORM objects: a retry's answer needs only the columns (the response reads them).
+#
+# Insert first, ask later: the check-in is inserted with ON CONFLICT DO NOTHING, and only when a
+# unique index turned it away (a retry's client_id, or a second counted check-in to the session)
+# is the earlier row read to say which. A new check-in, the common case, costs one round trip.
 _checkins = CheckIn.__table__
-_EARLIER_BY_CLIENT_ID = select(_checkins).where(_checkins.c.client_id == bindparam("client_id"))
-_EARLIER_OR_COUNTED = select(_checkins).where(or_(
+_CHECKIN_COLUMNS = [column.key for column in _checkins.columns if column.key != "id"]
+_EARLIER = select(_checkins).where(or_(
     _checkins.c.client_id == bindparam("client_id"),
     and_(_checkins.c.session_id == bindparam("session_id"), _checkins.c.user_id == bindparam("user_id"),
          _checkins.c.verdict != Verdict.rejected)))
-_CHECKIN_COLUMNS = [column.key for column in _checkins.columns if column.key != "id"]
-_INSERT_CHECKIN = insert(_checkins).returning(_checkins.c.id)
-#: PostgreSQL: the check-in, its activity-log entry and the entry's queue row in one round trip.
-_inserted = insert(_checkins).values({key: bindparam(key) for key in _CHECKIN_COLUMNS}) \
+_INSERT_VALUES = {key: bindparam(key, type_=_checkins.c[key].type) for key in _CHECKIN_COLUMNS}
+_INSERT_CHECKIN = sqlite_insert(_checkins).values(_INSERT_VALUES).on_conflict_do_nothing() \
+    .returning(_checkins.c.id)
+#: PostgreSQL: the check-in, its activity-log entry and the entry's queue row in one round trip; no
+#: row back (and no log entry) when a unique index turned the check-in away.
+_inserted = postgresql_insert(_checkins).values(_INSERT_VALUES).on_conflict_do_nothing() \
     .returning(_checkins.c.id).cte("checkin")
-_queued = queued_entry_cte()
+_queued = queued_entry_cte(after=_inserted)
 _INSERT_CHECKIN_AND_LOG = select(_inserted.c.id, _queued.c.entry_id).select_from(
-    _inserted.join(_queued, true()))  # one row each
+    _inserted.join(_queued, true()))  # one row each, or none
 
 
-def _earlier_checkins(client_id: str, session_id: int | None, user_id: int) -> list:
-    """This client_id's check-in, and the caller's counted check-in to the session, if any (rows)."""
-    connection = db.session.connection()
-    if session_id is None:
-        return connection.execute(_EARLIER_BY_CLIENT_ID, {"client_id": client_id}).all()
-    return connection.execute(_EARLIER_OR_COUNTED,
-                              {"client_id": client_id, "session_id": session_id, "user_id": user_id}).all()
-
-
-def _store(checkin: CheckIn, entry: dict) -> int:
-    """Insert the check-in and its log entry; returns the check-in's id."""
+def _store(checkin: CheckIn, entry: dict) -> int | None:
+    """Insert the check-in and its log entry; returns the check-in's id, or ``None`` when a unique
+    index turned it away (nothing is written then)."""
     row = {key: getattr(checkin, key) for key in _CHECKIN_COLUMNS}
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        return connection.execute(_INSERT_CHECKIN_AND_LOG, {**row, **entry_params(activity_values(**entry))}).one()[0]
-    checkin_id = connection.execute(_INSERT_CHECKIN, row).scalar_one()
-    activity_record(**entry)
+        stored = connection.execute(_INSERT_CHECKIN_AND_LOG, {**row, **entry_params(activity_values(**entry))}).first()
+        return None if stored is None else stored[0]
+    checkin_id = connection.execute(_INSERT_CHECKIN, row).scalar_one_or_none()
+    if checkin_id is not None:
+        activity_record(**entry)
     return checkin_id
+
+
+def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str):
+    """Why the unique indexes refused ``checkin``: a retry (its first answer, or 409 if the body
+    differs), a second counted check-in to the session (409 duplicate), or a client_id taken in
+    another area, whose row row-level security hides (409 conflict)."""
+    earlier = db.session.connection().execute(_EARLIER, {
+        "client_id": checkin.client_id, "session_id": checkin.session_id, "user_id": caller.user_id}).all()
+    for row in earlier:
+        if row.client_id == checkin.client_id:
+            return replay_or_conflict(row, user_id=caller.user_id, digest=digest)
+    if earlier:
+        raise AppError("checkin.duplicate")
+    raise AppError("idempotency.conflict", errors={"client_id": ["already used for a different request"]})
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
@@ -152,8 +167,8 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     """Judge and keep a check-in. Returns it and whether it is new (False: a retry of the same one).
 
     The hot path of the whole system: the signature is checked first (no database), the session
-    comes from a per-process cache, and one query answers both "seen this client_id before?" and
-    "already checked in to this session?".
+    comes from a per-process cache, and a new check-in is one statement (with its log entry); the
+    earlier row is read only when a unique index turns it away (a retry or a duplicate).
     """
     received_at = utcnow()
     judgement = Judgement()
@@ -168,17 +183,13 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     except signing.Rejected as rejection:
         judgement.reasons.append(rejection.reason)
         scanned = None
-    session = _session_in_scope(caller, scanned.public_id) if scanned and scanned.kind == "session" else None
-    earlier = _earlier_checkins(client_id, session.id if session else None, caller.user_id)
-    for row in earlier:
-        if row.client_id == client_id:
-            return replay_or_conflict(row, user_id=caller.user_id, digest=digest), False
     target_id = None
     if scanned is not None:
         checkin.key_id = scanned.key_id
         checkin.target_kind = scanned.kind
         target_id = scanned.public_id
         if scanned.kind == "session":
+            session = _session_in_scope(caller, scanned.public_id)
             checkin.session_id, checkin.commune_code = session.id, session.commune_code
             # The rotating code must be the one shown around the time of the scan (±1 step).
             if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
@@ -187,8 +198,6 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
                 judgement.flags.append("outside_window")
             checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
-            if not judgement.reasons and earlier:
-                raise AppError("checkin.duplicate")
         elif scanned.kind == "household":
             household = household_get(caller=caller, public_id=scanned.public_id)
             checkin.household_id, checkin.commune_code = household.id, household.commune_code
@@ -201,9 +210,12 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.reasons or judgement.flags
     # Core inserts: the ORM's unit of work costs more than the rest of the check-in on this path.
-    checkin.id = _store(checkin, dict(
+    checkin_id = _store(checkin, dict(
         action="checkin.create", object_type="checkin", object_id=client_id, log_unit=checkin.commune_code,
         caller=caller, client_id=client_id,
         body={"target": checkin.target_kind, "target_id": target_id, "verdict": checkin.verdict.value,
               "flags": checkin.flags}))
+    if checkin_id is None:
+        return _turned_away(checkin, caller=caller, digest=digest), False
+    checkin.id = checkin_id
     return checkin, True
