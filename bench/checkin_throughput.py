@@ -9,7 +9,11 @@ activity-log sequencer running in every worker), then drives it with wrk at 32 c
    code, GPS on site: the full path (token, signature, scope, geofence, duplicate check, insert,
    activity-log append, commit).
 
-Prints requests/s for both, the ratio, latency percentiles and errors, then checks in the database
+and, for reference, the cheapest signed-in read: ``GET /api/v1/qr-keys`` (token check, rate limit,
+one query, a short JSON list), which shows how much of the no-op's pace is gone before a check-in
+does any work of its own.
+
+Prints requests/s for each, the ratios, latency percentiles and errors, then checks in the database
 that every acknowledged check-in is there exactly once and that the log sequenced them all.
 
     .venv/bin/python bench/checkin_throughput.py --database-url "$(scripts/postgres-ready | tail -1)"
@@ -67,6 +71,17 @@ request = function()
     os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ") .. '","gps":{"lat":%(lat)s,"lon":%(lon)s,"accuracy_m":12}}'
   return wrk.format("POST", "/api/v1/checkins", {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token}, body)
+end
+"""
+
+#: The signed-in reference read: one of the volunteers' tokens per request, in turn (each token has
+#: its own rate-limit budget, as each phone does).
+LUA_SIGNED_IN_READ = r"""
+local tokens = {%(tokens)s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/api/v1/qr-keys", {["Authorization"] = "Bearer " .. tokens[(counter %% #tokens) + 1]})
 end
 """
 
@@ -186,18 +201,23 @@ def main() -> None:
                                  "codes": ",".join(json.dumps(c) for c in codes), "lat": 19.1222, "lon": 105.563})
         print(f"gunicorn: {args.workers} sync workers; wrk: 2 threads, {args.connections} connections, "
               f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
+        read_script = Path(keys) / "signed_in_read.lua"
+        read_script.write_text(LUA_SIGNED_IN_READ % {"tokens": ",".join(json.dumps(t) for t in tokens)})
         wrk(base + "/api/v1/livez", 3, args.connections, None)  # warm up
         noop = wrk(base + "/api/v1/livez", args.seconds, args.connections, None)
+        signed_in_read = wrk(base + "/api/v1/qr-keys", args.seconds, args.connections, str(read_script))
         cpu_before = _cpu_by_program()
         checkin = wrk(base + "/api/v1/checkins", args.seconds, args.connections, str(script))
         cpu_after = _cpu_by_program()
         used = {name: cpu_after.get(name, 0) - cpu_before.get(name, 0) for name in cpu_after}
         per_request = {name: 1000 * seconds / max(checkin["requests"], 1) for name, seconds in used.items()
                        if seconds > 0.5}
-        for name, result in (("no-op GET /livez", noop), ("POST /checkins", checkin)):
+        for name, result in (("no-op GET /livez", noop), ("signed-in read GET /qr-keys", signed_in_read),
+                             ("POST /checkins", checkin)):
             print(f"  {name}: {result['rps']:.0f} req/s, {result['requests']} requests, latency "
                   f"p50 {result['latency'].get('50')} p90 {result['latency'].get('90')} p99 {result['latency'].get('99')}, "
                   f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
+        print(f"  signed-in read = {100 * signed_in_read['rps'] / noop['rps']:.1f}% of the no-op's (reference)")
         print(f"  check-in throughput = {100 * checkin['rps'] / noop['rps']:.1f}% of the no-op's")
         print("  CPU per check-in: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in sorted(per_request.items())))
         time.sleep(3)  # let the sequencer catch up
