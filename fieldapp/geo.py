@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 
 from geoalchemy2.shape import from_shape, to_shape
@@ -68,10 +69,44 @@ def check_in_commune(point: LatLon, *, centroid: LatLon | None, area_km2: float 
         raise AppError("location.outside_commune", km=round(km, 1), errors={field: [f"{km:.1f} km from the commune"]})
 
 
+_WKB_POINT = 1
+_EWKB_SRID_FLAG = 0x20000000
+
+
+def _wkb_point(data) -> LatLon | None:
+    """A 2-D POINT read straight from its (E)WKB bytes, or ``None`` for anything else.
+
+    Why not always shapely: lists serialise a point per row (a worklist page has 50), and building a
+    shapely geometry for each cost more than the rest of the row. The layout is OGC WKB (byte order,
+    type, x, y), with PostGIS's SRID flag and field between type and x when present. GeoAlchemy2
+    gives bytes from PostGIS and hexadecimal text from SpatiaLite.
+    """
+    if isinstance(data, str):
+        try:
+            data = bytes.fromhex(data)
+        except ValueError:
+            return None
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < 21:
+        return None
+    order = "<" if data[0] == 1 else ">"
+    (kind,) = struct.unpack_from(order + "I", data, 1)
+    offset = 5
+    if kind & _EWKB_SRID_FLAG:
+        kind &= ~_EWKB_SRID_FLAG
+        offset = 9
+    if kind != _WKB_POINT or len(data) != offset + 16:
+        return None  # Z or M flags, ISO 1001-style types, or another geometry: shapely reads those
+    x, y = struct.unpack_from(order + "dd", data, offset)
+    return LatLon(y, x)
+
+
 def point_of(geometry) -> LatLon | None:
     """A stored POINT as lat/lon."""
     if geometry is None:
         return None
+    fast = _wkb_point(getattr(geometry, "data", None))
+    if fast is not None:
+        return fast
     point = to_shape(geometry)
     return LatLon(point.y, point.x)
 

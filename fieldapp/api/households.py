@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import Integer, LatLonIn, UTCDateTime
+from fieldapp.api.schemas import Integer, LatLonIn, StringList, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
@@ -174,7 +174,7 @@ class WorklistQuery(PageQuery):
 class LackingOut(Schema):
     id = fields.String(required=True)
     full_name = fields.String(required=True)
-    missing_skills = fields.List(fields.String(), required=True)
+    missing_skills = StringList(required=True)
 
 
 class WorkItemOut(Schema):

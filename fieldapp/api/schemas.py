@@ -68,3 +68,17 @@ class UTCDateTime(fields.AwareDateTime):
         if not self.EARLIEST <= in_utc < self.LATEST:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         return in_utc
+
+
+class StringList(fields.List):
+    """Output only: a list of strings the server built itself, written out as it is.
+
+    Why: marshmallow's List sends each item through ``fields.String`` (a worklist page holds about
+    a thousand of these skill names); the OpenAPI description is the same (an array of strings).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.String(), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else [str(item) for item in value]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from functools import cache
 
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -140,14 +141,23 @@ def _id_in(column, ids: list[int]):
     return column.in_(ids)
 
 
+@cache
+def _lacking_statement(*, postgresql: bool) -> Select:
+    """Members of the households ``:ids`` with their Digital Family skills, built once (every
+    worklist page runs it): one array parameter on PostgreSQL, an expanding list elsewhere."""
+    ids = bindparam("ids", type_=ARRAY(Integer)) if postgresql else bindparam("ids", expanding=True)
+    return (select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
+            .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
+            .where(Person.household_id == any_(ids) if postgresql else Person.household_id.in_(ids))
+            .order_by(Person.id))
+
+
 def people_lacking_skills(household_ids: list[int]) -> dict[int, list[dict]]:
     """For each household, its members who lack some of the five skills, and which (one plain query)."""
     if not household_ids:
         return {}
-    rows = db.session.execute(
-        select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
-        .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
-        .where(Person.household_id.in_(household_ids)).order_by(Person.id)).all()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    rows = db.session.execute(_lacking_statement(postgresql=postgresql), {"ids": list(household_ids)}).all()
     people: dict[int, tuple] = {}
     held: dict[int, set] = {}
     for person_id, household_id, public_id, full_name, skill in rows:
