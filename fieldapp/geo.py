@@ -5,6 +5,7 @@ import math
 import struct
 from dataclasses import dataclass
 
+from geoalchemy2.elements import WKTElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point, Polygon, shape
 from shapely.validation import explain_validity
@@ -135,4 +136,6 @@ def polygon_element(polygon: Polygon):
 
 
 def point_element(point: LatLon):
-    return from_shape(Point(point.lon, point.lat), srid=4326)
+    """A point to store: extended WKT, which GeoAlchemy2 binds as it is (no shapely geometry to build,
+    which cost more than the rest of a check-in's parameters)."""
+    return WKTElement(point.wkt(), srid=4326, extended=True)
