@@ -37,6 +37,11 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from fieldapp import models  # noqa: F401  (the whole metadata, for Alembic)
 

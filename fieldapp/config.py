@@ -69,6 +69,10 @@ def load_config() -> dict:
         # argon2id parameters: RFC 9106's low-memory profile (64 MiB); tests use the cheapest.
         "PASSWORD_HASH_PROFILE": _env("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Reverse proxies in front of the app (e.g. 1 for nginx ending TLS) whose X-Forwarded-For
+        # and -Proto are trusted: the client's address (rate limits, sign-in throttle) and https
+        # (the CSRF Referer check) come from them. 0: the headers are ignored, as a client can forge them.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Household lists from Excel are larger: 10,000 households with 40,000 people are ~2 MB.
         "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

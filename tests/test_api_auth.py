@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from fieldapp import create_app
 from fieldapp.clock import utcnow
 from fieldapp.models import AuthToken, Role
 from fieldapp.services.tokens import token_digest
@@ -149,3 +150,20 @@ def test_me_lists_the_teams_i_lead_and_belong_to(client, login, db):
     assert [(t["id"], t["leader_id"], t["kind"]) for t in mine] == [(team.id, leader.id, "community_tech")]
     assert [t["id"] for t in client.get("/api/v1/me", headers=login(leader)).get_json()["teams"]] == [team.id]
     assert client.get("/api/v1/me", headers=login(make_user())).get_json()["teams"] == []
+
+
+@pytest.mark.parametrize("proxies, throttled", [(0, True), (1, False)])
+def test_the_client_address_comes_from_a_proxy_only_when_it_is_trusted(app, proxies, throttled):
+    """Without a trusted proxy (TRUSTED_PROXIES=0) a forged X-Forwarded-For changes nothing: every
+    guess counts against the one real address. Behind one (TRUSTED_PROXIES=1, e.g. nginx ending TLS)
+    each forwarded client has its own budget, instead of all sharing the proxy's."""
+    client = create_app({**{key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "KEYS_DIR",
+                                                              "PASSWORD_HASH_PROFILE")},
+                         "TESTING": True, "AUDIT_SEQUENCE_INTERVAL": 0, "TRUSTED_PROXIES": proxies,
+                         "LOGIN_FAILURES_PER_ADDRESS": "3 per 15 minutes"}).test_client()
+    for index in range(3):
+        forwarded = {"X-Forwarded-For": f"203.0.113.{index}"}
+        assert _sign_in(client, f"09137{index:05d}", "wrong-password", headers=forwarded).status_code == 401
+    make_user(phone="+84913999010")
+    answer = _sign_in(client, "0913999010", headers={"X-Forwarded-For": "203.0.113.99"})
+    assert answer.status_code == (429 if throttled else 201)

@@ -61,9 +61,10 @@ def test_display_page_shows_the_code_and_a_live_count(client, login):
     page = client.get(planned["display_url"])
     assert page.status_code == 200 and "text/html" in page.content_type
     html = page.get_data(as_text=True)
-    assert session.title in html and "setTimeout(refresh" in html and "frame-ancestors 'none'" in \
-        page.headers["Content-Security-Policy"]
-    code_url = re.search(r'const url = "([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert session.title in html and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    script = re.search(r'<script src="([^"]+)" defer></script>', html).group(1)
+    assert "setTimeout(refresh" in client.get(script).get_data(as_text=True)  # it polls, never reloads
+    code_url = re.search(r'<main data-code-url="([^"]+)"', html).group(1).replace("&amp;", "&")
     before = client.get(code_url).get_json()
     assert before["checkins"] == 0 and "<svg" in before["svg"] and 0 < before["refresh_in"] <= 30
     assert signing.verify(before["payload"]).public_id == session.public_id

@@ -339,8 +339,22 @@ def test_the_display_page_carries_the_same_headers(client):
                  f"/display/sessions/{session.public_id}/code.json?k={key}",
                  f"/display/sessions/{session.public_id}?k=guess"):
         response = client.get(path)
-        _assert_page_headers(response, csp_part="script-src 'self' 'unsafe-inline'", referrer="no-referrer")
+        _assert_page_headers(response, csp_part="default-src 'none'; script-src 'self'; style-src 'self'",
+                             referrer="no-referrer")
+        assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert client.get("/api/v1/livez").headers.get("Content-Security-Policy") is None  # pages only
+
+
+def test_the_display_page_has_no_inline_script_or_style(client):
+    """Its CSP allows scripts and styles from /static only: anything inline would not run."""
+    session = make_session()
+    html = client.get(f"/display/sessions/{session.public_id}?k={display_key(session.public_id)}").get_data(as_text=True)
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/display.js" defer>']
+    assert "</script>" in html and re.search(r"<script[^>]*>\s*\S+\s*</script>", html) is None
+    assert "<style" not in html and re.search(r"\s(style|on\w+)\s*=", html) is None  # no inline style or handler
+    for name, mimetype in (("display.js", "text/javascript"), ("display.css", "text/css")):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and response.mimetype == mimetype
 
 
 def test_the_stylesheet_is_served_from_static(client):
