@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from geoalchemy2.elements import WKTElement
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import Point, Polygon, shape
+from shapely.geometry import Polygon, shape
 from shapely.validation import explain_validity
 
 from fieldapp.errors import AppError
