@@ -13,6 +13,11 @@ and, for reference, the cheapest signed-in read: ``GET /api/v1/qr-keys`` (token 
 one query, a short JSON list), which shows how much of the no-op's pace is gone before a check-in
 does any work of its own.
 
+With ``--references`` it serves ``bench.checkin_references:app`` (the same app plus two reference
+routes) and also measures ``POST /bench/signed-in-commit`` (rate limit, token, JSON, commit: the
+least a signed-in write does) and ``POST /bench/lean-checkin`` (the check-in's checks and insert on
+the raw driver, without the framework layers): how close to the target the stack could come at all.
+
 Prints requests/s for each, the ratios, latency percentiles and errors, then checks in the database
 that every acknowledged check-in is there exactly once and that the log sequenced them all.
 
@@ -43,7 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import drop_database, fresh_database, make_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSIONS, VOLUNTEERS = 100, 200
+SESSIONS, VOLUNTEERS = 300, 200
+#: Each wrk thread's requests walk their own stretch of the 60,000 volunteer-session pairs, so no
+#: check-in is a duplicate; the lean reference (--references) walks another half of each stretch.
+STRIDE = SESSIONS * VOLUNTEERS // 2
 
 LUA = r"""
 local tokens = {%(tokens)s}
@@ -56,8 +64,8 @@ function setup(thread)
   thread_id = thread_id + 1
 end
 function init(args)
-  -- each wrk thread walks its own half of the 20,000 volunteer-session pairs: no duplicates
-  counter = tid * 10000
+  -- each wrk thread walks its own stretch of the volunteer-session pairs: no duplicates
+  counter = tid * %(stride)s + %(offset)s
 end
 function uuid()
   counter = counter + 1
@@ -165,6 +173,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--references", action="store_true",
+                        help="also measure the reference routes of bench/checkin_references.py")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379",
                         help="rate-limit store, as in production with several workers (scripts/redis-ready)")
     args = parser.parse_args()
@@ -188,7 +198,9 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_ENV": "development", "AUDIT_SEQUENCE_INTERVAL": "1",
                "RATELIMIT_STORAGE_URI": args.redis_url, "DATABASE_ROLE": role}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
-                                   str(args.workers), "--log-level", "warning", "fieldapp.wsgi:app"], env=env, cwd=ROOT)
+                                   str(args.workers), "--log-level", "warning",
+                                   "bench.checkin_references:app" if args.references else "fieldapp.wsgi:app"],
+                                  env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -197,8 +209,9 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         script = Path(keys) / "checkins.lua"
-        script.write_text(LUA % {"tokens": ",".join(json.dumps(t) for t in tokens),
-                                 "codes": ",".join(json.dumps(c) for c in codes), "lat": 19.1222, "lon": 105.563})
+        lua = {"tokens": ",".join(json.dumps(t) for t in tokens), "codes": ",".join(json.dumps(c) for c in codes),
+               "lat": 19.1222, "lon": 105.563, "stride": STRIDE}
+        script.write_text(LUA % {**lua, "offset": 0})
         print(f"gunicorn: {args.workers} sync workers; wrk: 2 threads, {args.connections} connections, "
               f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
         read_script = Path(keys) / "signed_in_read.lua"
@@ -209,16 +222,25 @@ def main() -> None:
         cpu_before = _cpu_by_program()
         checkin = wrk(base + "/api/v1/checkins", args.seconds, args.connections, str(script))
         cpu_after = _cpu_by_program()
+        references = []
+        if args.references:
+            for route, offset in (("/bench/signed-in-commit", 0), ("/bench/lean-checkin", STRIDE // 2)):
+                reference_script = Path(keys) / f"reference-{offset}.lua"
+                reference_script.write_text((LUA % {**lua, "offset": offset}).replace("/api/v1/checkins", route))
+                references.append((f"reference POST {route}", wrk(base + route, args.seconds, args.connections,
+                                                                  str(reference_script))))
         used = {name: cpu_after.get(name, 0) - cpu_before.get(name, 0) for name in cpu_after}
         per_request = {name: 1000 * seconds / max(checkin["requests"], 1) for name, seconds in used.items()
                        if seconds > 0.5}
         for name, result in (("no-op GET /livez", noop), ("signed-in read GET /qr-keys", signed_in_read),
-                             ("POST /checkins", checkin)):
+                             ("POST /checkins", checkin), *references):
             print(f"  {name}: {result['rps']:.0f} req/s, {result['requests']} requests, latency "
                   f"p50 {result['latency'].get('50')} p90 {result['latency'].get('90')} p99 {result['latency'].get('99')}, "
                   f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
         print(f"  signed-in read = {100 * signed_in_read['rps'] / noop['rps']:.1f}% of the no-op's (reference)")
         print(f"  check-in throughput = {100 * checkin['rps'] / noop['rps']:.1f}% of the no-op's")
+        for name, result in references:
+            print(f"  {name} = {100 * result['rps'] / noop['rps']:.1f}% of the no-op's")
         print("  CPU per check-in: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in sorted(per_request.items())))
         time.sleep(3)  # let the sequencer catch up
         from sqlalchemy import create_engine, text
@@ -228,10 +250,12 @@ def main() -> None:
             rows = conn.execute(text("SELECT count(*), count(DISTINCT client_id) FROM checkins")).one()
             verdicts = dict(conn.execute(text("SELECT verdict, count(*) FROM checkins GROUP BY verdict")).all())
             log = conn.execute(text("SELECT count(*) FROM activity_entries WHERE action = 'checkin.create'")).scalar()
+            leaves = conn.execute(text("SELECT count(*) FROM activity_leaves")).scalar()
+            entries = conn.execute(text("SELECT count(*) FROM activity_entries")).scalar()
             queued = conn.execute(text("SELECT count(*) FROM activity_queue")).scalar()
         engine.dispose()
         print(f"  database: {rows[0]} check-ins ({rows[1]} distinct client ids), verdicts {verdicts}; "
-              f"{log} log entries, {queued} still queued for the sequencer")
+              f"{log} log entries, {queued} still queued for the sequencer, {leaves} of {entries} entries sequenced")
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
