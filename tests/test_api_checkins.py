@@ -153,6 +153,28 @@ def test_household_plate_checkin_compares_with_the_household(client, login):
     assert other.status_code == 404
 
 
+def test_a_retry_after_the_household_was_reassigned_still_gets_its_first_answer(client, login):
+    """The phone synced the plate scan, lost the answer, and retries after the team leader gave the
+    household to someone else: the check-in was kept, so the retry gets its answer, not a 404. A
+    new scan of that plate is refused (not the volunteer's household any more)."""
+    from fieldapp.models import Assignment
+
+    volunteer = make_user()
+    household = make_household(lat=LAT, lon=LON)
+    assign(household, volunteer, make_team(members=[volunteer]))
+    headers = login(volunteer)
+    plate = signing.qr_text("household", household.public_id)
+    first, body = _checkin(client, headers, plate)
+    assert first.status_code == 201
+    db.session.query(Assignment).filter_by(household_id=household.id).update({"ended_at": utcnow()})
+    db.session.commit()
+    retry = client.post("/api/v1/checkins", headers=headers, json=body)
+    assert retry.status_code == 200 and retry.get_json() == first.get_json()
+    new_scan, _ = _checkin(client, headers, plate)
+    assert new_scan.status_code == 404 and new_scan.get_json()["error_code"] == "household.not_found"
+    assert db.session.query(CheckIn).filter_by(household_id=household.id).count() == 1
+
+
 @pytest.mark.parametrize("body, field", [
     ({"client_id": "not-a-uuid"}, "client_id"),
     ({"scanned_at": "yesterday"}, "scanned_at"),

@@ -148,15 +148,28 @@ def _store(checkin: CheckIn, entry: dict) -> int | None:
     return checkin_id
 
 
+def _earlier(checkin: CheckIn, user_id: int) -> list:
+    """The check-in stored under this client_id, and the caller's counted one to the session (rows)."""
+    return db.session.connection().execute(_EARLIER, {
+        "client_id": checkin.client_id, "session_id": checkin.session_id, "user_id": user_id}).all()
+
+
+def _replay(earlier: list, checkin: CheckIn, *, caller: Caller, digest: str):
+    """The first answer to this client_id (409 if the body differs), or ``None`` if it is new."""
+    for row in earlier:
+        if row.client_id == checkin.client_id:
+            return replay_or_conflict(row, user_id=caller.user_id, digest=digest)
+    return None
+
+
 def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str):
     """Why the unique indexes refused ``checkin``: a retry (its first answer, or 409 if the body
     differs), a second counted check-in to the session (409 duplicate), or a client_id taken in
     another area, whose row row-level security hides (409 conflict)."""
-    earlier = db.session.connection().execute(_EARLIER, {
-        "client_id": checkin.client_id, "session_id": checkin.session_id, "user_id": caller.user_id}).all()
-    for row in earlier:
-        if row.client_id == checkin.client_id:
-            return replay_or_conflict(row, user_id=caller.user_id, digest=digest)
+    earlier = _earlier(checkin, caller.user_id)
+    replayed = _replay(earlier, checkin, caller=caller, digest=digest)
+    if replayed is not None:
+        return replayed
     if earlier:
         raise AppError("checkin.duplicate")
     raise AppError("idempotency.conflict", errors={"client_id": ["already used for a different request"]})
@@ -184,29 +197,37 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
         judgement.reasons.append(rejection.reason)
         scanned = None
     target_id = None
-    if scanned is not None:
-        checkin.key_id = scanned.key_id
-        checkin.target_kind = scanned.kind
-        target_id = scanned.public_id
-        if scanned.kind == "session":
-            session = _session_in_scope(caller, scanned.public_id)
-            checkin.session_id, checkin.commune_code = session.id, session.commune_code
-            # The rotating code must be the one shown around the time of the scan (±1 step).
-            if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
-                judgement.reasons.append("expired")
-            tolerance = timedelta(seconds=current_app.config["CHECKIN_WINDOW_TOLERANCE_SECONDS"])
-            if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
-                judgement.flags.append("outside_window")
-            checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
-        elif scanned.kind == "household":
-            household = household_get(caller=caller, public_id=scanned.public_id)
-            checkin.household_id, checkin.commune_code = household.id, household.commune_code
-            checkin.distance_m = judge_place(judgement, gps, point_of(household.location),
-                                             current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"])
-        else:
-            person = person_get(caller=caller, public_id=scanned.public_id)
-            checkin.person_id, checkin.commune_code = person.id, person.commune_code
-            judge_place(judgement, gps, None, 0)
+    try:
+        if scanned is not None:
+            checkin.key_id = scanned.key_id
+            checkin.target_kind = scanned.kind
+            target_id = scanned.public_id
+            if scanned.kind == "session":
+                session = _session_in_scope(caller, scanned.public_id)
+                checkin.session_id, checkin.commune_code = session.id, session.commune_code
+                # The rotating code must be the one shown around the time of the scan (±1 step).
+                if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
+                    judgement.reasons.append("expired")
+                tolerance = timedelta(seconds=current_app.config["CHECKIN_WINDOW_TOLERANCE_SECONDS"])
+                if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
+                    judgement.flags.append("outside_window")
+                checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
+            elif scanned.kind == "household":
+                household = household_get(caller=caller, public_id=scanned.public_id)
+                checkin.household_id, checkin.commune_code = household.id, household.commune_code
+                checkin.distance_m = judge_place(judgement, gps, point_of(household.location),
+                                                 current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"])
+            else:
+                person = person_get(caller=caller, public_id=scanned.public_id)
+                checkin.person_id, checkin.commune_code = person.id, person.commune_code
+                judge_place(judgement, gps, None, 0)
+    except AppError:
+        # A retry answers as the first time did, even when its target has since gone out of the
+        # caller's reach (the check-in was kept; only this fresh look-up fails).
+        replayed = _replay(_earlier(checkin, caller.user_id), checkin, caller=caller, digest=digest)
+        if replayed is None:
+            raise
+        return replayed, False
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.reasons or judgement.flags
     # Core inserts: the ORM's unit of work costs more than the rest of the check-in on this path.
