@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--references", action="store_true",
                         help="also measure the reference routes of bench/checkin_references.py")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379",
@@ -198,7 +200,8 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "FIELDAPP_ENV": "development", "AUDIT_SEQUENCE_INTERVAL": "1",
                "RATELIMIT_STORAGE_URI": args.redis_url, "DATABASE_ROLE": role}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
-                                   str(args.workers), "--log-level", "warning",
+                                   str(args.workers), "--worker-class", args.worker_class, "--threads",
+                                   str(args.threads), "--log-level", "warning",
                                    "bench.checkin_references:app" if args.references else "fieldapp.wsgi:app"],
                                   env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
@@ -212,7 +215,7 @@ def main() -> None:
         lua = {"tokens": ",".join(json.dumps(t) for t in tokens), "codes": ",".join(json.dumps(c) for c in codes),
                "lat": 19.1222, "lon": 105.563, "stride": STRIDE}
         script.write_text(LUA % {**lua, "offset": 0})
-        print(f"gunicorn: {args.workers} sync workers; wrk: 2 threads, {args.connections} connections, "
+        print(f"gunicorn: {args.workers} {args.worker_class} workers ({args.threads} thread(s) each); wrk: 2 threads, {args.connections} connections, "
               f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
         read_script = Path(keys) / "signed_in_read.lua"
         read_script.write_text(LUA_SIGNED_IN_READ % {"tokens": ",".join(json.dumps(t) for t in tokens)})
@@ -224,7 +227,8 @@ def main() -> None:
         cpu_after = _cpu_by_program()
         references = []
         if args.references:
-            for route, offset in (("/bench/signed-in-commit", 0), ("/bench/lean-checkin", STRIDE // 2)):
+            for route, offset in (("/bench/signed-in-commit", 0), ("/bench/lean-checkin", STRIDE // 2),
+                                  ("/bench/batched-checkin", STRIDE // 2 + STRIDE // 4)):
                 reference_script = Path(keys) / f"reference-{offset}.lua"
                 reference_script.write_text((LUA % {**lua, "offset": offset}).replace("/api/v1/checkins", route))
                 references.append((f"reference POST {route}", wrk(base + route, args.seconds, args.connections,
