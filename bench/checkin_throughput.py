@@ -13,10 +13,12 @@ and, for reference, the cheapest signed-in read: ``GET /api/v1/qr-keys`` (token 
 one query, a short JSON list), which shows how much of the no-op's pace is gone before a check-in
 does any work of its own.
 
-With ``--references`` it serves ``bench.checkin_references:app`` (the same app plus two reference
+With ``--references`` it serves ``bench.checkin_references:app`` (the same app plus three reference
 routes) and also measures ``POST /bench/signed-in-commit`` (rate limit, token, JSON, commit: the
-least a signed-in write does) and ``POST /bench/lean-checkin`` (the check-in's checks and insert on
-the raw driver, without the framework layers): how close to the target the stack could come at all.
+least a signed-in write does), ``POST /bench/lean-checkin`` (the check-in's checks and insert on
+the raw driver, without the framework layers) and ``POST /bench/batched-checkin`` (the same, its
+inserts grouped into one commit per batch): how close to the target the stack could come at all.
+``--worker-class gthread --threads N`` runs threaded workers (where group commit can batch).
 
 Prints requests/s for each, the ratios, latency percentiles and errors, then checks in the database
 that every acknowledged check-in is there exactly once and that the log sequenced them all.
@@ -50,7 +52,7 @@ from bench.common import drop_database, fresh_database, make_app  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS, VOLUNTEERS = 300, 200
 #: Each wrk thread's requests walk their own stretch of the 60,000 volunteer-session pairs, so no
-#: check-in is a duplicate; the lean reference (--references) walks another half of each stretch.
+#: check-in is a duplicate; the inserting references (--references) walk later parts of each stretch.
 STRIDE = SESSIONS * VOLUNTEERS // 2
 
 LUA = r"""
@@ -258,7 +260,14 @@ def main() -> None:
             entries = conn.execute(text("SELECT count(*) FROM activity_entries")).scalar()
             queued = conn.execute(text("SELECT count(*) FROM activity_queue")).scalar()
         engine.dispose()
-        print(f"  database: {rows[0]} check-ins ({rows[1]} distinct client ids), verdicts {verdicts}; "
+        inserting = [result for name, result in (("checkins", checkin), *references) if "signed-in-commit" not in name]
+        acknowledged = sum(result["requests"] - result["non_2xx"] for result in inserting)
+        # wrk stops counting at the deadline: up to one request per connection is still in flight then,
+        # and the server stores it. Fewer rows than acknowledgements would be a lost check-in.
+        in_flight = args.connections * len(inserting)
+        verdict = "ok" if acknowledged <= rows[0] <= acknowledged + in_flight else "MISMATCH"
+        print(f"  database: {rows[0]} check-ins for {acknowledged} acknowledged + at most {in_flight} in flight at "
+              f"wrk's deadline ({verdict}); {rows[1]} distinct client ids, verdicts {verdicts}; "
               f"{log} log entries, {queued} still queued for the sequencer, {leaves} of {entries} entries sequenced")
     finally:
         if server is not None:
