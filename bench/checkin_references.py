@@ -22,6 +22,7 @@ import json
 import queue
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, jsonify, request
@@ -56,45 +57,78 @@ def signed_in_commit():
     return jsonify({"id": body["client_id"], "user": caller.user_id}), 201
 
 
-@app.post("/bench/lean-checkin")
-def lean_checkin():
-    body = request.get_json()
+@dataclass
+class _Judged:
+    """A session check-in judged by the service's own functions, on the raw driver."""
+
+    caller: Caller
+    client_id: str
+    request_hash: str
+    scanned_at: datetime
+    received_at: datetime
+    gps: dict
+    key_id: str
+    session: checkins.SessionFacts
+    distance: float | None
+    flags: list[str]
+    verdict: str
+    log_body: str
+
+
+def _judged(body: dict, driver) -> _Judged | None:
+    """Token (on ``driver``, prepared), signature, time, scope and place; ``None`` for a bad token."""
     now = utcnow()
-    driver = db.session.connection().connection.driver_connection
     row = driver.execute(_TOKEN_SQL, {"set_config_2": "fieldapp.area", "coalesce_1": "*", "set_config_3": True,
                                       "digest": token_digest(bearer_token() or ""), "kind": "api", "now": now},
                          prepare=True).fetchone()
     if row is None:
-        return jsonify({"error_code": "auth.token_invalid"}), 401
+        return None
     caller = Caller(user_id=row[0], role=Role(row[1]), unit_code=row[2], province_code=row[3] or row[2])
     area_set(area_of(caller), applied=True)
     client_id = str(uuid.UUID(body["client_id"]))
     scanned_at = datetime.fromisoformat(body["scanned_at"])
-    gps = body["gps"]
     judgement = checkins.Judgement()
     checkins.judge_time(judgement, scanned_at, now)
     scanned = signing.verify(body["payload"])
     session = checkins._session_in_scope(caller, scanned.public_id)
     if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
         judgement.reasons.append("expired")
-    distance = checkins.judge_place(judgement, gps, session.venue, session.radius_m)
+    distance = checkins.judge_place(judgement, body["gps"], session.venue, session.radius_m)
     flags, verdict = judgement.reasons or judgement.flags, judgement.verdict.value
     log_body = {"flags": flags, "target": "session", "target_id": scanned.public_id, "verdict": verdict}
+    return _Judged(caller=caller, client_id=client_id, request_hash=request_digest({**body, "client_id": client_id}),
+                   scanned_at=scanned_at, received_at=now, gps=body["gps"], key_id=scanned.key_id, session=session,
+                   distance=distance, flags=flags, verdict=verdict, log_body=canonical(log_body).decode("utf-8"))
+
+
+def _answer(judged: _Judged | None, stored: bool):
+    if judged is None:
+        return jsonify({"error_code": "auth.token_invalid"}), 401
+    return jsonify({"id": judged.client_id, "verdict": judged.verdict, "flags": judged.flags, "target": "session",
+                    "distance_m": judged.distance, "scanned_at": judged.scanned_at.isoformat(),
+                    "received_at": judged.received_at.isoformat()}), 201 if stored else 200
+
+
+@app.post("/bench/lean-checkin")
+def lean_checkin():
+    driver = db.session.connection().connection.driver_connection
+    judged = _judged(request.get_json(), driver)
+    if judged is None:
+        return _answer(None, False)
+    gps, session, caller = judged.gps, judged.session, judged.caller
     stored = driver.execute(_INSERT_SQL, {
-        "client_id": client_id, "request_hash": request_digest({**body, "client_id": client_id}),
-        "user_id": caller.user_id, "commune_code": session.commune_code, "target_kind": "session",
-        "session_id": session.id, "household_id": None, "person_id": None, "key_id": scanned.key_id,
-        "scanned_at": scanned_at, "received_at": now, "location": LatLon(gps["lat"], gps["lon"]).wkt(),
+        "client_id": judged.client_id, "request_hash": judged.request_hash, "user_id": caller.user_id,
+        "commune_code": session.commune_code, "target_kind": "session", "session_id": session.id,
+        "household_id": None, "person_id": None, "key_id": judged.key_id, "scanned_at": judged.scanned_at,
+        "received_at": judged.received_at, "location": LatLon(gps["lat"], gps["lon"]).wkt(),
         "accuracy_m": gps.get("accuracy_m"), "mock_location": bool(gps.get("mock_location")),
-        "distance_m": distance, "verdict": verdict, "flags": json.dumps(flags),
+        "distance_m": judged.distance, "verdict": judged.verdict, "flags": json.dumps(judged.flags),
         "entry_log_unit": session.commune_code, "entry_actor_id": caller.user_id,
         "entry_actor_role": caller.role.value, "entry_action": "checkin.create", "entry_object_type": "checkin",
-        "entry_object_id": client_id, "entry_request_id": g.request_id, "entry_client_id": client_id,
-        "entry_body": canonical(log_body).decode("utf-8"), "entry_created_at": now}, prepare=True).fetchone()
+        "entry_object_id": judged.client_id, "entry_request_id": g.request_id, "entry_client_id": judged.client_id,
+        "entry_body": judged.log_body, "entry_created_at": judged.received_at}, prepare=True).fetchone()
     db.session.commit()
-    return jsonify({"id": client_id, "verdict": verdict, "flags": flags, "target": "session",
-                    "distance_m": distance, "scanned_at": scanned_at.isoformat(),
-                    "received_at": now.isoformat()}), 201 if stored else 200
+    return _answer(judged, stored is not None)
 
 
 #: One statement for a whole batch: the check-ins from arrays (unnest), their log entries and queue
@@ -181,40 +215,20 @@ def batched_checkin():
     global _writer
     if _writer is None:
         _writer = _GroupWriter()
-    body = request.get_json()
-    now = utcnow()
-    driver = db.session.connection().connection.driver_connection
-    row = driver.execute(_TOKEN_SQL, {"set_config_2": "fieldapp.area", "coalesce_1": "*", "set_config_3": True,
-                                      "digest": token_digest(bearer_token() or ""), "kind": "api", "now": now},
-                         prepare=True).fetchone()
-    if row is None:
-        return jsonify({"error_code": "auth.token_invalid"}), 401
-    caller = Caller(user_id=row[0], role=Role(row[1]), unit_code=row[2], province_code=row[3] or row[2])
-    area_set(area_of(caller), applied=True)
-    client_id = str(uuid.UUID(body["client_id"]))
-    scanned_at = datetime.fromisoformat(body["scanned_at"])
-    gps = body["gps"]
-    judgement = checkins.Judgement()
-    checkins.judge_time(judgement, scanned_at, now)
-    scanned = signing.verify(body["payload"])
-    session = checkins._session_in_scope(caller, scanned.public_id)
+    judged = _judged(request.get_json(), db.session.connection().connection.driver_connection)
     db.session.commit()  # this request's reads (token, session) end here: the writer does the write
-    if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
-        judgement.reasons.append("expired")
-    distance = checkins.judge_place(judgement, gps, session.venue, session.radius_m)
-    flags, verdict = judgement.reasons or judgement.flags, judgement.verdict.value
-    log_body = {"flags": flags, "target": "session", "target_id": scanned.public_id, "verdict": verdict}
+    if judged is None:
+        return _answer(None, False)
+    gps, session = judged.gps, judged.session
     stored = _writer.write({
-        "client_id": client_id, "request_hash": request_digest({**body, "client_id": client_id}),
-        "user_id": caller.user_id, "commune_code": session.commune_code, "session_id": session.id,
-        "key_id": scanned.key_id, "scanned_at": scanned_at, "received_at": now,
+        "client_id": judged.client_id, "request_hash": judged.request_hash, "user_id": judged.caller.user_id,
+        "commune_code": session.commune_code, "session_id": session.id, "key_id": judged.key_id,
+        "scanned_at": judged.scanned_at, "received_at": judged.received_at,
         "location": LatLon(gps["lat"], gps["lon"]).wkt(), "accuracy_m": gps.get("accuracy_m"),
-        "mock_location": bool(gps.get("mock_location")), "distance_m": distance, "verdict": verdict,
-        "flags": json.dumps(flags), "actor_role": caller.role.value, "request_id": g.request_id,
-        "body": canonical(log_body).decode("utf-8")})
-    return jsonify({"id": client_id, "verdict": verdict, "flags": flags, "target": "session",
-                    "distance_m": distance, "scanned_at": scanned_at.isoformat(),
-                    "received_at": now.isoformat()}), 201 if stored else 200
+        "mock_location": bool(gps.get("mock_location")), "distance_m": judged.distance, "verdict": judged.verdict,
+        "flags": json.dumps(judged.flags), "actor_role": judged.caller.role.value, "request_id": g.request_id,
+        "body": judged.log_body})
+    return _answer(judged, stored)
 
 
 csrf.exempt(signed_in_commit)
