@@ -220,7 +220,7 @@ def main() -> None:
         print(f"gunicorn: {args.workers} {args.worker_class} workers ({args.threads} thread(s) each); wrk: 2 threads, {args.connections} connections, "
               f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
         read_script = Path(keys) / "signed_in_read.lua"
-        read_script.write_text(LUA_SIGNED_IN_READ % {"tokens": ",".join(json.dumps(t) for t in tokens)})
+        read_script.write_text(LUA_SIGNED_IN_READ % {"tokens": lua["tokens"]})
         wrk(base + "/api/v1/livez", 3, args.connections, None)  # warm up
         noop = wrk(base + "/api/v1/livez", args.seconds, args.connections, None)
         signed_in_read = wrk(base + "/api/v1/qr-keys", args.seconds, args.connections, str(read_script))

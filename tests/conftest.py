@@ -73,8 +73,9 @@ def db(app, request):
     """A session bound to one connection whose outer transaction is rolled back after the test.
 
     Views still call ``commit()``: it releases a savepoint, not the outer transaction. Tests marked
-    ``real_commits`` (concurrency) get the plain session instead: what they commit stays, so they
-    work in log units and rows of their own.
+    ``real_commits`` (concurrency, faults, the browser) get the plain session instead: what they
+    commit stays, check-ins in Hùng Châu's log included, so they count only rows of their own, and
+    a test that counts a whole log's entries works in a log unit of its own (test_audit_log).
     """
     from flask_sqlalchemy.session import _app_ctx_id
 

@@ -134,21 +134,24 @@ def worklist_query(*, caller: Caller, household_ids: list[int], here: LatLon | N
         case((Household.location.is_(None), 1), else_=0), distance, Household.id)
 
 
-def _id_in(column, ids: list[int]):
-    """``column IN ids``: one array parameter on PostgreSQL (``= ANY``), a list elsewhere."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", value=list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
+def _id_in(column, ids: list[int] | None = None, *, postgresql: bool | None = None):
+    """``column IN ids``: one array parameter on PostgreSQL (``= ANY``), a list elsewhere. Without
+    ``ids`` the parameter ``ids`` is left to bind at execution (a statement built once)."""
+    if postgresql is None:
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+    value = {} if ids is None else {"value": list(ids)}
+    if postgresql:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer), **value))
+    return column.in_(bindparam("ids", expanding=True, **value))
 
 
 @cache
 def _lacking_statement(*, postgresql: bool) -> Select:
     """Members of the households ``:ids`` with their Digital Family skills, built once (every
-    worklist page runs it): one array parameter on PostgreSQL, an expanding list elsewhere."""
-    ids = bindparam("ids", type_=ARRAY(Integer)) if postgresql else bindparam("ids", expanding=True)
+    worklist page runs it)."""
     return (select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
             .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
-            .where(Person.household_id == any_(ids) if postgresql else Person.household_id.in_(ids))
+            .where(_id_in(Person.household_id, postgresql=postgresql))
             .order_by(Person.id))
 
 
