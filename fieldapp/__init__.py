@@ -14,7 +14,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by ``config`` (tests)."""
     from fieldapp.api import BLUEPRINTS
-    from fieldapp.nul_guard import refuse_nul_characters
+    from fieldapp.request_guard import refuse_unstorable_input
     from fieldapp.api.errors import FieldApi, register_error_handlers
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
@@ -76,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cached form token
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        refuse_nul_characters()
+        refuse_unstorable_input()
 
     @app.after_request
     def _echo_request_id(response):

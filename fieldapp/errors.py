@@ -30,6 +30,8 @@ _SPECS = [
     ErrorSpec("request.bad_request", 400, "Yêu cầu không hợp lệ.", "The request is not valid."),
     ErrorSpec("request.invalid", 422, "Dữ liệu gửi lên không hợp lệ, xem chi tiết từng trường.",
               "The data sent is not valid; see the errors for each field."),
+    ErrorSpec("request.nested_too_deep", 400, "Nội dung JSON lồng nhau quá sâu (tối đa {max} cấp).",
+              "The JSON body is nested too deeply (at most {max} levels)."),
     ErrorSpec("request.too_large", 413, "Nội dung yêu cầu quá lớn.", "The request body is too large."),
     ErrorSpec("request.rate_limited", 429, "Quá nhiều yêu cầu, vui lòng thử lại sau.",
               "Too many requests; try again later."),
@@ -175,23 +177,73 @@ _SPECS = [
 
 CATALOGUE: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}
 
-#: marshmallow's and webargs' field messages, in Vietnamese.
+@dataclass(frozen=True)
+class FieldMessage:
+    """A message about one field, in both languages: what services put in ``errors`` (the envelope
+    shows it in the caller's language, like marshmallow's own messages)."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+#: marshmallow's and webargs' field messages, in Vietnamese; ``{name}`` stands for what marshmallow
+#: put there (a length, a bound, the choices), which the translation keeps.
 FIELD_MESSAGES_VI = {
     "Missing data for required field.": "Thiếu trường bắt buộc.",
     "Unknown field.": "Trường không được phép.",
     "Field may not be null.": "Trường không được để trống.",
+    "Invalid value.": "Giá trị không hợp lệ.",
     "Not a valid string.": "Phải là chuỗi ký tự.",
     "Not a valid integer.": "Phải là số nguyên.",
     "Not a valid number.": "Phải là số.",
+    "Number too large.": "Số quá lớn.",
+    "Special numeric values (nan or infinity) are not permitted.": "Không chấp nhận NaN hoặc vô cực.",
     "Not a valid boolean.": "Phải là đúng/sai.",
     "Not a valid datetime.": "Không phải thời điểm hợp lệ (ISO 8601).",
+    "Not a valid aware datetime.": "Thời điểm phải có múi giờ (ISO 8601, ví dụ +07:00).",
     "Not a valid date.": "Không phải ngày hợp lệ (ISO 8601).",
     "Not a valid UUID.": "Không phải UUID hợp lệ.",
     "Not a valid list.": "Phải là danh sách.",
+    "Not a valid mapping type.": "Phải là một đối tượng JSON.",
+    "Invalid type.": "Kiểu dữ liệu không hợp lệ.",
     "Invalid input type.": "Kiểu dữ liệu không hợp lệ.",
     "Invalid JSON body.": "Nội dung không phải JSON hợp lệ.",
+    "String does not match expected pattern.": "Không đúng định dạng.",
     "Shorter than minimum length {min}.": "Ngắn hơn độ dài tối thiểu {min}.",
+    "Longer than maximum length {max}.": "Dài hơn độ dài tối đa {max}.",
+    "Length must be between {min} and {max}.": "Độ dài phải từ {min} đến {max}.",
+    "Length must be {equal}.": "Độ dài phải bằng {equal}.",
+    "Must be greater than or equal to {min} and less than or equal to {max}.": "Phải từ {min} đến {max}.",
+    "Must be greater than or equal to {min}.": "Phải lớn hơn hoặc bằng {min}.",
+    "Must be less than or equal to {max}.": "Phải nhỏ hơn hoặc bằng {max}.",
+    "Must be greater than {min}.": "Phải lớn hơn {min}.",
+    "Must be less than {max}.": "Phải nhỏ hơn {max}.",
+    "Must be one of: {choices}.": "Phải là một trong: {choices}.",
 }
+
+
+def _template_pattern(template: str):
+    import re
+
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
+    return re.compile(f"^{regex}$")
+
+
+_TEMPLATES = [(_template_pattern(en), vi) for en, vi in FIELD_MESSAGES_VI.items() if "{" in en]
+
+
+def _field_message_vi(message: str) -> str:
+    if message in FIELD_MESSAGES_VI:
+        return FIELD_MESSAGES_VI[message]
+    for pattern, vi in _TEMPLATES:
+        match = pattern.match(message)
+        if match:
+            return vi.format(**match.groupdict())
+    return message
 
 
 def locale() -> str:
@@ -236,15 +288,16 @@ def envelope(error: AppError) -> dict:
 
 
 def translate_field_errors(errors, lang: str):
-    """marshmallow's English field messages, in Vietnamese unless English was asked for."""
-    if lang == "en":
-        return errors
+    """Field messages in the caller's language: marshmallow's (English) in Vietnamese unless English
+    was asked for, and the services' :class:`FieldMessage` in either."""
     if isinstance(errors, dict):
         return {key: translate_field_errors(value, lang) for key, value in errors.items()}
-    if isinstance(errors, list):
+    if isinstance(errors, (list, tuple)):
         return [translate_field_errors(value, lang) for value in errors]
-    if isinstance(errors, str):
-        return FIELD_MESSAGES_VI.get(errors, errors)
+    if isinstance(errors, FieldMessage):
+        return errors.en if lang == "en" else errors.vi
+    if isinstance(errors, str) and lang != "en":
+        return _field_message_vi(errors)
     return errors
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from geoalchemy2.elements import WKTElement
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import Polygon, shape
+from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
-from fieldapp.errors import AppError
+from fieldapp.errors import AppError, FieldMessage
 
 #: Vietnam with its islands (Hoàng Sa and Trường Sa included): a box, for catching gross mistakes.
 VIETNAM_BOX = (6.0, 24.0, 102.0, 118.0)  # lat min, lat max, lon min, lon max
@@ -59,16 +59,21 @@ def check_in_commune(point: LatLon, *, centroid: LatLon | None, area_km2: float 
     near = (lambda p: centroid is not None and distance_m(p, centroid) <= plausible_radius_m(area_km2))
     if not (-90 <= point.lat <= 90 and -180 <= point.lon <= 180):
         if in_vietnam(swapped):
-            raise AppError("location.swapped", errors={field: ["lat and lon look swapped"]})
-        raise AppError("location.out_of_range", errors={field: ["lat -90..90, lon -180..180"]})
+            raise AppError("location.swapped", errors={field: [SWAPPED]})
+        raise AppError("location.out_of_range", errors={field: [OUT_OF_RANGE]})
     if not in_vietnam(point):
         if in_vietnam(swapped) and (centroid is None or near(swapped)):
-            raise AppError("location.swapped", errors={field: ["lat and lon look swapped"]})
-        raise AppError("location.outside_vietnam", errors={field: ["outside Vietnam"]})
+            raise AppError("location.swapped", errors={field: [SWAPPED]})
+        raise AppError("location.outside_vietnam", errors={field: [OUTSIDE_VIETNAM]})
     if centroid is not None and not near(point):
-        km = distance_m(point, centroid) / 1000
-        raise AppError("location.outside_commune", km=round(km, 1), errors={field: [f"{km:.1f} km from the commune"]})
+        km = round(distance_m(point, centroid) / 1000, 1)
+        raise AppError("location.outside_commune", km=km, errors={field: [FieldMessage(
+            f"cách xã {km} km", f"{km} km from the commune")]})
 
+
+SWAPPED = FieldMessage("vĩ độ và kinh độ có vẻ bị đảo ngược", "lat and lon look swapped")
+OUT_OF_RANGE = FieldMessage("vĩ độ -90..90, kinh độ -180..180", "lat -90..90, lon -180..180")
+OUTSIDE_VIETNAM = FieldMessage("nằm ngoài Việt Nam", "outside Vietnam")
 
 _WKB_POINT = 1
 _EWKB_SRID_FLAG = 0x20000000
@@ -112,22 +117,71 @@ def point_of(geometry) -> LatLon | None:
     return LatLon(point.y, point.x)
 
 
+#: shapely's (GEOS's) reasons for an invalid polygon, as the people drawing it read them.
+_INVALIDITY = {
+    "Ring Self-intersection": FieldMessage("một vòng ranh giới tự cắt chính nó", "a ring crosses itself"),
+    "Self-intersection": FieldMessage("các cạnh của vùng cắt nhau", "the edges of the shape cross"),
+    "Hole lies outside shell": FieldMessage("một lỗ nằm ngoài vùng", "a hole lies outside the shape"),
+    "Nested holes": FieldMessage("các lỗ nằm trong nhau", "holes lie inside one another"),
+    "Interior is disconnected": FieldMessage("vùng bị các lỗ chia cắt", "the holes cut the shape apart"),
+    "Nested shells": FieldMessage("các vòng ngoài nằm trong nhau", "outer rings lie inside one another"),
+    "Duplicate Rings": FieldMessage("có hai vòng trùng nhau", "two rings are the same"),
+    "Too few points": FieldMessage("mỗi vòng cần ít nhất 4 điểm", "each ring needs at least 4 positions"),
+    "Invalid Coordinate": FieldMessage("tọa độ không hợp lệ", "a coordinate is not valid"),
+}
+_NOT_A_POLYGON = FieldMessage("cần một GeoJSON Polygon (hoặc một Feature chứa nó)",
+                              "a GeoJSON Polygon (or a Feature holding one) is required")
+_BAD_RINGS = FieldMessage("coordinates phải là danh sách các vòng, mỗi vòng ít nhất 4 điểm [kinh độ, vĩ độ]",
+                          "coordinates must be a list of rings, each of at least 4 [lon, lat] positions")
+_BAD_POSITION = FieldMessage("mỗi điểm là [kinh độ, vĩ độ] hoặc [kinh độ, vĩ độ, độ cao], bằng số",
+                             "each position is [lon, lat] or [lon, lat, altitude], in numbers")
+_NOT_CLOSED = FieldMessage("điểm cuối của mỗi vòng phải trùng điểm đầu (RFC 7946)",
+                           "each ring must end where it starts (RFC 7946)")
+_OUTSIDE_VIETNAM_SHAPE = FieldMessage("vùng nằm ngoài Việt Nam (tọa độ là [kinh độ, vĩ độ])",
+                                      "outside Vietnam (coordinates are [lon, lat])")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _ring(ring, field: str) -> list[tuple[float, float]]:
+    """A linear ring of RFC 7946 (at least 4 positions, closed), in 2-D: an altitude is dropped."""
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise AppError("geojson.invalid", errors={field: [_BAD_RINGS]})
+    for position in ring:
+        if not isinstance(position, list) or not 2 <= len(position) <= 3 or not all(map(_is_number, position)):
+            raise AppError("geojson.invalid", errors={field: [_BAD_POSITION]})
+    if ring[0] != ring[-1]:
+        raise AppError("geojson.invalid", errors={field: [_NOT_CLOSED]})
+    return [(float(position[0]), float(position[1])) for position in ring]
+
+
 def polygon_from_geojson(data: dict, *, field: str = "polygon") -> Polygon:
-    """A valid WGS 84 Polygon from GeoJSON (a geometry, or a Feature holding one)."""
+    """A valid WGS 84 Polygon from GeoJSON (a geometry, or a Feature holding one), in 2-D.
+
+    Checked here, not left to shapely: RFC 7946's rules (positions of 2 or 3 numbers, rings of at
+    least 4 positions that end where they start), then the shape's validity, each refused with a
+    reason people can act on. An altitude (phones and GPS units write one) is dropped: the columns are
+    2-D, and a 3-D shape failed in the database (a 500).
+    """
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = data.get("geometry") or {}
     if not isinstance(data, dict) or data.get("type") != "Polygon":
-        raise AppError("geojson.invalid", errors={field: ["a GeoJSON Polygon is required"]})
-    try:
-        polygon = shape(data)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise AppError("geojson.invalid", errors={field: [f"unreadable: {exc}"]}) from exc
-    if polygon.is_empty or not polygon.is_valid:
-        raise AppError("geojson.invalid", errors={field: [explain_validity(polygon)]})
+        raise AppError("geojson.invalid", errors={field: [_NOT_A_POLYGON]})
+    rings = data.get("coordinates")
+    if not isinstance(rings, list) or not rings:
+        raise AppError("geojson.invalid", errors={field: [_BAD_RINGS]})
+    shell, *holes = (_ring(ring, field) for ring in rings)
     lat_min, lat_max, lon_min, lon_max = VIETNAM_BOX
-    min_lon, min_lat, max_lon, max_lat = polygon.bounds
-    if not (lat_min <= min_lat and max_lat <= lat_max and lon_min <= min_lon and max_lon <= lon_max):
-        raise AppError("geojson.invalid", errors={field: ["outside Vietnam (coordinates are [lon, lat])"]})
+    if not all(lon_min <= lon <= lon_max and lat_min <= lat <= lat_max for lon, lat in shell):
+        raise AppError("geojson.invalid", errors={field: [_OUTSIDE_VIETNAM_SHAPE]})
+    polygon = Polygon(shell, holes)
+    if polygon.is_empty or not polygon.is_valid:
+        reason = explain_validity(polygon)
+        message = next((text for key, text in _INVALIDITY.items() if reason.startswith(key)),
+                       FieldMessage("vùng vẽ không hợp lệ", "the shape is not valid"))
+        raise AppError("geojson.invalid", errors={field: [message]})
     return polygon
 
 

@@ -30,9 +30,9 @@ def test_officer_defines_villages_with_an_optional_boundary(client, officer):
 
 @pytest.mark.parametrize("boundary, reason", [
     ({"type": "Polygon", "coordinates": [[[105.55, 19.11], [105.57, 19.13], [105.57, 19.11], [105.55, 19.13],
-                                          [105.55, 19.11]]]}, "Self-intersection"),
+                                          [105.55, 19.11]]]}, "các cạnh của vùng cắt nhau"),
     ({"type": "Point", "coordinates": [105.55, 19.11]}, "Polygon"),
-    ({"type": "Polygon", "coordinates": "nonsense"}, "unreadable"),
+    ({"type": "Polygon", "coordinates": "nonsense"}, "danh sách các vòng"),
 ])
 def test_invalid_village_boundary_is_422(client, officer, boundary, reason):
     response = client.post(f"/api/v1/communes/{HUNG_CHAU}/villages", headers=officer,
