@@ -93,6 +93,9 @@ _SPECS = [
               "confirm_duplicate=true if this is someone else."),
     ErrorSpec("person.head_taken", 409, "Hộ đã có chủ hộ.", "The household already has a head."),
     ErrorSpec("person.birth_year_invalid", 422, "Năm sinh không hợp lệ.", "Invalid birth year."),
+    ErrorSpec("skill.confirmation_date_invalid", 422,
+              "Ngày xác nhận trên VNeID không hợp lệ (từ khi chương trình bắt đầu đến hôm nay).",
+              "The VNeID confirmation date is not valid (from the programme's start to today)."),
     ErrorSpec("skill.confirmation_date_required", 422, "Cần ngày xác nhận trên VNeID.",
               "The VNeID confirmation date is required."),
     # Teams and assignments
@@ -111,6 +114,7 @@ _SPECS = [
     ErrorSpec("session.not_found", 404, "Không tìm thấy buổi học.", "Session not found."),
     ErrorSpec("session.window_invalid", 422, "Thời gian kết thúc phải sau thời gian bắt đầu.",
               "The session must end after it starts."),
+    ErrorSpec("checkin.not_found", 404, "Không tìm thấy lượt điểm danh.", "Check-in not found."),
     ErrorSpec("checkin.duplicate", 409, "Bạn đã điểm danh buổi học này rồi.", "You have already checked in to this session."),
     ErrorSpec("idempotency.conflict", 409, "Mã client_id này đã được dùng cho một yêu cầu khác.",
               "This client_id was already used for a different request."),

@@ -10,9 +10,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from fieldapp.clock import VIETNAM
 #: What makes a spreadsheet read a text cell as a formula (OWASP): =, +, -, @, tab, carriage return.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -172,7 +172,7 @@ def test_the_mentor_records_interactions_once_per_client_id(client, login, db):
     headers = login(mentorship_mentor(db, mentorship))
     path = f"/api/v1/mentorships/{mentorship.public_id}/interactions"
     meeting = {"method": "qr_scan", "occurred_at": utcnow().isoformat(), "location": {"lat": LAT, "lon": LON},
-               "evidence_ref": "QR-P1", "client_id": "0b6d2f1e-7c3a-4e59-9d8b-2a1f3c4d5e6f"}
+               "evidence_ref": mentorship.mentee_person.public_id, "client_id": "0b6d2f1e-7c3a-4e59-9d8b-2a1f3c4d5e6f"}
     first = client.post(path, headers=headers, json=meeting)
     assert first.status_code == 201, first.get_json()
     again = client.post(path, headers=headers, json=meeting)

@@ -2,7 +2,8 @@
 import pytest
 
 from fieldapp.models import ActivityEntry, Person, Role, SkillEvent
-from tests.factories import assign, make_household, make_person, make_team, make_user
+from tests.factories import (OTHER_COMMUNE, assign, make_household, make_person, make_team, make_user, make_village,
+                             make_visit)
 
 FIVE = ["online_public_services", "online_shopping", "cashless_payment", "online_safety", "local_digital_platforms"]
 
@@ -57,6 +58,17 @@ def test_citizen_id_is_kept_only_as_a_keyed_hash_and_finds_duplicates(client, of
     assert bad.status_code == 422 and "citizen_id" in bad.get_json()["errors"]
 
 
+def test_a_citizen_id_held_in_another_commune_names_nobody_there(client, officer, db):
+    """The 409 lists who the new person may be: never a resident of another area, on either database
+    (row-level security hides them on PostgreSQL; the duplicate rule itself stays in the commune)."""
+    elsewhere = make_person(household=make_household(village=make_village(commune_code=OTHER_COMMUNE)),
+                            full_name="Phạm Thị Xa", citizen_id="040158009999")
+    response = _add(client, officer, make_household(), full_name="Trần Văn Gần", citizen_id="040158009999")
+    assert response.status_code == 201, response.get_json()
+    assert elsewhere.full_name not in response.get_data(as_text=True)
+    assert elsewhere.public_id not in response.get_data(as_text=True)
+
+
 def test_second_head_of_household_is_refused(client, officer):
     household = make_household()
     assert _add(client, officer, household, is_head=True).status_code == 201
@@ -81,8 +93,9 @@ def test_skills_record_keeps_evidence_and_derives_the_digital_family(client, log
     person = make_person(household=household)
     headers = login(volunteer)
     url = f"/api/v1/persons/{person.public_id}/skills"
+    visit = make_visit(volunteer=volunteer, household=household)
     partial = client.post(url, headers=headers, json={"grant": FIVE[:4], "evidence_kind": "visit",
-                                                      "evidence_ref": "V-1"}).get_json()
+                                                      "evidence_ref": visit.public_id}).get_json()
     assert partial["is_digital_core"] is False
     assert client.get(f"/api/v1/households/{household.public_id}", headers=headers).get_json()["is_digital_family"] \
         is False
@@ -106,6 +119,11 @@ def test_vneid_confirmation_needs_its_date(client, officer):
     url = f"/api/v1/persons/{person.public_id}/skills"
     missing = client.post(url, headers=officer, json={"grant": ["vneid_programme_confirmed"], "evidence_kind": "other"})
     assert missing.status_code == 422 and missing.get_json()["error_code"] == "skill.confirmation_date_required"
+    for impossible in ("9999-12-31", "2024-12-31"):  # in the future; before the programme's confirmations
+        refused = client.post(url, headers=officer, json={"grant": ["vneid_programme_confirmed"],
+                                                          "evidence_kind": "other", "confirmed_on": impossible})
+        assert refused.status_code == 422, impossible
+        assert refused.get_json()["error_code"] == "skill.confirmation_date_invalid"
     ok = client.post(url, headers=officer, json={"grant": ["vneid_programme_confirmed"], "evidence_kind": "other",
                                                  "confirmed_on": "2026-10-10"}).get_json()
     assert ok["skills"][0]["confirmed_on"] == "2026-10-10"

@@ -24,13 +24,16 @@ def test_officer_sets_up_a_team_and_the_leader_adds_volunteers(client, login):
     assert [t["id"] for t in client.get("/api/v1/teams", headers=login(volunteer)).get_json()["items"]] == [team["id"]]
 
 
-@pytest.mark.parametrize("who", ["volunteer_elsewhere", "officer"])
-def test_team_members_must_be_field_users_of_the_commune(client, login, who):
+@pytest.mark.parametrize("who, status, code", [
+    ("volunteer_elsewhere", 404, "user.not_found"),  # another area's account: not found, like a made-up id
+    ("officer", 422, "team.member_not_eligible"),
+])
+def test_team_members_must_be_field_users_of_the_commune(client, login, who, status, code):
     team = make_team()
     user = make_user(unit_code=OTHER_COMMUNE) if who == "volunteer_elsewhere" else make_user(role=Role.commune_officer)
     officer = login(make_user(role=Role.commune_officer))
     response = client.post(f"/api/v1/teams/{team.id}/members", headers=officer, json={"user_id": user.id})
-    assert response.status_code == 422 and response.get_json()["error_code"] == "team.member_not_eligible"
+    assert response.status_code == status and response.get_json()["error_code"] == code
 
 
 def test_a_leader_cannot_add_to_another_leaders_team(client, login):

@@ -24,10 +24,13 @@ def test_volunteer_may_not_create_accounts(client, login):
 
 
 def test_officer_cannot_grant_in_another_commune(client, login):
+    """Another area's unit answers exactly as a code that does not exist."""
     officer = make_user(role=Role.commune_officer)
-    response = client.post("/api/v1/users", json={**NEW, "unit_code": OTHER_COMMUNE}, headers=login(officer))
-    assert response.status_code == 403
-    assert response.get_json()["error_code"] == "user.grant_outside_scope"
+    headers = login(officer)
+    response = client.post("/api/v1/users", json={**NEW, "unit_code": OTHER_COMMUNE}, headers=headers)
+    made_up = client.post("/api/v1/users", json={**NEW, "unit_code": "99999"}, headers=headers)
+    assert response.status_code == made_up.status_code == 404
+    assert response.get_json()["error_code"] == made_up.get_json()["error_code"] == "unit.not_found"
 
 
 def test_duplicate_phone_is_409(client, login):

@@ -10,7 +10,7 @@ from fieldapp.errors import AppError
 from fieldapp.models import (ActivityEntry, Mentorship, MentorshipStatus, PersonSkill, Role, SkillEvent)
 from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update
 from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, make_ambassador, make_household, make_mentorship,
-                             make_person, make_user, make_village, promote)
+                             make_person, make_session, make_user, make_village, promote)
 
 LAT, LON = HUNG_CHAU_CENTRE
 
@@ -222,10 +222,10 @@ def _meet(mentorship, **overrides):
 
 def test_an_interaction_is_recorded_once_per_client_id(db):
     mentorship = make_mentorship()
-    first = _meet(mentorship, client_id="6f1c1d0e-8a4b-4f7e-9a51-0c1e2d3f4a5b", method="qr_scan",
-                  evidence_ref="QR-PAYLOAD-1")
+    card = mentorship.mentee_person.public_id
+    first = _meet(mentorship, client_id="6f1c1d0e-8a4b-4f7e-9a51-0c1e2d3f4a5b", method="qr_scan", evidence_ref=card)
     again = _meet(mentorship, client_id="6f1c1d0e-8a4b-4f7e-9a51-0c1e2d3f4a5b", method="qr_scan")
-    assert again.id == first.id and first.evidence_ref == "QR-PAYLOAD-1"
+    assert again.id == first.id and first.evidence_ref == card
     entries = db.session.query(ActivityEntry).filter_by(action="mentorship.interaction").all()
     assert len(entries) == 1 and entries[0].client_id == "6f1c1d0e-8a4b-4f7e-9a51-0c1e2d3f4a5b"
 
@@ -244,8 +244,9 @@ def test_an_interaction_needs_a_plausible_time_and_place(overrides, code):
 
 
 def test_a_visit_or_session_may_rest_on_its_reference_without_a_location():
-    interaction = _meet(make_mentorship(), method="session", location=None, evidence_ref="S-123")
-    assert interaction.location is None and interaction.evidence_ref == "S-123"
+    session = make_session()
+    interaction = _meet(make_mentorship(), method="session", location=None, evidence_ref=session.public_id)
+    assert interaction.location is None and interaction.evidence_ref == session.public_id
 
 
 def test_only_the_mentor_records_an_interaction():

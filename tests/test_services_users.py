@@ -75,25 +75,26 @@ def test_admin_may_be_nationwide():
     assert _create(role="admin", unit_code=None).unit_code is None
 
 
-@pytest.mark.parametrize("granter, role, unit_code, allowed", [
-    (COMMUNE_OFFICER, "volunteer", HUNG_CHAU, True),
-    (COMMUNE_OFFICER, "team_leader", HUNG_CHAU, True),
-    (COMMUNE_OFFICER, "commune_officer", HUNG_CHAU, False),  # no promoting a peer
-    (COMMUNE_OFFICER, "volunteer", OTHER_COMMUNE, False),  # not outside the commune
-    (PROVINCE_OFFICER, "commune_officer", HUNG_CHAU, True),
-    (PROVINCE_OFFICER, "province_officer", NGHE_AN, True),
-    (PROVINCE_OFFICER, "volunteer", OTHER_COMMUNE, False),  # Hà Nội is another province
-    (PROVINCE_OFFICER, "province_officer", HA_NOI, False),
-    (PROVINCE_OFFICER, "admin", None, False),
+@pytest.mark.parametrize("granter, role, unit_code, refused", [
+    (COMMUNE_OFFICER, "volunteer", HUNG_CHAU, None),
+    (COMMUNE_OFFICER, "team_leader", HUNG_CHAU, None),
+    (COMMUNE_OFFICER, "commune_officer", HUNG_CHAU, "user.grant_outside_scope"),  # no promoting a peer
+    # Outside the granter's area the unit is not found, as a code that does not exist would be.
+    (COMMUNE_OFFICER, "volunteer", OTHER_COMMUNE, "unit.not_found"),
+    (PROVINCE_OFFICER, "commune_officer", HUNG_CHAU, None),
+    (PROVINCE_OFFICER, "province_officer", NGHE_AN, None),
+    (PROVINCE_OFFICER, "volunteer", OTHER_COMMUNE, "unit.not_found"),  # Hà Nội is another province
+    (PROVINCE_OFFICER, "province_officer", HA_NOI, "unit.not_found"),
+    (PROVINCE_OFFICER, "admin", None, "user.grant_outside_scope"),
 ])
-def test_who_may_grant_what_where(granter, role, unit_code, allowed):
+def test_who_may_grant_what_where(granter, role, unit_code, refused):
     granter = _caller(*granter)
 
     def call():
         return _create(granter=granter, role=role, unit_code=unit_code)
 
-    if allowed:
+    if refused is None:
         assert call().role == Role(role)
     else:
-        assert _error_code(call) == "user.grant_outside_scope"
+        assert _error_code(call) == refused
         assert db.session.query(User).filter_by(phone="+84912345678").count() == 0

@@ -12,7 +12,7 @@ from fieldapp.phones import mask_phone
 from fieldapp.selectors.households import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.persons import is_elderly, person_update
-from fieldapp.services.skills import skills_record
+from fieldapp.services.skills import person_skills_record
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")
 
@@ -153,7 +153,7 @@ def person_patch(body, person_id):
 def person_skills_post(body, person_id):
     """Record skills granted or withdrawn, on one piece of evidence; the household's status follows."""
     caller = current_caller()
-    person = skills_record(caller=caller, person=person_get(caller=caller, public_id=person_id), **body)
+    person = person_skills_record(caller=caller, person=person_get(caller=caller, public_id=person_id), **body)
     db.session.commit()
     return person
 

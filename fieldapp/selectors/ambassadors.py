@@ -25,23 +25,6 @@ def _area(caller: Caller | None, column):
     return true() if caller is None else communes_clause(caller, column)
 
 
-def field_user_get(*, caller: Caller | None, user_id: int) -> User:
-    """A volunteer or leader the caller may act for (themselves; their team; their area)."""
-    user = db.session.scalar(select(User).where(User.id == user_id,
-                                                field_user_clause(caller, User.id, User.unit_code)))
-    if user is None:
-        raise AppError("user.not_found")
-    return user
-
-
-def commune_user_get(*, caller: Caller | None, user_id: int) -> User:
-    """An account of the caller's area (for a volunteer or leader: of their commune)."""
-    user = db.session.scalar(select(User).where(User.id == user_id, _area(caller, User.unit_code)))
-    if user is None:
-        raise AppError("user.not_found")
-    return user
-
-
 def commune_person_get(*, caller: Caller | None, public_id: str) -> Person:
     """A resident of the caller's area, found by the id on their person card.
 

@@ -39,6 +39,16 @@ def session_get(*, caller: Caller, public_id: str) -> LearningSession:
     return session
 
 
+def checkin_get(*, caller: Caller, client_id: str) -> CheckIn:
+    """A check-in the caller may follow (their own; their teams'; their area's), by the id the phone
+    gave it (its ``client_id``, which ``POST /checkins`` answers as ``id``)."""
+    checkin = db.session.scalar(select(CheckIn).where(
+        CheckIn.client_id == client_id, field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)))
+    if checkin is None:
+        raise AppError("checkin.not_found")
+    return checkin
+
+
 def checkin_verdict_counts(*, caller: Caller) -> dict[Verdict, int]:
     """How many check-ins each verdict has, among those the caller may follow (see
     :func:`~fieldapp.auth.scope.field_user_clause`: volunteers their own, leaders their teams',

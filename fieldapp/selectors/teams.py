@@ -34,8 +34,9 @@ def team_list_query(*, caller: Caller, commune_code: str | None = None) -> Selec
     return query.order_by(Team.id)
 
 
-def team_get(*, caller: Caller, team_id: int) -> Team:
-    team = db.session.scalar(team_list_query(caller=caller).where(Team.id == team_id))
+def team_get(*, caller: Caller, team_id: int, commune_code: str | None = None) -> Team:
+    """A team in the caller's reach (404 otherwise), and of ``commune_code`` when given."""
+    team = db.session.scalar(team_list_query(caller=caller, commune_code=commune_code).where(Team.id == team_id))
     if team is None:
         raise AppError("team.not_found")
     return team

@@ -15,9 +15,12 @@ def village_list_query(*, caller: Caller, commune_code: str) -> Select:
             .order_by(Village.name_folded))
 
 
-def village_get(*, caller: Caller | None, village_id: int) -> Village:
-    """A village in the caller's area (404 otherwise); ``caller=None`` is the operator."""
+def village_get(*, caller: Caller | None, village_id: int, commune_code: str | None = None) -> Village:
+    """A village in the caller's area (404 otherwise), and of ``commune_code`` when given (a village of
+    another commune is not found either); ``caller=None`` is the operator."""
     query = select(Village).where(Village.id == village_id)
+    if commune_code is not None:
+        query = query.where(Village.commune_code == commune_code)
     if caller is not None:
         query = query.where(communes_clause(caller, Village.commune_code))
     village = db.session.scalar(query)

@@ -10,7 +10,7 @@ from fieldapp.extensions import db
 from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin, Mentorship, MentorshipStatus
 from fieldapp.models.households import Person
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.ambassadors import commune_user_get, field_user_get
+from fieldapp.selectors.users import commune_user_get, field_user_get
 from fieldapp.services.activity import activity_record
 
 #: Who can be an ambassador, or a volunteer mentee: the field roles (as for teams).

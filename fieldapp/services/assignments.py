@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import household_clause
+from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.clock import utcnow
-from fieldapp.errors import AppError
+from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.geo import polygon_from_geojson
 from fieldapp.models.households import Assignment, Household
 from fieldapp.models.teams import Team, TeamMember
-from fieldapp.models.users import Role, User
+from fieldapp.models.users import Role
 from fieldapp.selectors import spatial
 from fieldapp.selectors.households import household_by_ids
+from fieldapp.selectors.teams import team_get
+from fieldapp.selectors.users import commune_user_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 
@@ -29,21 +31,28 @@ class AssignmentResult:
     unchanged: int
 
 
-def _team_for(caller: Caller, volunteer: User | None, team_id: int | None) -> Team:
+_NOT_IN_TEAM = FieldMessage("không phải tình nguyện viên trong tổ của bạn", "not a volunteer of your team")
+
+
+def _team_for(caller: Caller, volunteer_id: int, team_id: int | None) -> Team:
     """The caller's team that the volunteer belongs to (leaders: teams they lead; officers: any in
-    their commune)."""
-    if volunteer is None or volunteer.role not in (Role.volunteer, Role.team_leader) or not volunteer.is_active:
-        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": ["not a volunteer of your team"]})
+    their commune). The volunteer and the team are looked up through the caller's reach first: one
+    of another area is not found (404), exactly like an id that does not exist."""
+    volunteer = commune_user_get(caller=caller, user_id=volunteer_id)
+    if team_id is not None:
+        team_get(caller=caller, team_id=team_id)
+    if volunteer.role not in (Role.volunteer, Role.team_leader) or not volunteer.is_active:
+        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": [_NOT_IN_TEAM]})
     query = select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(TeamMember.user_id == volunteer.id)
     if caller.role == Role.team_leader:
         query = query.where(Team.leader_id == caller.user_id)
     else:
-        query = query.where(Team.commune_code == caller.unit_code) if not caller.is_national else query
+        query = query.where(communes_clause(caller, Team.commune_code))
     if team_id is not None:
         query = query.where(Team.id == team_id)
     team = db.session.scalars(query.order_by(Team.id)).first()
     if team is None:
-        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": ["not a volunteer of your team"]})
+        raise AppError("assignment.volunteer_not_in_team", errors={"volunteer_id": [_NOT_IN_TEAM]})
     return team
 
 
@@ -69,7 +78,7 @@ def assignments_create(*, caller: Caller, volunteer_id: int, household_ids: list
     A household assigned to someone else is reassigned: the old assignment is ended, not erased,
     so the history shows who had it when. Each change is one activity-log entry.
     """
-    team = _team_for(caller, db.session.get(User, volunteer_id), team_id)
+    team = _team_for(caller, volunteer_id, team_id)
     households = _selected(caller, household_ids=household_ids, village_id=village_id, polygon=polygon)
     if not households:
         raise AppError("assignment.nothing_selected")

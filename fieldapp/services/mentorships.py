@@ -29,7 +29,9 @@ from fieldapp.models.ambassadors import (Ambassador, InteractionMethod, Mentorin
 from fieldapp.models.households import EvidenceKind, Person, Skill
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.ambassadors import commune_person_get, commune_user_get, mentor_get
+from fieldapp.selectors.ambassadors import commune_person_get, mentor_get
+from fieldapp.selectors.users import commune_user_get
+from fieldapp.selectors.evidence import interaction_evidence_check
 from fieldapp.selectors.network import ancestors_of, mentee_node
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock
@@ -198,6 +200,7 @@ def interaction_record(*, caller: Caller, mentorship: Mentorship, method: Intera
                 raise AppError("request.conflict")
             return existing
     method = InteractionMethod(method)
+    interaction_evidence_check(caller=caller, mentorship=mentorship, method=method, ref=evidence_ref)
     now = utcnow()
     ended = mentorship.ended_at or now
     if not (mentorship.started_at - CLOCK_SKEW <= occurred_at <= min(ended, now) + CLOCK_SKEW):

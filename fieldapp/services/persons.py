@@ -51,16 +51,18 @@ def _birth_year(value: int | None) -> int | None:
     return value
 
 
-def duplicate_candidates(*, village_id: int, full_name: str, birth_year: int | None,
+def duplicate_candidates(*, village_id: int, commune_code: str, full_name: str, birth_year: int | None,
                          citizen_id_hash: str | None = None) -> list[Person]:
-    """People of the village with the same folded name and birth year (or the same citizen id)."""
+    """People of the village with the same folded name and birth year, or of the commune with the same
+    citizen id. Never wider than the commune: the 409 names who they are, and must not carry another
+    area's residents (on PostgreSQL row-level security hides them; on SQLite this clause does)."""
     query = select(Person).where(Person.village_id == village_id, Person.name_folded == fold(full_name))
     if birth_year is not None:
         query = query.where(Person.birth_year == birth_year)
     found = list(db.session.scalars(query))
     if citizen_id_hash:
-        found += [p for p in db.session.scalars(select(Person).where(Person.citizen_id_hash == citizen_id_hash))
-                  if p not in found]
+        found += [p for p in db.session.scalars(select(Person).where(
+            Person.citizen_id_hash == citizen_id_hash, Person.commune_code == commune_code)) if p not in found]
     return found
 
 
@@ -77,7 +79,8 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
     name = nfc(full_name)
     digest = citizen_id_digest(citizen_id) if citizen_id else None
     if not confirm_duplicate:
-        candidates = duplicate_candidates(village_id=household.village_id, full_name=name,
+        candidates = duplicate_candidates(village_id=household.village_id, commune_code=household.commune_code,
+                                          full_name=name,
                                           birth_year=_birth_year(birth_year), citizen_id_hash=digest)
         if candidates:
             raise AppError("person.possible_duplicate", errors={"candidates": [

@@ -12,6 +12,8 @@ from fieldapp.ids import new_public_id
 from fieldapp.models.households import EvidenceKind, Person, Skill
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.units import Unit
+from fieldapp.selectors.teams import team_get
+from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.visits import support_records_add
 from fieldapp.text import nfc
@@ -22,6 +24,12 @@ def session_create(*, caller: Caller, kind: SessionKind | str, title: str, venue
                    team_id: int | None = None, village_id: int | None = None,
                    commune_code: str | None = None) -> LearningSession:
     commune = commune_in_scope(caller, commune_code or caller.unit_code)
+    # Every id in the body is looked up through the caller's reach, as a read would be: another area's
+    # team or village is not found, exactly like one that does not exist.
+    if team_id is not None:
+        team_get(caller=caller, team_id=team_id, commune_code=commune.code)
+    if village_id is not None:
+        village_get(caller=caller, village_id=village_id, commune_code=commune.code)
     if ends_at <= starts_at:
         raise AppError("session.window_invalid", errors={"ends_at": ["after starts_at"]})
     point = LatLon(venue["lat"], venue["lon"])

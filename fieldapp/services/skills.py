@@ -6,12 +6,38 @@ from datetime import date
 from sqlalchemy import func, select
 
 from fieldapp.auth.caller import Caller
-from fieldapp.clock import utcnow
-from fieldapp.errors import AppError
+from fieldapp.clock import today_in_vietnam, utcnow
+from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.models.households import (DIGITAL_FAMILY_SKILLS, EvidenceKind, Household, Person, PersonSkill,
                                         Skill, SkillEvent)
+from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
+
+
+#: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
+CONFIRMED_FROM = date(2025, 1, 1)
+
+
+def _check_confirmed_on(confirmed_on: date | None) -> None:
+    """A VNeID confirmation date lies between the programme's start and today (Vietnam's date)."""
+    if confirmed_on is None:
+        return
+    today = today_in_vietnam()
+    if not CONFIRMED_FROM <= confirmed_on <= today:
+        raise AppError("skill.confirmation_date_invalid", errors={"confirmed_on": [FieldMessage(
+            f"từ {CONFIRMED_FROM:%d/%m/%Y} đến hôm nay", f"from {CONFIRMED_FROM.isoformat()} to today")]})
+
+
+def person_skills_record(*, caller: Caller, person: Person, grant: list[Skill] = (), withdraw: list[Skill] = (),
+                         evidence_kind: EvidenceKind | str, evidence_ref: str | None = None,
+                         confirmed_on: date | None = None) -> Person:
+    """The skills record as a caller changes it by hand (``POST /persons/{id}/skills``): the evidence it
+    names is looked up through the caller's reach first, as a read would be."""
+    evidence_kind = EvidenceKind(evidence_kind)
+    skill_evidence_check(caller=caller, kind=evidence_kind, ref=evidence_ref)
+    return skills_record(caller=caller, person=person, grant=grant, withdraw=withdraw, evidence_kind=evidence_kind,
+                         evidence_ref=evidence_ref, confirmed_on=confirmed_on)
 
 
 def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] = (), withdraw: list[Skill] = (),
@@ -23,6 +49,7 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
     held = {s.skill: s for s in person.skills}
     if Skill.vneid_programme_confirmed in grant and confirmed_on is None:
         raise AppError("skill.confirmation_date_required", errors={"confirmed_on": ["required"]})
+    _check_confirmed_on(confirmed_on)
     changed = []
     for skill in dict.fromkeys(Skill(s) for s in grant):
         if skill in held:

@@ -9,6 +9,7 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.users import Role, User
+from fieldapp.selectors.users import commune_user_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.text import nfc
@@ -17,10 +18,16 @@ from fieldapp.text import nfc
 _MEMBER_ROLES = (Role.volunteer, Role.team_leader)
 
 
-def _eligible(user: User | None, commune_code: str, roles=_MEMBER_ROLES) -> User:
-    if user is None or user.role not in roles or user.unit_code != commune_code or not user.is_active:
+def _eligible(user: User, commune_code: str, roles=_MEMBER_ROLES) -> User:
+    if user.role not in roles or user.unit_code != commune_code or not user.is_active:
         raise AppError("team.member_not_eligible")
     return user
+
+
+def _account(caller: Caller | None, user: User | int) -> User:
+    """The account named by id, looked up through the caller's area (404 outside it, as for an id
+    that does not exist), or as given (the operator's own calls)."""
+    return user if isinstance(user, User) else commune_user_get(caller=caller, user_id=user)
 
 
 def team_create(*, commune_code: str, name: str, kind: TeamKind | str, leader: User | int,
@@ -28,10 +35,9 @@ def team_create(*, commune_code: str, name: str, kind: TeamKind | str, leader: U
     """A team under a commune, or a village of it, with one leader (a team_leader of that commune)."""
     if caller is not None:
         commune_in_scope(caller, commune_code)
-    if village_id is not None and village_get(caller=caller, village_id=village_id).commune_code != commune_code:
-        raise AppError("village.not_found")
-    leader = _eligible(db.session.get(User, leader) if isinstance(leader, int) else leader, commune_code,
-                       roles=(Role.team_leader,))
+    if village_id is not None:
+        village_get(caller=caller, village_id=village_id, commune_code=commune_code)
+    leader = _eligible(_account(caller, leader), commune_code, roles=(Role.team_leader,))
     team = Team(commune_code=commune_code, name=nfc(name), kind=TeamKind(kind), leader_id=leader.id,
                 village_id=village_id)
     db.session.add(team)
@@ -48,7 +54,7 @@ def team_member_add(*, team: Team, user: User | int, caller: Caller | None) -> T
     """
     if caller is not None and caller.role == Role.team_leader and team.leader_id != caller.user_id:
         raise AppError("auth.forbidden")
-    user = _eligible(db.session.get(User, user) if isinstance(user, int) else user, team.commune_code)
+    user = _eligible(_account(caller, user), team.commune_code)
     existing = db.session.get(TeamMember, (team.id, user.id))
     if existing is not None:
         return existing

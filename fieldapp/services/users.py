@@ -23,31 +23,25 @@ def _role(value: str | Role) -> Role:
             from exc
 
 
-def _area(role: Role, unit_code: str | None) -> Unit | None:
-    """The unit the role is granted on, checked against the level the role is held at."""
+def _area(role: Role, unit_code: str | None, granter: Caller | None) -> Unit | None:
+    """The unit the role is granted on, inside the granter's area (another area's unit is not found,
+    exactly like a code that does not exist), checked against the level the role is held at."""
     level = ROLE_AREA_LEVEL[role]
     if unit_code is None:
         if level is None:
             return None
         raise AppError("unit.wrong_level", code="-", level=level, errors={"unit_code": ["required"]})
     unit = db.session.get(Unit, unit_code)
-    if unit is None:
+    if unit is None or (granter is not None and not granter.covers(unit.code, unit.parent_code or unit.code)):
         raise AppError("unit.not_found", code=unit_code, errors={"unit_code": ["unknown unit"]})
     if level is not None and unit.level.value != level:
         raise AppError("unit.wrong_level", code=unit_code, level=level)
     return unit
 
 
-def _check_grant(granter: Caller, role: Role, unit: Unit | None) -> None:
-    """A caller may grant only the roles of their rank, and only inside their own area."""
+def _check_grant(granter: Caller, role: Role) -> None:
+    """A caller may grant only the roles of their rank (and only inside their own area: ``_area``)."""
     if role not in GRANTABLE_ROLES[granter.role]:
-        raise AppError("user.grant_outside_scope")
-    if unit is None:
-        if not granter.is_national:
-            raise AppError("user.grant_outside_scope")
-        return
-    province_code = unit.code if unit.parent_code is None else unit.parent_code
-    if not granter.covers(unit.code, province_code):
         raise AppError("user.grant_outside_scope")
 
 
@@ -68,9 +62,9 @@ def user_create(
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AppError("user.password_weak", min=MIN_PASSWORD_LENGTH)
     role = _role(role)
-    unit = _area(role, unit_code)
     if granter is not None:
-        _check_grant(granter, role, unit)
+        _check_grant(granter, role)
+    unit = _area(role, unit_code, granter)
     if db.session.scalar(select(User.id).where(User.phone == phone_e164)) is not None:
         raise AppError("user.phone_taken", errors={"phone": ["taken"]})
     name = nfc(full_name)
