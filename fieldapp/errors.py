@@ -171,6 +171,11 @@ _SPECS = [
     ErrorSpec("user.grant_outside_scope", 403,
               "Bạn không thể cấp vai trò này hoặc cấp cho địa bàn ngoài phạm vi của bạn.",
               "You cannot grant this role, or grant it outside your area."),
+    ErrorSpec("user.status_outside_scope", 403,
+              "Bạn chỉ có thể khóa hoặc mở lại tài khoản có vai trò mà bạn được quyền cấp.",
+              "You can disable or enable only accounts of the roles you may grant."),
+    ErrorSpec("user.status_self", 422, "Không thể tự khóa hoặc mở lại tài khoản của chính mình.",
+              "You cannot disable or enable your own account."),
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}

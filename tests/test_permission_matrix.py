@@ -49,6 +49,9 @@ MATRIX = {
     ("GET", "/api/v1/units"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>"): SIGNED_IN,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
+    # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
+    ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,
+    ("POST", "/api/v1/users/<int(max=2147483647):user_id>/enable"): OFFICERS_SCOPED,
     ("GET", "/api/v1/communes/<code>/villages"): SCOPED,
     ("POST", "/api/v1/communes/<code>/villages"): row(volunteer=403, team_leader=403, other_officer=404),
     ("GET", "/api/v1/households"): SIGNED_IN,
