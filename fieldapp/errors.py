@@ -48,6 +48,9 @@ _SPECS = [
               "The service is temporarily unavailable; try again."),
     ErrorSpec("server.database_unavailable", 503, "Không kết nối được cơ sở dữ liệu.",
               "The database cannot be reached."),
+    ErrorSpec("server.signing_key_missing", 503,
+              "Máy chủ chưa có khóa ký ({purpose}); người vận hành cần chạy fieldapp keys rotate --purpose {purpose}.",
+              "The server has no {purpose} signing key; the operator must run fieldapp keys rotate --purpose {purpose}."),
     # Authentication and permission
     ErrorSpec("auth.required", 401, "Cần đăng nhập.", "Authentication required."),
     ErrorSpec("auth.token_invalid", 401, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn, vui lòng đăng nhập lại.",
