@@ -19,7 +19,7 @@ CONSOLE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-actio
 
 
 #: The API's answers a browser or proxy may keep: the health probes and the API's description, which
-#: hold nothing personal. Every other one may (a person, a list, an export, an error about them).
+#: hold nothing personal. Any other one may hold personal data (a person, a list, an export).
 API_CACHEABLE_ENDPOINTS = frozenset({"health.healthz", "health.livez", "api-docs.openapi_json"})
 API_PREFIX = "/api/v1"
 

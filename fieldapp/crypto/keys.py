@@ -101,10 +101,10 @@ def _load_private(purpose: str, key_id: str) -> Ed25519PrivateKey | None:
     """The private half of a key, or ``None`` when this server cannot use it (no file, a file it may
     not read, or one that is not an Ed25519 key)."""
     path = _key_file(purpose, key_id)
-    if not path.exists():
-        return None
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError, TypeError) as error:
         log.warning("signing key %s cannot be used: %s", path, error)
         return None

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from fieldapp.auth.caller import Caller
-from fieldapp.clock import utcnow
 from fieldapp.auth.permissions import GRANTABLE_ROLES, ROLE_AREA_LEVEL
+from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.units import Unit
