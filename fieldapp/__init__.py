@@ -52,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     app.after_request(retry_after_on_429)
+    from fieldapp.pages import api_headers
+
+    app.after_request(api_headers)  # nosniff, and no-store but on the probes (fieldapp.pages)
 
     api = FieldApi(app)
     for blueprint in BLUEPRINTS:

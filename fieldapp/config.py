@@ -81,8 +81,11 @@ def load_config() -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         # Requests per token (or per address without one): generous for a phone syncing a day's work.
         "RATELIMIT_PER_TOKEN": _env("RATELIMIT_PER_TOKEN", "1200 per minute"),
-        # Failed logins allowed before a pause: per account, and per client address.
-        "LOGIN_FAILURES_PER_ACCOUNT": _env("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
+        # Failed sign-ins allowed before a pause (fieldapp.auth.signin): per account from one address
+        # (a guesser there waits, the owner elsewhere does not); per account from anywhere (ASVS
+        # 2.2.1: at most 100 an hour); per client address.
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": _env("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ACCOUNT": _env("LOGIN_FAILURES_PER_ACCOUNT", "100 per hour"),
         "LOGIN_FAILURES_PER_ADDRESS": _env("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
         # Private signing keys (activity-log checkpoints, QR codes): a mounted secret in production.
         "KEYS_DIR": _env("KEYS_DIR", str(Path("instance") / "keys")),

@@ -50,6 +50,9 @@ _SPECS = [
               "The service is temporarily unavailable; try again."),
     ErrorSpec("server.database_unavailable", 503, "Không kết nối được cơ sở dữ liệu.",
               "The database cannot be reached."),
+    ErrorSpec("server.signing_key_missing", 503,
+              "Máy chủ chưa có khóa ký ({purpose}); người vận hành cần chạy fieldapp keys rotate --purpose {purpose}.",
+              "The server has no {purpose} signing key; the operator must run fieldapp keys rotate --purpose {purpose}."),
     # Authentication and permission
     ErrorSpec("auth.required", 401, "Cần đăng nhập.", "Authentication required."),
     ErrorSpec("auth.token_invalid", 401, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn, vui lòng đăng nhập lại.",
@@ -177,6 +180,11 @@ _SPECS = [
     ErrorSpec("user.grant_outside_scope", 403,
               "Bạn không thể cấp vai trò này hoặc cấp cho địa bàn ngoài phạm vi của bạn.",
               "You cannot grant this role, or grant it outside your area."),
+    ErrorSpec("user.status_outside_scope", 403,
+              "Bạn chỉ có thể khóa hoặc mở lại tài khoản có vai trò mà bạn được quyền cấp.",
+              "You can disable or enable only accounts of the roles you may grant."),
+    ErrorSpec("user.status_self", 422, "Không thể tự khóa hoặc mở lại tài khoản của chính mình.",
+              "You cannot disable or enable your own account."),
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {spec.code: spec for spec in _SPECS}

@@ -43,10 +43,16 @@ def _per_token_limit() -> str:
     return current_app.config["RATELIMIT_PER_TOKEN"]
 
 
-#: The default limit is read from the app's config on each request (RATELIMIT_PER_TOKEN); counts are
-#: kept in RATELIMIT_STORAGE_URI (memory:// in the embedded default, redis:// when several workers
-#: must share them).
-limiter = Limiter(key_func=rate_limit_key, default_limits=[_per_token_limit])
+#: One budget per token (or per address without one) for the whole application: an *application*
+#: limit, counted once per request whichever route it asks for, before the view runs. Not a default
+#: limit, which flask-limiter counts per route (6 routes at 10 a minute let one token make 59
+#: requests). Blueprints exempted with ``limiter.exempt`` (the health probes) are exempt from it too
+#: (its default flags include ``ExemptionScope.APPLICATION``); the sign-in throttles
+#: (fieldapp.auth.signin) are route limits of their own, counted on top of it. The limit is read
+#: from the app's config on each request (RATELIMIT_PER_TOKEN); counts are kept in
+#: RATELIMIT_STORAGE_URI (memory:// in the embedded default, redis:// when several workers must
+#: share them).
+limiter = Limiter(key_func=rate_limit_key, application_limits=[_per_token_limit])
 
 
 def retry_after_on_429(response):

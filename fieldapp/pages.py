@@ -1,12 +1,12 @@
 """What every server-rendered page has in common, whichever blueprint serves it (the projector
-display, the commune console): its security headers.
+display, the commune console): its security headers; and the two of them every API answer carries too.
 
 A page blueprint is made with :func:`page_blueprint`, which attaches them; a page cannot be added
-without them, and they are written once.
+without them, and they are written once (:func:`_shared_headers`, for the pages and the API alike).
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
 
 #: The projector display refreshes its code with a script (it must never reload); script and
 #: stylesheet come from /static, the code's SVG from its own JSON (connect-src), nothing inline.
@@ -16,6 +16,31 @@ DISPLAY_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
 #: to itself.
 CONSOLE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
                "frame-ancestors 'none'")
+
+
+#: The API's answers a browser or proxy may keep: the health probes and the API's description, which
+#: hold nothing personal. Any other one may hold personal data (a person, a list, an export).
+API_CACHEABLE_ENDPOINTS = frozenset({"health.healthz", "health.livez", "api-docs.openapi_json"})
+API_PREFIX = "/api/v1"
+
+
+def _shared_headers(response: Response, *, no_store: bool) -> Response:
+    """``nosniff`` (a browser never runs a JSON answer, an export or a page as another type), and
+    ``no-store`` unless the answer may be kept."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if no_store:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def api_headers(response: Response) -> Response:
+    """App-wide ``after_request``: every answer under /api/v1, errors included, even Flask's own 404
+    and 405 (which no blueprint serves), carries the shared headers. The rule for ``no-store`` is
+    the simplest that is never wrong: all of them but :data:`API_CACHEABLE_ENDPOINTS`."""
+    path = request.path
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        _shared_headers(response, no_store=request.endpoint not in API_CACHEABLE_ENDPOINTS)
+    return response
 
 
 def page_blueprint(name: str, import_name: str, *, url_prefix: str, csp: str,
@@ -33,10 +58,8 @@ def page_blueprint(name: str, import_name: str, *, url_prefix: str, csp: str,
         headers = response.headers
         headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for browsers without CSP 2
-        headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", referrer_policy)
         # Pages show personal data and live codes: no browser or proxy keeps a copy.
-        headers["Cache-Control"] = "no-store"
-        return response
+        return _shared_headers(response, no_store=True)
 
     return blueprint

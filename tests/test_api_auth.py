@@ -96,18 +96,45 @@ def test_revoked_token_stops_working_and_others_do_not(client, login):
     assert client.get("/api/v1/me", headers=other_device).status_code == 200
 
 
-def test_failed_sign_ins_are_throttled_per_account(client, app):
+def _allowed(app, setting: str) -> int:
+    return int(app.config[setting].split()[0])
+
+
+GUESSER, OWNER = {"REMOTE_ADDR": "198.51.100.7"}, {"REMOTE_ADDR": "192.0.2.20"}
+
+
+def test_a_guesser_at_one_address_waits_while_the_owner_elsewhere_signs_in(client, app):
+    """Five wrong passwords used to lock the owner out from every address for 15 minutes: anyone who
+    knew a volunteer's phone number could keep them out. Now the guesser's address waits."""
     make_user(phone="+84913999005")
-    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
-    for _ in range(allowed):
-        assert _sign_in(client, "0913999005", "wrong-password").status_code == 401
-    response = _sign_in(client, "+84913999005", DEFAULT_PASSWORD)  # even the right password now waits
+    for _ in range(_allowed(app, "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS")):
+        assert _sign_in(client, "0913999005", "wrong-password", environ_base=GUESSER).status_code == 401
+    response = _sign_in(client, "+84913999005", DEFAULT_PASSWORD, environ_base=GUESSER)  # even the right one
     assert response.status_code == 429
     assert response.get_json()["error_code"] == "auth.throttled"
     assert int(response.headers["Retry-After"]) > 0
-    # another account from the same address is not held back by this one
+    assert _sign_in(client, "0913999005", environ_base=OWNER).status_code == 201  # the owner is not locked out
+    # another account from the guesser's address is not held back by this one
     make_user(phone="+84913999006")
-    assert _sign_in(client, "0913999006").status_code == 201
+    assert _sign_in(client, "0913999006", environ_base=GUESSER).status_code == 201
+
+
+def test_guesses_spread_over_many_addresses_stop_at_the_account_s_ceiling(client, app):
+    """ASVS 2.2.1: at most LOGIN_FAILURES_PER_ACCOUNT (100 an hour) failed attempts on one account,
+    however many addresses they come from, each below its own count."""
+    make_user(phone="+84913999011")
+    ceiling = _allowed(app, "LOGIN_FAILURES_PER_ACCOUNT")
+    per_address = _allowed(app, "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS") - 1
+    assert ceiling > per_address
+    for index in range(ceiling):
+        address = {"REMOTE_ADDR": f"203.0.113.{index // per_address}"}
+        assert _sign_in(client, "0913999011", "wrong-password", environ_base=address).status_code == 401
+    fresh = {"REMOTE_ADDR": "192.0.2.99"}
+    response = _sign_in(client, "0913999011", "wrong-password", environ_base=fresh)
+    assert response.status_code == 429 and response.get_json()["error_code"] == "auth.throttled"
+    assert int(response.headers["Retry-After"]) > 0
+    make_user(phone="+84913999012")  # other accounts, from those same addresses, are not held back
+    assert _sign_in(client, "0913999012", environ_base=fresh).status_code == 201
 
 
 def test_failed_sign_ins_are_throttled_per_address(client, app):
@@ -132,7 +159,7 @@ def test_a_made_up_bearer_header_does_not_escape_the_address_limit(client, app):
 
 def test_successful_sign_ins_are_not_throttled(client, app):
     make_user(phone="+84913999008")
-    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    allowed = _allowed(app, "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS")
     for _ in range(allowed + 3):
         assert _sign_in(client, "0913999008").status_code == 201
 

@@ -111,7 +111,7 @@ def test_a_volunteer_is_sent_to_the_phone_app(client, db):
 
 def test_failed_sign_ins_are_throttled_with_the_api_s_counter(client, app):
     officer = make_user(role=Role.commune_officer, phone="+84913777004")
-    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"].split()[0])
     for _ in range(allowed - 1):  # the API's failures count for the console, and the reverse
         api = client.post("/api/v1/auth/token", json={"phone": "0913777004", "password": "sai"})
         assert api.status_code == 401
@@ -126,10 +126,37 @@ def test_failed_sign_ins_are_throttled_with_the_api_s_counter(client, app):
     assert api.status_code == 429 and api.get_json()["error_code"] == "auth.throttled"
 
 
+def test_a_guesser_at_one_address_does_not_lock_the_officer_out_of_the_console(client, app):
+    officer = make_user(role=Role.commune_officer, phone="+84913777006")
+    guesser, owner = {"REMOTE_ADDR": "198.51.100.8"}, {"REMOTE_ADDR": "192.0.2.21"}
+    for _ in range(int(app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"].split()[0])):
+        assert "mật khẩu không đúng" in sign_in(client, "0913777006", "sai", environ_base=guesser).get_data(as_text=True)
+    assert sign_in(client, officer.phone, environ_base=guesser).status_code == 429
+    signed_in = sign_in(client, officer.phone, environ_base=owner)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/console/"
+
+
+def test_the_account_s_ceiling_counts_console_and_api_guesses_from_many_addresses(client, app):
+    make_user(role=Role.commune_officer, phone="+84913777007")
+    ceiling = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    per_address = int(app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"].split()[0]) - 1
+    for index in range(ceiling):  # half through the console, half through the API, each address below its count
+        address = {"REMOTE_ADDR": f"203.0.113.{index // per_address}"}
+        if index % 2:
+            assert sign_in(client, "0913777007", "sai", environ_base=address).status_code == 200
+        else:
+            api = client.post("/api/v1/auth/token", json={"phone": "0913777007", "password": "sai"},
+                              environ_base=address)
+            assert api.status_code == 401
+    throttled = sign_in(client, "0913777007", "sai", environ_base={"REMOTE_ADDR": "192.0.2.98"})
+    assert throttled.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in throttled.get_data(as_text=True)
+
+
 def test_successful_and_refused_volunteer_sign_ins_are_not_counted(client, app):
     officer = make_user(role=Role.commune_officer)
     volunteer = make_user(role=Role.volunteer)
-    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT"].split()[0])
+    allowed = int(app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"].split()[0])
     for _ in range(allowed + 2):
         assert sign_in(client, volunteer.phone).status_code == 403
         assert sign_in(client, officer.phone).status_code == 302

@@ -13,6 +13,7 @@ from fieldapp.models import Role
 from fieldapp.clock import utcnow
 from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
                              make_person, make_session, make_team, make_user, make_village, make_visit)
+from tests.test_api_headers import assert_api_headers
 
 A = "allowed"
 LOGIN = "redirect to the sign-in page"
@@ -49,6 +50,9 @@ MATRIX = {
     ("GET", "/api/v1/units"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>"): SIGNED_IN,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
+    # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
+    ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,
+    ("POST", "/api/v1/users/<int(max=2147483647):user_id>/enable"): OFFICERS_SCOPED,
     ("GET", "/api/v1/communes/<code>/villages"): SCOPED,
     ("POST", "/api/v1/communes/<code>/villages"): row(volunteer=403, team_leader=403, other_officer=404),
     ("GET", "/api/v1/households"): SIGNED_IN,
@@ -216,7 +220,11 @@ def test_route_answers_each_role_as_declared(app, client, world, method, rule):
         kwargs = {"headers": headers, "query_string": world["query"].get(rule, {})}
         if method in ("POST", "PATCH", "PUT"):
             kwargs["json"] = world["bodies"].get(rule, {})
-        status = client.open(path, method=method, **kwargs).status_code
+        response = client.open(path, method=method, **kwargs)
+        status = response.status_code
         outcomes[role] = A if status not in (401, 403, 404) else status
         assert status < 500, f"{method} {rule} as {role}: {status}"
+        if rule.startswith("/api/v1/"):  # every answer of the API, success or error (issue 12, item 12)
+            assert_api_headers(rule, response)
+        response.close()  # a streamed export keeps its request context until it is closed
     assert outcomes == MATRIX[(method, rule)]

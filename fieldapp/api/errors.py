@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.api.schemas import ErrorOut
+from fieldapp.crypto.keys import KeyUnavailable
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 
@@ -88,6 +89,14 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database unavailable: %s", error.orig)
         db.session.rollback()
         return render(AppError("server.database_unavailable", headers={"Retry-After": "2"}))
+
+    @app.errorhandler(KeyUnavailable)
+    def _no_signing_key(error):
+        # Production makes no key on first use; the server does not start without them, but one can
+        # still go (retired, its file removed) while it runs: a clear 503, not a 500.
+        log.error("%s", error)
+        db.session.rollback()
+        return render(AppError("server.signing_key_missing", purpose=error.purpose or "-"))
 
     @app.errorhandler(Exception)
     def _unexpected(error):

@@ -1,4 +1,4 @@
-"""Accounts created by officers for their area."""
+"""Accounts created, disabled and enabled again by officers for their area."""
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -6,7 +6,8 @@ from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
-from fieldapp.services.users import user_create
+from fieldapp.selectors.users import user_get
+from fieldapp.services.users import user_create, user_disable, user_enable
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts.")
 
@@ -25,6 +26,8 @@ class UserOut(Schema):
     full_name = fields.String(required=True)
     role = fields.Enum(Role, by_value=True, required=True)
     unit_code = fields.String(allow_none=True, required=True)
+    #: False once the account is disabled: it cannot sign in, its tokens and sessions are revoked.
+    is_active = fields.Boolean(required=True)
     created_at = UTCDateTime(required=True)
 
 
@@ -35,5 +38,31 @@ class UserOut(Schema):
 def user_post(body):
     """Create an account with a role on an area inside mine."""
     user = user_create(granter=current_caller(), **body)
+    db.session.commit()
+    return user
+
+
+@blp.route("/<int(max=2147483647):user_id>/disable", methods=["POST"])
+@requires("user.disable")
+@blp.response(200, UserOut)
+def user_disable_post(user_id):
+    """Disable an account of my area (of a role I may grant, not my own).
+
+    It cannot sign in any more, and its bearer tokens and console sessions are revoked at once.
+    Disabling it again changes nothing.
+    """
+    caller = current_caller()
+    user = user_disable(user=user_get(caller=caller, user_id=user_id), caller=caller)
+    db.session.commit()
+    return user
+
+
+@blp.route("/<int(max=2147483647):user_id>/enable", methods=["POST"])
+@requires("user.enable")
+@blp.response(200, UserOut)
+def user_enable_post(user_id):
+    """Let a disabled account of my area sign in again (its old tokens stay revoked)."""
+    caller = current_caller()
+    user = user_enable(user=user_get(caller=caller, user_id=user_id), caller=caller)
     db.session.commit()
     return user

@@ -30,8 +30,11 @@ _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.
                              "session.create", "ambassador.appoint", "console.use"}
 #: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
 #: Only officers see where a visit was recorded (its GPS), and each such read is logged (issue 7).
-_COMMUNE_OFFICER = (_EVERYONE | {"user.create", "activity.read", "activity.export", "village.create",
-                                 "household.create", "household.update", "household.import", "household.assign",
+#: Officers disable (and enable again) the accounts of the roles they may grant, in their area: a
+#: volunteer who leaves, a phone that is lost (issue 12).
+_COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "activity.read", "activity.export",
+                                 "village.create", "household.create", "household.update", "household.import",
+                                 "household.assign",
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",

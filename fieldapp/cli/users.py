@@ -1,4 +1,4 @@
-"""``fieldapp users create``."""
+"""``fieldapp users create|disable|enable``."""
 import click
 from flask.cli import with_appcontext
 
@@ -39,3 +39,38 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
         raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
     db.session.commit()
     click.echo(f"created user {user.id}: {user.phone} {user.role.value} on {user.unit_code or 'VN'}")
+
+
+def _set_status(phone: str, *, disable: bool) -> None:
+    from fieldapp.cli import cli_run_id
+    from fieldapp.selectors.users import user_by_phone
+    from fieldapp.services.users import user_disable, user_enable
+
+    cli_run_id()
+    try:
+        user = user_by_phone(phone=phone)
+        was_active = user.is_active
+        (user_disable if disable else user_enable)(user=user, caller=None)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
+    db.session.commit()
+    state = "disabled" if disable else "enabled"
+    changed = "" if was_active == disable else " (it already was)"
+    click.echo(f"{state} user {user.id}: {user.phone} {user.role.value} on {user.unit_code or 'VN'}{changed}")
+
+
+@group.command("disable")
+@click.option("--phone", required=True, help="0912345678 or +84912345678")
+@with_appcontext
+def users_disable_command(phone):
+    """Disable an account: it cannot sign in, its tokens and console sessions end now (logged)."""
+    _set_status(phone, disable=True)
+
+
+@group.command("enable")
+@click.option("--phone", required=True, help="0912345678 or +84912345678")
+@with_appcontext
+def users_enable_command(phone):
+    """Let a disabled account sign in again (logged)."""
+    _set_status(phone, disable=False)

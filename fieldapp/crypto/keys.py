@@ -1,12 +1,15 @@
 """Ed25519 signing keys: private halves in files under ``KEYS_DIR``, public halves in the database.
 
 Why files: a database dump must not be enough to forge a checkpoint or a QR code. In production
-``KEYS_DIR`` must be given (a mounted secret); in development a key is made on first use.
+``KEYS_DIR`` must be given (a mounted secret) and hold a usable key of each purpose before the server
+starts (:func:`check_signing_keys`; the operator makes them with ``fieldapp keys rotate``); in
+development a key is made on first use.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +26,19 @@ from fieldapp.models.keys import SigningKey
 
 PURPOSES = ("audit", "qr")
 
+log = logging.getLogger(__name__)
+
 
 class KeyUnavailable(RuntimeError):
     """No usable private key for a purpose; the message says how to make one."""
+
+    def __init__(self, message: str, *, purpose: str | None = None):
+        super().__init__(message)
+        self.purpose = purpose
+
+
+def _rotate_command(purpose: str) -> str:
+    return f"fieldapp keys rotate --purpose {purpose}"
 
 
 def key_id_of(public_raw: bytes) -> str:
@@ -49,14 +62,8 @@ class ActiveKey:
         return self.private.sign(message)
 
 
-def _keys_dir() -> Path:
-    path = Path(current_app.config["KEYS_DIR"])
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def _key_file(purpose: str, key_id: str) -> Path:
-    return _keys_dir() / f"{purpose}-{key_id}.pem"
+    return Path(current_app.config["KEYS_DIR"]) / f"{purpose}-{key_id}.pem"
 
 
 def key_create(*, purpose: str, session=None) -> SigningKey:
@@ -70,6 +77,7 @@ def key_create(*, purpose: str, session=None) -> SigningKey:
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     path = _key_file(purpose, key_id)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
@@ -90,16 +98,24 @@ def key_retire(*, key_id: str) -> SigningKey:
 
 
 def _load_private(purpose: str, key_id: str) -> Ed25519PrivateKey | None:
+    """The private half of a key, or ``None`` when this server cannot use it (no file, a file it may
+    not read, or one that is not an Ed25519 key)."""
     path = _key_file(purpose, key_id)
-    if not path.exists():
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
         return None
-    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    assert isinstance(private, Ed25519PrivateKey)
+    except (OSError, ValueError, TypeError) as error:
+        log.warning("signing key %s cannot be used: %s", path, error)
+        return None
+    if not isinstance(private, Ed25519PrivateKey):
+        log.warning("signing key %s is not an Ed25519 key", path)
+        return None
     return private
 
 
-def active_key(*, purpose: str, session=None) -> ActiveKey:
-    """The newest live key of ``purpose`` whose private half this server holds."""
+def usable_key(*, purpose: str, session=None) -> ActiveKey | None:
+    """The newest live key of ``purpose`` whose private half this server holds, or ``None``."""
     session = session or db.session
     rows = session.scalars(select(SigningKey).where(SigningKey.purpose == purpose,
                                                     SigningKey.retired_at.is_(None))
@@ -108,10 +124,45 @@ def active_key(*, purpose: str, session=None) -> ActiveKey:
         private = _load_private(purpose, row.key_id)
         if private is not None:
             return ActiveKey(key_id=row.key_id, private=private)
+    return None
+
+
+def active_key(*, purpose: str, session=None) -> ActiveKey:
+    """The key that signs for ``purpose`` now. In production none is made here (the operator makes
+    them, and the server does not start without them): :class:`KeyUnavailable`, answered 503."""
+    session = session or db.session
+    key = usable_key(purpose=purpose, session=session)
+    if key is not None:
+        return key
     if current_app.config["FIELDAPP_ENV"] == "production":
-        raise KeyUnavailable(f"no {purpose} signing key in KEYS_DIR: run `fieldapp keys rotate --purpose {purpose}`")
+        raise KeyUnavailable(f"no {purpose} signing key in KEYS_DIR: run `{_rotate_command(purpose)}`",
+                             purpose=purpose)
     row = key_create(purpose=purpose, session=session)
     return ActiveKey(key_id=row.key_id, private=_load_private(purpose, row.key_id))
+
+
+def check_signing_keys(app) -> None:
+    """At server start, in production: a usable key of every purpose (its row live in the database,
+    its private half readable in KEYS_DIR), else :class:`~fieldapp.config.ConfigError` naming the
+    commands that make them. Why: without them the server started and then failed every QR code,
+    log head and export."""
+    from sqlalchemy.exc import OperationalError
+
+    from fieldapp.config import ConfigError
+
+    if app.config["FIELDAPP_ENV"] != "production":
+        return
+    with app.app_context():
+        try:
+            missing = [purpose for purpose in PURPOSES if usable_key(purpose=purpose) is None]
+        except OperationalError:  # the database is down: the requests will say so (503)
+            app.logger.warning("signing keys: could not check them at start (database unavailable)")
+            return
+    if missing:
+        commands = " and ".join(f"`{_rotate_command(purpose)}`" for purpose in missing)
+        raise ConfigError(f"no usable {' or '.join(missing)} signing key in KEYS_DIR "
+                          f"({app.config['KEYS_DIR']}): run {commands} (with the server's KEYS_DIR and "
+                          f"DATABASE_URL), then start the server")
 
 
 def public_keys(*, purpose: str, session=None) -> list[SigningKey]:

@@ -1,13 +1,35 @@
 """Reads of accounts, through the caller's area (out of it: 404, the same as an id that does not exist)."""
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import or_, select, true
 
 from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import communes_clause, field_user_clause
+from fieldapp.auth.scope import field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.units import Unit
 from fieldapp.models.users import User
+
+
+def _accounts_clause(caller: Caller | None):
+    """SQL: the accounts held on an area inside the caller's: their commune's; for a province's
+    officer, the province's own and its communes'; everything for a nationwide admin or the operator
+    (``None``). Accounts held nationwide (admins) are seen only nationwide."""
+    if caller is None or caller.is_national:
+        return true()
+    if caller.unit_code == caller.province_code:
+        return or_(User.unit_code == caller.province_code,
+                   User.unit_code.in_(select(Unit.code).where(Unit.parent_code == caller.province_code)))
+    return User.unit_code == caller.unit_code
+
+
+def user_get(*, caller: Caller | None, user_id: int) -> User:
+    """An account held on the caller's area (for a volunteer or leader: of their commune); every id a
+    write names an account by comes through here."""
+    user = db.session.scalar(select(User).where(User.id == user_id, _accounts_clause(caller)))
+    if user is None:
+        raise AppError("user.not_found")
+    return user
 
 
 def field_user_get(*, caller: Caller | None, user_id: int) -> User:
@@ -19,10 +41,15 @@ def field_user_get(*, caller: Caller | None, user_id: int) -> User:
     return user
 
 
-def commune_user_get(*, caller: Caller | None, user_id: int) -> User:
-    """An account of the caller's area (for a volunteer or leader: of their commune)."""
-    area = true() if caller is None else communes_clause(caller, User.unit_code)
-    user = db.session.scalar(select(User).where(User.id == user_id, area))
+def user_by_phone(*, phone: str) -> User:
+    """The account of ``phone`` (the operator's command line: nationwide)."""
+    from fieldapp.phones import InvalidPhone, normalize_phone
+
+    try:
+        phone_e164 = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise AppError("user.phone_invalid", errors={"phone": ["+84xxxxxxxxx or 0xxxxxxxxx"]}) from exc
+    user = db.session.scalar(select(User).where(User.phone == phone_e164))
     if user is None:
         raise AppError("user.not_found")
     return user

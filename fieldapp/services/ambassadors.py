@@ -10,7 +10,7 @@ from fieldapp.extensions import db
 from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin, Mentorship, MentorshipStatus
 from fieldapp.models.households import Person
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.users import commune_user_get, field_user_get
+from fieldapp.selectors.users import field_user_get, user_get
 from fieldapp.services.activity import activity_record
 
 #: Who can be an ambassador, or a volunteer mentee: the field roles (as for teams).
@@ -68,7 +68,7 @@ def _account_for(*, caller: Caller | None, person: Person, user_id: int | None, 
     from fieldapp.services.users import user_create
 
     if user_id is not None:
-        user = eligible_field_user(commune_user_get(caller=caller, user_id=user_id))
+        user = eligible_field_user(user_get(caller=caller, user_id=user_id))
         if user.unit_code != person.commune_code:
             raise AppError("mentorship.mentee_outside_area", errors={"user_id": ["another commune"]})
         return user, False

@@ -17,7 +17,7 @@ from fieldapp.models.users import Role
 from fieldapp.selectors import spatial
 from fieldapp.selectors.households import household_by_ids
 from fieldapp.selectors.teams import team_get
-from fieldapp.selectors.users import commune_user_get
+from fieldapp.selectors.users import user_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 
@@ -38,7 +38,7 @@ def _team_for(caller: Caller, volunteer_id: int, team_id: int | None) -> Team:
     """The caller's team that the volunteer belongs to (leaders: teams they lead; officers: any in
     their commune). The volunteer and the team are looked up through the caller's reach first: one
     of another area is not found (404), exactly like an id that does not exist."""
-    volunteer = commune_user_get(caller=caller, user_id=volunteer_id)
+    volunteer = user_get(caller=caller, user_id=volunteer_id)
     if team_id is not None:
         team_get(caller=caller, team_id=team_id)
     if volunteer.role not in (Role.volunteer, Role.team_leader) or not volunteer.is_active:

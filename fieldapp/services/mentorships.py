@@ -24,15 +24,21 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.ambassadors import (Ambassador, InteractionMethod, MentoringInteraction, Mentorship,
-                                         MentorshipSkill, MentorshipStatus)
+from fieldapp.models.ambassadors import (
+    Ambassador,
+    InteractionMethod,
+    MentoringInteraction,
+    Mentorship,
+    MentorshipSkill,
+    MentorshipStatus,
+)
 from fieldapp.models.households import EvidenceKind, Person, Skill
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role, User
 from fieldapp.selectors.ambassadors import commune_person_get, mentor_get
-from fieldapp.selectors.users import commune_user_get
 from fieldapp.selectors.evidence import interaction_evidence_check
 from fieldapp.selectors.network import ancestors_of, mentee_node
+from fieldapp.selectors.users import user_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock
 from fieldapp.services.skills import skills_record
@@ -97,7 +103,7 @@ def mentorship_create(*, caller: Caller | None, skills: list[Skill | str], mento
     else:
         if mentee_user_id == mentor.user_id:
             raise AppError("mentorship.self")
-        user = eligible_field_user(commune_user_get(caller=caller, user_id=mentee_user_id),
+        user = eligible_field_user(user_get(caller=caller, user_id=mentee_user_id),
                                    error="mentorship.mentee_not_volunteer")
         if user.unit_code != commune:
             raise AppError("mentorship.mentee_outside_area", errors={"mentee_user_id": ["another commune"]})

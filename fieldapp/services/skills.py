@@ -9,11 +9,17 @@ from fieldapp.auth.caller import Caller
 from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
-from fieldapp.models.households import (DIGITAL_FAMILY_SKILLS, EvidenceKind, Household, Person, PersonSkill,
-                                        Skill, SkillEvent)
+from fieldapp.models.households import (
+    DIGITAL_FAMILY_SKILLS,
+    EvidenceKind,
+    Household,
+    Person,
+    PersonSkill,
+    Skill,
+    SkillEvent,
+)
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
-
 
 #: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
 CONFIRMED_FROM = date(2025, 1, 1)

@@ -9,7 +9,7 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.users import commune_user_get
+from fieldapp.selectors.users import user_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.text import nfc
@@ -27,7 +27,7 @@ def _eligible(user: User, commune_code: str, roles=_MEMBER_ROLES) -> User:
 def _account(caller: Caller | None, user: User | int) -> User:
     """The account named by id, looked up through the caller's area (404 outside it, as for an id
     that does not exist), or as given (the operator's own calls)."""
-    return user if isinstance(user, User) else commune_user_get(caller=caller, user_id=user)
+    return user if isinstance(user, User) else user_get(caller=caller, user_id=user)
 
 
 def team_create(*, commune_code: str, name: str, kind: TeamKind | str, leader: User | int,

@@ -1,14 +1,15 @@
-"""Accounts: creation and the rules on who may grant which role where."""
+"""Accounts: creation, disabling, and the rules on who may grant which role where."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fieldapp.auth.caller import Caller
 from fieldapp.auth.permissions import GRANTABLE_ROLES, ROLE_AREA_LEVEL
+from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.units import Unit
-from fieldapp.models.users import Role, User
+from fieldapp.models.users import AuthToken, Role, User
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
 from fieldapp.services.passwords import MIN_PASSWORD_LENGTH, password_hash
@@ -79,4 +80,46 @@ def user_create(
         log_unit=unit.code if unit else None, caller=granter,
         body={"role": role.value, "unit_code": user.unit_code},
     )
+    return user
+
+
+def _check_status_change(caller: Caller | None, user: User) -> None:
+    """An officer disables or enables only accounts of the roles they could grant, never their own
+    (``user`` is already one of their area: :func:`fieldapp.selectors.users.user_get`)."""
+    if caller is None:
+        return
+    if user.id == caller.user_id:
+        raise AppError("user.status_self")
+    if user.role not in GRANTABLE_ROLES[caller.role]:
+        raise AppError("user.status_outside_scope")
+
+
+def user_disable(*, user: User, caller: Caller | None) -> User:
+    """Disable an account (a volunteer who leaves, a lost phone): it can no longer sign in, and every
+    live bearer token and console session of it is revoked now, in this transaction. ``caller`` is the
+    officer, or ``None`` for the operator's command line. Disabling a disabled account changes nothing."""
+    _check_status_change(caller, user)
+    if not user.is_active:
+        return user
+    now = utcnow()
+    user.is_active = False
+    revoked = db.session.execute(
+        update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None),
+                                AuthToken.expires_at > now)
+        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.flush()
+    activity_record(action="user.disable", object_type="user", object_id=user.id, log_unit=user.unit_code,
+                    caller=caller, body={"role": user.role.value, "tokens_revoked": revoked})
+    return user
+
+
+def user_enable(*, user: User, caller: Caller | None) -> User:
+    """Let a disabled account sign in again (the tokens revoked when it was disabled stay revoked)."""
+    _check_status_change(caller, user)
+    if user.is_active:
+        return user
+    user.is_active = True
+    db.session.flush()
+    activity_record(action="user.enable", object_type="user", object_id=user.id, log_unit=user.unit_code,
+                    caller=caller, body={"role": user.role.value})
     return user
