@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
 
     app = Flask(__name__, instance_relative_config=False)
+    from fieldapp.ids import public_id_converter
+
+    app.url_map.converters["public_id"] = public_id_converter()
     app.config.update(load_config())
     app.config.update(config or {})
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
@@ -56,7 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.after_request(api_headers)  # nosniff, and no-store but on the probes (fieldapp.pages)
 
-    api = FieldApi(app)
+    from fieldapp.api import openapi
+
+    api = FieldApi(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin()]})
+    openapi.install(api, app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     from fieldapp.api import health

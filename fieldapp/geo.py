@@ -49,6 +49,15 @@ def plausible_radius_m(area_km2: float | None) -> float:
     return max(MIN_PLAUSIBLE_RADIUS_M, PLAUSIBLE_RADIUS_FACTOR * math.sqrt(area_km2 * 1e6 / math.pi))
 
 
+def check_range(point: LatLon, *, field: str = "location") -> None:
+    """Refuse coordinates off the globe (lat -90..90, lon -180..180); when the swapped pair lies in
+    Vietnam, say that lat and lon look swapped (the usual mistake)."""
+    if not (-90 <= point.lat <= 90 and -180 <= point.lon <= 180):
+        if in_vietnam(LatLon(point.lon, point.lat)):
+            raise AppError("location.swapped", errors={field: [SWAPPED]})
+        raise AppError("location.out_of_range", errors={field: [OUT_OF_RANGE]})
+
+
 def check_in_commune(point: LatLon, *, centroid: LatLon | None, area_km2: float | None, field: str = "location"):
     """Refuse a point that cannot be in the commune: outside Vietnam, swapped, or kilometres away.
 
@@ -57,10 +66,7 @@ def check_in_commune(point: LatLon, *, centroid: LatLon | None, area_km2: float 
     """
     swapped = LatLon(point.lon, point.lat)
     near = (lambda p: centroid is not None and distance_m(p, centroid) <= plausible_radius_m(area_km2))
-    if not (-90 <= point.lat <= 90 and -180 <= point.lon <= 180):
-        if in_vietnam(swapped):
-            raise AppError("location.swapped", errors={field: [SWAPPED]})
-        raise AppError("location.out_of_range", errors={field: [OUT_OF_RANGE]})
+    check_range(point, field=field)
     if not in_vietnam(point):
         if in_vietnam(swapped) and (centroid is None or near(swapped)):
             raise AppError("location.swapped", errors={field: [SWAPPED]})

@@ -17,3 +17,15 @@ def new_public_id(prefix: str, length: int = 10) -> str:
 #: What a public id can look like (a prefix letter and the alphabet above; upper case, at most 16).
 PUBLIC_ID_PATTERN = r"^[0-9A-Z]{1,16}$"
 
+
+def public_id_converter():
+    """The ``<public_id:…>`` URL converter: a path segment that can be a public id, and nothing else,
+    so that ``/households/import`` is not also ``/households/{household_id}`` (GET and PATCH of it
+    found "no household" instead of "method not allowed")."""
+    from werkzeug.routing import BaseConverter
+
+    class PublicIdConverter(BaseConverter):
+        regex = PUBLIC_ID_PATTERN[1:-1]
+
+    return PublicIdConverter
+

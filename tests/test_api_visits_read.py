@@ -139,7 +139,7 @@ def test_the_answer_to_posting_a_visit_is_unchanged_and_carries_no_gps(client, f
     body = {"client_id": str(uuid.uuid4()), "household_id": field["h1"].public_id, "outcome": "nobody_home",
             "visited_at": utcnow().isoformat(), "gps": GPS_A}
     answer = client.post("/api/v1/visits", headers=login(field["users"]["v1"]), json=body).get_json()
-    assert set(answer) == {"id", "client_id", "household_id", "outcome", "visited_at", "flags"}
+    assert set(answer) == {"id", "client_id", "household_id", "outcome", "visited_at", "verdict", "flags"}
     assert answer["client_id"] == body["client_id"] and answer["household_id"] == field["h1"].public_id
 
 
@@ -210,10 +210,14 @@ def test_a_visit_outside_the_callers_reach_is_not_found(client, field, role, vis
     assert response.status_code == 404 and response.get_json()["error_code"] == "visit.not_found"
 
 
-@pytest.mark.parametrize("visit_id", ["VNOTHERE000", "V" * 300, "%E1%BA%A1"])
-def test_unknown_or_odd_visit_ids_are_404(client, field, visit_id):
+@pytest.mark.parametrize("visit_id, error_code", [
+    ("VNOTHERE000", "visit.not_found"),
+    ("V" * 300, "http.not_found"),  # cannot be a public id: no route has such a path
+    ("%E1%BA%A1", "http.not_found"),
+])
+def test_unknown_or_odd_visit_ids_are_404(client, field, visit_id, error_code):
     response = client.get(f"/api/v1/visits/{visit_id}", headers=field["headers"]["commune_officer"])
-    assert response.status_code == 404 and response.get_json()["error_code"] == "visit.not_found"
+    assert response.status_code == 404 and response.get_json()["error_code"] == error_code
 
 
 def test_a_nul_in_the_path_finds_nothing(client, field):

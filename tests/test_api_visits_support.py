@@ -73,6 +73,24 @@ def test_weak_proof_is_flagged_on_the_visit_and_its_records(client, door, overri
     assert records and all(flag in r.flags for r in records)
 
 
+def test_a_visit_dated_in_the_future_is_rejected_as_a_check_in_would_be(client, door):
+    """One rule for both: kept for auditors with its reason, records no support, and does not mark
+    the household visited (it was "accepted with a flag" and made the household visited)."""
+    from datetime import timedelta
+
+    ahead = utcnow() + timedelta(days=2)
+    response, _ = _visit(client, door, visited_at=ahead.isoformat())
+    assert response.status_code == 201
+    assert (response.get_json()["verdict"], response.get_json()["flags"]) == ("rejected", ["future_scan"])
+    assert db.session.query(SupportRecord).filter_by(person_id=door["grandmother"].id).count() == 0
+    household = client.get(f"/api/v1/households/{door['household'].public_id}", headers=door["headers"]).get_json()
+    assert household["status"] == "not_visited" and household["last_visited_at"] is None
+    checkin = client.post("/api/v1/checkins", headers=door["headers"], json={
+        "client_id": str(uuid.uuid4()), "payload": signing.qr_text("household", door["household"].public_id),
+        "scanned_at": ahead.isoformat(), "gps": {"lat": LAT + 0.002, "lon": LON, "accuracy_m": 8}}).get_json()
+    assert (checkin["verdict"], checkin["flags"]) == ("rejected", ["future_scan"])
+
+
 def test_the_plate_of_another_household_is_flagged(client, door):
     other = make_household()
     response, _ = _visit(client, door, plate=signing.qr_text("household", other.public_id))

@@ -55,7 +55,8 @@ def test_worklist_pages_and_without_a_position_keeps_a_stable_order(client, logi
 def test_worklist_needs_both_coordinates_and_a_field_role(client, login):
     volunteer = login(make_user())
     response = client.get("/api/v1/me/worklist", headers=volunteer, query_string={"lat": LAT})
-    assert response.status_code == 422 and "lat" in response.get_json()["errors"]
+    assert response.status_code == 422 and response.get_json()["error_code"] == "location.incomplete"
+    assert list(response.get_json()["errors"]) == ["lon"]
     from fieldapp.models import Role
 
     officer = login(make_user(role=Role.commune_officer))

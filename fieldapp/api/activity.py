@@ -5,11 +5,11 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Integer, UTCDateTime
+from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
-from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.selectors import activity as selectors

@@ -3,14 +3,18 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.ambassadors import AmbassadorOrigin, MentorshipStatus
 from fieldapp.models.households import Skill
-from fieldapp.selectors.ambassadors import (ambassador_list_query, ambassador_rows, ambassador_summary,
-                                            network_get)
+from fieldapp.selectors.ambassadors import (
+    ambassador_list_query,
+    ambassador_rows,
+    ambassador_summary,
+    network_get,
+)
 from fieldapp.selectors.network import MENTEES_PER_MENTOR_TARGET, MenteeCounts
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import ambassador_appoint

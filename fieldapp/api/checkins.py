@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.idempotency import idempotent_write
-from fieldapp.api.schemas import LatLonIn, UTCDateTime
+from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.models.sessions import CheckIn, Verdict
 from fieldapp.services.checkins import checkin_create
@@ -21,7 +21,7 @@ class CheckinIn(Schema):
     payload = fields.String(required=True, validate=validate.Length(min=1, max=512),
                             metadata={"description": "the scanned text"})
     scanned_at = UTCDateTime(required=True)
-    gps = fields.Nested(GpsIn, load_default=None, allow_none=True)
+    gps = Point(GpsIn, load_default=None, allow_none=True)
 
 
 class CheckinOut(Schema):

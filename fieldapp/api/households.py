@@ -1,16 +1,24 @@
 """The household registry (sổ hộ), its members, and the volunteer's worklist."""
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import Integer, LatLonIn, StringList, UTCDateTime
+from fieldapp.api.schemas import Integer, PatchSchema, Point, PointText, StringList, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
-from fieldapp.selectors.households import (HouseholdStatus, household_get, household_list_query,
-                                           people_lacking_skills, person_list_query, status_of,
-                                           worklist_household_ids, worklist_query)
+from fieldapp.selectors.households import (
+    HouseholdStatus,
+    household_get,
+    household_list_query,
+    people_lacking_skills,
+    person_list_query,
+    status_of,
+    worklist_household_ids,
+    worklist_query,
+)
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create
@@ -25,17 +33,17 @@ def _location(household):
 
 class HouseholdIn(Schema):
     village_id = Integer(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    location = fields.Nested(LatLonIn, load_default=None, allow_none=True)
+    address = Text(required=True, max_length=300)
+    location = Point(load_default=None, allow_none=True)
     is_poor = fields.Boolean(load_default=False)
     is_ethnic_minority = fields.Boolean(load_default=False)
     is_remote = fields.Boolean(load_default=False)
 
 
-class HouseholdPatch(Schema):
+class HouseholdPatch(PatchSchema):
     village_id = Integer()
-    address = fields.String(validate=validate.Length(min=1, max=300))
-    location = fields.Nested(LatLonIn, allow_none=True)
+    address = Text(max_length=300)
+    location = Point(allow_none=True)
     is_poor = fields.Boolean()
     is_ethnic_minority = fields.Boolean()
     is_remote = fields.Boolean()
@@ -61,33 +69,15 @@ class HouseholdOut(Schema):
                                   required=True, allow_none=True, metadata={"type": "integer"})
 
 
-def _near(value: str) -> LatLon:
-    try:
-        lat, lon = (float(part) for part in value.split(","))
-    except ValueError as exc:
-        raise ValidationError("lat,lon") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError("lat in -90..90, lon in -180..180")
-    return LatLon(lat, lon)
-
-
 class HouseholdQuery(PageQuery):
     village_id = Integer()
     assignee_id = Integer()
     status = fields.Enum(HouseholdStatus, by_value=True)
     digital_family = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(["is_poor", "is_ethnic_minority", "is_remote"]))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "A member's name"})
-    near = fields.String(metadata={"description": "`lat,lon`: nearest first, within radius_m"})
+    q = Text(max_length=100, metadata={"description": "A member's name"})
+    near = PointText(metadata={"description": "`lat,lon`: nearest first, within radius_m"})
     radius_m = Integer(load_default=1000, validate=validate.Range(min=1, max=50_000))
-
-    @validates_schema
-    def _check_near(self, data, **kwargs):
-        if "near" in data:
-            try:
-                data["near"] = _near(data["near"])
-            except ValidationError as error:
-                raise ValidationError({"near": error.messages}) from error
 
 
 @blp.route("/households", methods=["GET"])
@@ -111,7 +101,7 @@ def household_post(body):
     return household
 
 
-@blp.route("/households/<household_id>", methods=["GET"])
+@blp.route("/households/<public_id:household_id>", methods=["GET"])
 @requires("household.read")
 @blp.response(200, HouseholdOut)
 def household_detail(household_id):
@@ -119,7 +109,7 @@ def household_detail(household_id):
     return household_get(caller=current_caller(), public_id=household_id)
 
 
-@blp.route("/households/<household_id>", methods=["PATCH"])
+@blp.route("/households/<public_id:household_id>", methods=["PATCH"])
 @requires("household.update")
 @blp.arguments(HouseholdPatch)
 @blp.response(200, HouseholdOut)
@@ -132,7 +122,7 @@ def household_patch(body, household_id):
     return household
 
 
-@blp.route("/households/<household_id>/members", methods=["GET"])
+@blp.route("/households/<public_id:household_id>/members", methods=["GET"])
 @requires("person.read")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(PersonOut))
@@ -148,7 +138,7 @@ def household_members(args, household_id):
     return page
 
 
-@blp.route("/households/<household_id>/members", methods=["POST"])
+@blp.route("/households/<public_id:household_id>/members", methods=["POST"])
 @requires("person.create")
 @blp.arguments(PersonIn)
 @blp.response(201, PersonOut)
@@ -168,7 +158,8 @@ class WorklistQuery(PageQuery):
     @validates_schema
     def _both(self, data, **kwargs):
         if ("lat" in data) != ("lon" in data):
-            raise ValidationError({"lat": ["lat and lon go together"]})
+            missing = "lat" if "lat" not in data else "lon"
+            raise AppError("location.incomplete", errors={missing: ["lat and lon go together"]})
 
 
 class LackingOut(Schema):
@@ -250,7 +241,6 @@ def _larger_body_for_imports():
 @blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
 def household_import(args, files):
     """Import a commune's household list (CSV or XLSX): a dry run by default; all or nothing."""
-    from fieldapp.errors import AppError
     from fieldapp.services.imports import households_import
 
     caller = current_caller()

@@ -5,10 +5,10 @@ from marshmallow import Schema, fields
 from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
-from fieldapp.selectors.teams import teams_of_user
 from fieldapp.models.teams import TeamKind
 from fieldapp.models.units import UnitLevel
 from fieldapp.models.users import Role, User
+from fieldapp.selectors.teams import teams_of_user
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The signed-in user.")
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import LatLonIn, UTCDateTime
+from fieldapp.api.schemas import PatchSchema, Point, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
@@ -39,7 +39,7 @@ class MentorshipIn(Schema):
                                       metadata={"description": "When it began (offline); default: now."})
 
 
-class MentorshipPatch(Schema):
+class MentorshipPatch(PatchSchema):
     status = fields.String(validate=validate.OneOf([MentorshipStatus.completed.value, MentorshipStatus.dropped.value]),
                            metadata={"description": "End it: completed (every skill reached) or dropped."})
     add_skills = _skills("More skills to work on.")
@@ -77,7 +77,7 @@ class MentorshipQuery(PageQuery):
 class InteractionIn(Schema):
     method = fields.Enum(InteractionMethod, by_value=True, required=True)
     occurred_at = UTCDateTime(required=True, metadata={"description": "When it happened, phone time"})
-    location = fields.Nested(LatLonIn, load_default=None, allow_none=True,
+    location = Point(load_default=None, allow_none=True,
                              metadata={"description": "Required for qr_scan and in_person"})
     evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                                  metadata={"description": "Check-in id or scanned payload id (qr_scan), visit or "
@@ -110,7 +110,7 @@ class PromoteIn(Schema):
                           metadata={"description": "Or create one: phone (default: the resident's) …"})
     password = fields.String(load_default=None, allow_none=True, load_only=True,
                              validate=validate.Length(min=1, max=256), metadata={"description": "… and password"})
-    full_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+    full_name = Text(load_default=None, allow_none=True, max_length=200,
                               metadata={"description": "default: the resident's name"})
 
 
@@ -141,7 +141,7 @@ def mentorship_post(body):
     return mentorship
 
 
-@blp.route("/<mentorship_id>", methods=["GET"])
+@blp.route("/<public_id:mentorship_id>", methods=["GET"])
 @requires("mentorship.read")
 @blp.response(200, MentorshipOut)
 def mentorship_detail(mentorship_id):
@@ -154,7 +154,7 @@ def mentorship_detail(mentorship_id):
     return mentorship
 
 
-@blp.route("/<mentorship_id>", methods=["PATCH"])
+@blp.route("/<public_id:mentorship_id>", methods=["PATCH"])
 @requires("mentorship.update")
 @blp.arguments(MentorshipPatch)
 @blp.response(200, MentorshipOut)
@@ -167,7 +167,7 @@ def mentorship_patch(body, mentorship_id):
     return mentorship
 
 
-@blp.route("/<mentorship_id>/interactions", methods=["GET"])
+@blp.route("/<public_id:mentorship_id>/interactions", methods=["GET"])
 @requires("mentorship.read")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(InteractionOut))
@@ -177,7 +177,7 @@ def interaction_list(args, mentorship_id):
     return paginate(interaction_list_query(mentorship=mentorship), page=args["page"], per_page=args["per_page"])
 
 
-@blp.route("/<mentorship_id>/interactions", methods=["POST"])
+@blp.route("/<public_id:mentorship_id>/interactions", methods=["POST"])
 @requires("mentorship.interaction_record")
 @blp.arguments(InteractionIn)
 @blp.response(201, InteractionOut)
@@ -192,7 +192,7 @@ def interaction_post(body, mentorship_id):
     return interaction
 
 
-@blp.route("/<mentorship_id>/promote", methods=["POST"])
+@blp.route("/<public_id:mentorship_id>/promote", methods=["POST"])
 @requires("ambassador.promote")
 @blp.arguments(PromoteIn)
 @blp.response(201, AmbassadorOut)

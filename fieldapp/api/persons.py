@@ -2,8 +2,8 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
@@ -17,30 +17,35 @@ from fieldapp.services.skills import person_skills_record
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")
 
 
+#: Birth years the registry takes; a year after this one is refused by the service
+#: (``person.birth_year_invalid``), which alone knows what year it is.
+BIRTH_YEARS = validate.Range(min=1900, max=2199)
+
+
 class ConsentIn(Schema):
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    purpose = Text(required=True, max_length=200,
                             metadata={"example": "Hỗ trợ kỹ năng số (Bình dân học vụ số)"})
-    notice_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    notice_version = Text(required=True, max_length=32)
 
 
 class PersonIn(Schema):
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    birth_year = Integer(load_default=None, allow_none=True)
+    full_name = Text(required=True, max_length=200)
+    birth_year = Integer(load_default=None, allow_none=True, validate=BIRTH_YEARS)
     sex = fields.Enum(Sex, by_value=True, load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     is_head = fields.Boolean(load_default=False)
     has_disability = fields.Boolean(load_default=False)
     is_ethnic_minority = fields.Boolean(load_default=None, allow_none=True,
                                         metadata={"description": "Default: the household's flag."})
-    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True,
+    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True, validate=validate.Regexp(r"^\d{12}$"),
                                metadata={"description": "CCCD: kept only as a keyed hash, to find duplicates."})
     consent = fields.Nested(ConsentIn, load_default=None, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=False)
 
 
-class PersonPatch(Schema):
-    full_name = fields.String(validate=validate.Length(min=1, max=200))
-    birth_year = Integer(allow_none=True)
+class PersonPatch(PatchSchema):
+    full_name = Text(max_length=200)
+    birth_year = Integer(allow_none=True, validate=BIRTH_YEARS)
     sex = fields.Enum(Sex, by_value=True, allow_none=True)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     is_head = fields.Boolean()
@@ -93,7 +98,7 @@ class PersonOut(Schema):
 
 
 class PersonQuery(PageQuery):
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name, diacritics optional"})
+    q = Text(max_length=100, metadata={"description": "Name, diacritics optional"})
     commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
 
 
@@ -121,7 +126,7 @@ def person_list(args):
     return page
 
 
-@blp.route("/<person_id>", methods=["GET"])
+@blp.route("/<public_id:person_id>", methods=["GET"])
 @requires("person.read")
 @blp.response(200, PersonOut)
 def person_detail(person_id):
@@ -134,7 +139,7 @@ def person_detail(person_id):
     return person
 
 
-@blp.route("/<person_id>", methods=["PATCH"])
+@blp.route("/<public_id:person_id>", methods=["PATCH"])
 @requires("person.update")
 @blp.arguments(PersonPatch)
 @blp.response(200, PersonOut)
@@ -146,7 +151,7 @@ def person_patch(body, person_id):
     return person
 
 
-@blp.route("/<person_id>/skills", methods=["POST"])
+@blp.route("/<public_id:person_id>/skills", methods=["POST"])
 @requires("skill.record")
 @blp.arguments(SkillsIn)
 @blp.response(200, PersonOut)
@@ -158,7 +163,7 @@ def person_skills_post(body, person_id):
     return person
 
 
-@blp.route("/<person_id>/data-export", methods=["GET"])
+@blp.route("/<public_id:person_id>/data-export", methods=["GET"])
 @requires("person.data_export")
 @blp.response(200, description="Everything held about the person, in JSON (the export is logged).")
 def person_data_export_get(person_id):
@@ -171,7 +176,7 @@ def person_data_export_get(person_id):
     return data
 
 
-@blp.route("/<person_id>/erase", methods=["POST"])
+@blp.route("/<public_id:person_id>/erase", methods=["POST"])
 @requires("person.erase")
 @blp.response(200, PersonOut)
 def person_erase_post(person_id):

@@ -39,12 +39,16 @@ def qr_response(kind: str, public_id: str, fmt: str, *, step: int | None = None)
 
 
 _FORMATS = "`format=png` (default), `svg`, or `json` (the payload text)."
-#: The image answers, beside the JSON one that the response schema documents.
-_IMAGES = {"200": {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
-                               "image/svg+xml": {"schema": {"type": "string"}}}}}
+_FORMATS_DESCRIPTION = ("`format=png` (default): the code as a PNG image; `svg`: as SVG; `json`: the payload text "
+                        "and what it encodes (see mobile_contract/qr.md).")
+#: Every answer the ``format`` gives: the image (png, svg) or the payload text (json).
+_IMAGES = {"200": {"description": _FORMATS_DESCRIPTION, "content": {
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "image/svg+xml": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"$ref": "#/components/schemas/QrOut"}}}}}
 
 
-@blp.route("/households/<household_id>/qr", methods=["GET"])
+@blp.route("/households/<public_id:household_id>/qr", methods=["GET"])
 @requires("household.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
@@ -55,7 +59,7 @@ def household_qr(args, household_id):
     return qr_response("household", household.public_id, args["format"])
 
 
-@blp.route("/persons/<person_id>/qr", methods=["GET"])
+@blp.route("/persons/<public_id:person_id>/qr", methods=["GET"])
 @requires("person.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
@@ -66,7 +70,7 @@ def person_qr(args, person_id):
     return qr_response("person", person.public_id, args["format"])
 
 
-@blp.route("/sessions/<session_id>/qr", methods=["GET"])
+@blp.route("/sessions/<public_id:session_id>/qr", methods=["GET"])
 @requires("session.read")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS + " The code changes every 30 s.")
@@ -113,7 +117,7 @@ def household_plates(args):
 
     caller = current_caller()
     if bool(args.get("village_id")) == bool(args.get("ids")):
-        raise AppError("request.invalid", errors={"village_id": ["give village_id or ids"]})
+        raise AppError("plates.target_required", errors={"village_id": ["village_id or ids"]})
     if args.get("ids"):
         households = sorted(household_by_ids(caller=caller, public_ids=args["ids"]), key=lambda h: h.id)
     else:

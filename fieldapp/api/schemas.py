@@ -1,7 +1,14 @@
-"""Schemas shared by several API areas."""
-from datetime import UTC, datetime
+"""Schemas and field types shared by several API areas.
 
-from marshmallow import Schema, fields, validate
+The field types here validate what their OpenAPI description says, and say what they validate: a
+request the document allows is never refused by the fields (only by a rule of the plans no schema can
+state, which answers with its own error code), and one it forbids is never accepted.
+"""
+from datetime import UTC
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldapp.text import nfc
 
 
 class PointOut(Schema):
@@ -20,10 +27,53 @@ class ErrorOut(Schema):
 
 
 class LatLonIn(Schema):
-    """A point, WGS 84. Ranges are checked by the service, which also spots swapped lat/lon."""
+    """A point, WGS 84 (see :class:`Point`, which checks the ranges)."""
 
     lat = fields.Float(required=True, allow_nan=False, metadata={"minimum": -90, "maximum": 90})
     lon = fields.Float(required=True, allow_nan=False, metadata={"minimum": -180, "maximum": 180})
+
+
+class Point(fields.Nested):
+    """A point in a body (``{"lat", "lon"}``, or a schema extending :class:`LatLonIn`), its ranges
+    checked as the document says: out of range is ``location.out_of_range``, or ``location.swapped``
+    when the swapped pair lies in Vietnam (the usual mistake), naming this field."""
+
+    def __init__(self, schema=LatLonIn, **kwargs):
+        super().__init__(schema, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from fieldapp.geo import LatLon, check_range
+
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        if loaded is not None:
+            check_range(LatLon(loaded["lat"], loaded["lon"]), field=self.name)
+        return loaded
+
+
+class PointText(fields.String):
+    """A point in a query string, ``lat,lon`` in decimal degrees (``19.1222,105.563``): the document's
+    pattern is exactly what is read, ranges included (lat -90..90, lon -180..180)."""
+
+    _LAT = r"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?)"
+    _LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)"
+    PATTERN = rf"^{_LAT},{_LON}$"
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": self.PATTERN, "example": "19.1222,105.563", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        import re
+
+        from fieldapp.geo import LatLon, check_range
+
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.match(self.PATTERN, text):
+            raise ValidationError("String does not match expected pattern.")
+        lat, lon = (float(part) for part in text.split(","))
+        point = LatLon(lat, lon)
+        check_range(point, field=self.name)
+        return point
 
 
 class GeoJSONPolygon(fields.Dict):
@@ -48,26 +98,66 @@ class Integer(fields.Integer):
         super().__init__(*args, validate=validators, **kwargs)
 
 
+#: Not only spaces: what ``minLength`` cannot say about text that is trimmed before it is stored. The
+#: spaces are Python's (``str.isspace``, what is trimmed), listed, since regex engines disagree on ``\S``.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"
+
+
+class Text(fields.String):
+    """Text people type (names, addresses, titles): stored in NFC, spaces collapsed and trimmed, and
+    its length counted *after* that, so a name typed in decomposed form (a letter, then its marks)
+    counts as the letters it shows. With ``min_length`` (default 1) a text of spaces only is refused
+    (the document says so with a ``pattern``: a character that is not a space); it was stored as "".
+
+    The document's ``maxLength`` counts characters as sent; a text longer than that which NFC brings
+    within the limit is accepted (the field's description says so).
+    """
+
+    def __init__(self, *, max_length: int, min_length: int = 1, **kwargs):
+        metadata = dict(kwargs.pop("metadata", {}))
+        metadata.setdefault("maxLength", max_length)
+        if min_length:
+            metadata.setdefault("minLength", min_length)
+            metadata.setdefault("pattern", NOT_BLANK)
+        note = f"At most {max_length} characters after Unicode NFC normalisation; spaces are trimmed."
+        metadata["description"] = f"{metadata['description']} {note}" if "description" in metadata else note
+        self.max_length, self.min_length = max_length, min_length
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = nfc(super()._deserialize(value, attr, data, **kwargs))
+        if len(text) < self.min_length:
+            raise ValidationError("Field may not be blank." if self.min_length == 1
+                                  else f"Shorter than minimum length {self.min_length}.")
+        if len(text) > self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        return text
+
+
+#: Years this service can hold (1970–2199), written out for the document: ``^(19[7-9]\d|2[01]\d\d)-``.
+YEAR_PATTERN = r"^(19[7-9][0-9]|2[01][0-9][0-9])-"
+
+
 class UTCDateTime(fields.AwareDateTime):
-    """An ISO 8601 time with its offset, loaded in UTC, between 1970 and 2199.
+    """An ISO 8601 time with its offset, in the years 1970–2199, loaded in UTC.
 
     Anything else is a 422: a time whose UTC leaves the calendar (``0001-01-01T00:00:00+07:00``)
     overflowed when compared with a column, and one in year 1 overflowed later, in the arithmetic of
-    a session's window or a mentorship's start (500s). No time of this service lies outside.
+    a session's window or a mentorship's start (500s). No time of this service lies outside. The
+    years are those written in the value, as the document's pattern says.
     """
 
-    EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-    LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+    def __init__(self, *args, **kwargs):
+        metadata = dict(kwargs.pop("metadata", {}))
+        metadata.setdefault("pattern", YEAR_PATTERN)
+        super().__init__(*args, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         loaded = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            in_utc = loaded.astimezone(UTC)
-        except OverflowError as error:
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from error
-        if not self.EARLIEST <= in_utc < self.LATEST:
+        if not 1970 <= loaded.year <= 2199:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        return in_utc
+        return loaded.astimezone(UTC)
 
 
 class StringList(fields.List):
@@ -82,3 +172,14 @@ class StringList(fields.List):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else [str(item) for item in value]
+
+
+class PatchSchema(Schema):
+    """A partial update: at least one field (``minProperties: 1`` in the document). An empty body, or
+    none at all, changed nothing and answered 200 as if it had."""
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Nothing to change: send at least one field.", field_name="_schema")
+

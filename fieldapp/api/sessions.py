@@ -4,7 +4,7 @@ from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, LatLonIn, UTCDateTime
+from fieldapp.api.schemas import Integer, Point, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
@@ -18,9 +18,9 @@ blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description
 
 class SessionIn(Schema):
     kind = fields.Enum(SessionKind, by_value=True, required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    venue_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    venue = fields.Nested(LatLonIn, required=True)
+    title = Text(required=True, max_length=200)
+    venue_name = Text(required=True, max_length=200)
+    venue = Point(required=True)
     radius_m = Integer(load_default=100, validate=validate.Range(min=10, max=2000))
     starts_at = UTCDateTime(required=True)
     ends_at = UTCDateTime(required=True)
@@ -94,7 +94,7 @@ def session_post(body):
     return session
 
 
-@blp.route("/<session_id>", methods=["GET"])
+@blp.route("/<public_id:session_id>", methods=["GET"])
 @requires("session.read")
 @blp.response(200, SessionOut)
 def session_detail(session_id):
@@ -102,7 +102,7 @@ def session_detail(session_id):
     return session_get(caller=current_caller(), public_id=session_id)
 
 
-@blp.route("/<session_id>/attendees", methods=["POST"])
+@blp.route("/<public_id:session_id>/attendees", methods=["POST"])
 @requires("session.attendee_add")
 @blp.arguments(AttendeeIn)
 @blp.response(201, AttendeeOut)

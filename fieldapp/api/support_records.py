@@ -4,8 +4,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
@@ -111,7 +111,7 @@ def support_record_list(args):
         return paginate(query, page=page, per_page=per_page)
     records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
     if len(records) > EXPORT_LIMIT:
-        raise AppError("request.invalid", errors={"format": [f"more than {EXPORT_LIMIT} rows: narrow the filter"]})
+        raise AppError("export.too_many_rows", max=EXPORT_LIMIT)
     # An export of personal data is itself recorded (Decree 13/2023; seed 003: lists are evidence).
     activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
                     log_unit=commune or caller.unit_code, caller=caller,

@@ -2,8 +2,8 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Integer, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
@@ -15,7 +15,7 @@ blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Team
 
 
 class TeamIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, max_length=200)
     kind = fields.Enum(TeamKind, by_value=True, required=True)
     leader_id = Integer(required=True)
     village_id = Integer(load_default=None, allow_none=True)

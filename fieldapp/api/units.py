@@ -1,9 +1,10 @@
 """Administrative units: provinces and communes."""
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 from geoalchemy2.shape import to_shape
+from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Text
 from fieldapp.auth.caller import requires
 from fieldapp.models.units import UnitLevel
 from fieldapp.selectors.units import unit_get, unit_list_query
@@ -32,8 +33,8 @@ class UnitOut(Schema):
 
 
 class UnitQuery(PageQuery):
-    q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "Name, with or without diacritics: `hung chau`."})
+    q = Text(max_length=100,
+             metadata={"description": "Name, with or without diacritics: `hung chau`."})
     province = fields.String(validate=validate.Regexp(r"^\d{2}$"),
                              metadata={"description": "Province code: its communes (and itself)."})
     level = fields.Enum(UnitLevel)

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer, UTCDateTime
+from fieldapp.api.schemas import Integer, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
@@ -14,7 +14,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Acco
 
 class UserIn(Schema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    full_name = Text(required=True, max_length=200)
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     unit_code = fields.String(required=True, allow_none=True, validate=validate.Regexp(r"^\d{2}(\d{3})?$"))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))

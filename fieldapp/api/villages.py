@@ -1,10 +1,11 @@
 """Villages (thôn, bản, xóm, khối, tổ dân phố) of a commune."""
 from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from shapely.geometry import mapping
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.schemas import Text
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.extensions import db
@@ -16,7 +17,7 @@ blp = Blueprint("villages", __name__, url_prefix="/api/v1/communes", description
 
 
 class VillageIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, max_length=200)
     kind = fields.Enum(VillageKind, by_value=True, required=True)
     boundary = fields.Dict(load_default=None, allow_none=True,
                            metadata={"description": "GeoJSON Polygon, coordinates [lon, lat]"})

@@ -8,13 +8,13 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.checkins import GpsIn
 from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, PointOut, UTCDateTime
+from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.ids import PUBLIC_ID_PATTERN
 from fieldapp.models.households import Skill
-from fieldapp.models.sessions import Visit, VisitOutcome
+from fieldapp.models.sessions import Verdict, Visit, VisitOutcome
 from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.visits import visit_create
@@ -34,9 +34,9 @@ class VisitIn(Schema):
     visited_at = UTCDateTime(required=True)
     plate = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=512),
                           metadata={"description": "the scanned household plate: proof of presence"})
-    gps = fields.Nested(GpsIn, load_default=None, allow_none=True)
+    gps = Point(GpsIn, load_default=None, allow_none=True)
     people = fields.List(fields.Nested(VisitPersonIn), load_default=list, validate=validate.Length(max=30))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    note = Text(max_length=1000, min_length=0, load_default=None, allow_none=True)
 
 
 class VisitOut(Schema):
@@ -45,7 +45,12 @@ class VisitOut(Schema):
     household_id = fields.Function(lambda v: v.household.public_id, required=True)
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
     visited_at = UTCDateTime(required=True)
-    flags = fields.List(fields.String(), required=True)
+    verdict = fields.Enum(Verdict, by_value=True, required=True, metadata={"description": (
+        "The server's judgement, by the same rule as a check-in's: `verified`, `accepted_with_flags` "
+        "(kept and shown, see flags), or `rejected` (dated in the future: kept for auditors, counts for "
+        "nothing and records no support).")})
+    flags = fields.List(fields.String(), required=True,
+                        metadata={"description": "flags (accepted_with_flags) or reasons (rejected)"})
 
 
 class _VisitLocation(fields.Nested):
@@ -129,7 +134,7 @@ def visit_list(args):
     return result
 
 
-@blp.route("/<visit_id>", methods=["GET"])
+@blp.route("/<public_id:visit_id>", methods=["GET"])
 @requires("visit.read")
 @blp.response(200, VisitReadOut)
 def visit_detail(visit_id):

@@ -127,7 +127,10 @@ class Visit(db.Model):
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
-    #: Flags carried from the check-in (or "no_plate_scan").
+    #: The server's judgement, by the same rule as a check-in's (fieldapp.services.checkins.Judgement).
+    verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24),
+                                             server_default=Verdict.verified.value)
+    #: Flags (accepted_with_flags: "no_plate_scan", "far_from_site", …) or reasons (rejected).
     flags: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
 

@@ -95,7 +95,7 @@ def mentorship_promote(*, caller: Caller | None, mentorship: Mentorship, origin:
     person = None
     if mentorship.mentee_user_id is not None:
         if user_id is not None or phone is not None or password is not None:
-            raise AppError("request.invalid", errors={"user_id": ["the mentee already has an account"]})
+            raise AppError("promotion.mentee_has_account", errors={"user_id": ["the mentee already has an account"]})
         user, created = eligible_field_user(db.session.get(User, mentorship.mentee_user_id)), False
     else:
         person = db.session.get(Person, mentorship.mentee_person_id)

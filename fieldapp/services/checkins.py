@@ -41,6 +41,11 @@ class Judgement:
             return Verdict.rejected
         return Verdict.accepted_with_flags if self.flags else Verdict.verified
 
+    @property
+    def recorded_flags(self) -> list[str]:
+        """What is kept with the verdict: the reasons of a rejection, else the flags."""
+        return self.reasons or self.flags
+
 
 def judge_place(judgement: Judgement, gps: dict | None, target: LatLon | None, radius_m: float) -> float | None:
     """Flags for where the phone was; returns the distance to the target when both are known."""
@@ -229,7 +234,7 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             raise
         return replayed, False
     checkin.verdict = judgement.verdict
-    checkin.flags = judgement.reasons or judgement.flags
+    checkin.flags = judgement.recorded_flags
     # Core inserts: the ORM's unit of work costs more than the rest of the check-in on this path.
     checkin_id = _store(checkin, dict(
         action="checkin.create", object_type="checkin", object_id=client_id, log_unit=checkin.commune_code,

@@ -76,7 +76,7 @@ def _started_at(value: datetime | None) -> datetime:
     if value is None:
         return now
     if value > now + CLOCK_SKEW:
-        raise AppError("request.invalid", errors={"started_at": ["in the future"]})
+        raise AppError("mentorship.start_in_future", errors={"started_at": ["in the future"]})
     return value
 
 

@@ -54,13 +54,14 @@ def attendee_identify(*, caller: Caller, person_card: str | None, person_id: str
     from fieldapp.selectors.households import person_get
 
     if bool(person_card) == bool(person_id):
-        raise AppError("request.invalid", errors={"person_card": ["give person_card or person_id"]})
+        raise AppError("attendee.person_required", errors={"person_card": ["person_card or person_id"]})
     if not person_card:
         return person_get(caller=caller, public_id=person_id), "name"
     try:
         scanned = signing.verify(person_card)
     except signing.Rejected as rejection:
-        raise AppError("request.invalid", errors={"person_card": [rejection.reason]}) from rejection
+        raise AppError("qr.rejected", reason=rejection.reason, errors={"person_card": [rejection.reason]}) \
+            from rejection
     if scanned.kind != "person":
         raise AppError("qr.kind_mismatch", errors={"person_card": ["not a person card"]})
     return person_get(caller=caller, public_id=scanned.public_id), "card"

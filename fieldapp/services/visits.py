@@ -13,7 +13,7 @@ from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_element, point_of
 from fieldapp.ids import new_public_id
 from fieldapp.models.households import EvidenceKind, Household, Person, Skill
-from fieldapp.models.sessions import SupportRecord, Visit, VisitOutcome
+from fieldapp.models.sessions import SupportRecord, Verdict, Visit, VisitOutcome
 from fieldapp.models.teams import TeamMember
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get
@@ -83,11 +83,12 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
     visit = Visit(public_id=new_public_id("V"), client_id=client_id, request_hash=digest, volunteer_id=caller.user_id,
                   household=household, commune_code=household.commune_code, outcome=outcome,
                   visited_at=visited_at, location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None,
-                  flags=judgement.reasons + judgement.flags, note=note)
+                  verdict=judgement.verdict, flags=judgement.recorded_flags, note=note)
     db.session.add(visit)
     db.session.flush()
     supported = 0
-    if outcome == VisitOutcome.supported and not judgement.reasons:
+    rejected = visit.verdict == Verdict.rejected
+    if outcome == VisitOutcome.supported and not rejected:
         for entry in people:
             if not entry.get("skills"):
                 continue
@@ -98,11 +99,13 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                 flags=visit.flags))
             skills_record(caller=caller, person=person, grant=entry["skills"], evidence_kind=EvidenceKind.visit,
                           evidence_ref=visit.public_id)
-    if household.last_visited_at is None or household.last_visited_at < visited_at:
+    # A rejected visit (dated in the future) is kept for auditors, as a rejected check-in is, and
+    # changes nothing: the household is not marked visited by it.
+    if not rejected and (household.last_visited_at is None or household.last_visited_at < visited_at):
         household.last_visited_at = visited_at
     db.session.flush()
     activity_record(action="visit.create", object_type="visit", object_id=visit.public_id,
                     log_unit=household.commune_code, caller=caller, client_id=client_id,
                     body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
-                          "flags": visit.flags, "support_records": supported})
+                          "verdict": visit.verdict.value, "flags": visit.flags, "support_records": supported})
     return visit, True
