@@ -156,33 +156,36 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits, 
     row_depth = 0  # depth of the row being read; 0 outside rows
     rows = row_number = last_row = 0
     cells = column = last_column = 0
+    inside, outside = budget.inside, budget.outside
 
     def start(name: str, attrs: dict) -> None:
-        nonlocal depth, row_depth, rows, row_number, last_row, cells, column, last_column
+        nonlocal depth, row_depth, rows, row_number, last_row, cells, column, last_column, inside, outside
         depth += 1
         is_row = name == "row" or name.endswith(":row")
         if row_depth or is_row:
-            budget.inside += 1
-            if budget.inside > budget.inside_max:
+            inside += 1
+            if inside > budget.inside_max:
                 raise _too_complex("xml_elements", budget.inside_max)
+            if depth == row_depth + 1:  # openpyxl reads every child of a row as a cell
+                cells += 1
+                ref = attrs.get("r")
+                column = _column(ref) if ref else column + 1
+                if cells > max_columns or column > max_columns:
+                    raise limits.too_many_columns()
+                if column > last_column:
+                    last_column = column
         else:
-            budget.outside += 1
-            if budget.outside > budget.outside_max:
+            outside += 1
+            if outside > budget.outside_max:
                 raise _too_complex("xml_elements_outside_rows", budget.outside_max)
-        if row_depth and depth == row_depth + 1:  # openpyxl reads every child of a row as a cell
-            cells += 1
-            ref = attrs.get("r")
-            column = _column(ref) if ref else column + 1
-            if cells > max_columns or column > max_columns:
-                raise limits.too_many_columns()
-            last_column = max(last_column, column)
         if is_row:
             rows += 1
             ref = attrs.get("r")
             row_number = _row_number(ref) if ref else row_number + 1
             if rows > max_rows or row_number > max_rows:
                 raise limits.too_many_rows()
-            last_row = max(last_row, row_number)
+            if row_number > last_row:
+                last_row = row_number
             if not row_depth:
                 row_depth, cells, column = depth, 0, 0
 
@@ -211,6 +214,7 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits, 
     # yielded no more than was counted up to it.
     except Exception:  # noqa: BLE001, S110
         pass
+    budget.inside, budget.outside = inside, outside
     return SheetSize(rows=last_row, columns=last_column)
 
 
@@ -230,13 +234,21 @@ def _row_number(ref: str) -> int:
 
 
 def _column(ref: str) -> int:
-    match = _COORDINATE.fullmatch(ref)
-    if match is None:
-        raise Unreadable(f"Tệp .xlsx bị hỏng: địa chỉ ô không hợp lệ ({ref[:20]})")
-    number = 0
-    for letter in match.group(1).upper():
-        number = number * 26 + ord(letter) - 64
+    """The column of a cell's ``r`` ("AB12" → 28), as openpyxl reads it."""
+    letters = ref.rstrip("0123456789").strip("$")
+    number = _COLUMNS.get(letters)
+    if number is None or letters == ref:
+        match = _COORDINATE.fullmatch(ref)
+        if match is None:
+            raise Unreadable(f"Tệp .xlsx bị hỏng: địa chỉ ô không hợp lệ ({ref[:20]})")
+        number = 0
+        for letter in match.group(1).upper():
+            number = number * 26 + ord(letter) - 64
+        _COLUMNS[letters] = number  # at most 18,278 of them: one to three letters
     return number
+
+
+_COLUMNS: dict[str, int] = {}
 
 
 def _too_large(limits: Limits) -> AppError:
