@@ -236,7 +236,7 @@ BROKEN = {
     "row_number": (sheet(b'<row r="1.5"/>'), "Tệp .xlsx bị hỏng: số dòng không hợp lệ (1.5)"),
     # Entities are declared in a DTD, and can multiply a part's text.
     "dtd": (b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>' + sheet(b"<row/>"), "Tệp .xlsx có khai báo DTD"),
-    # bzip2 inflates past a part's declared size (a 514-byte part took 1 GB); Excel never uses it.
+    # bzip2 inflates past a part's declared size (a zip of 514 bytes took 1 GB); Excel never uses it.
     "bzip2": (Part.of(SHEET, sheet(b"<row/>"), method=zipfile.ZIP_BZIP2), "Tệp .xlsx dùng cách nén mà Excel không"),
 }
 

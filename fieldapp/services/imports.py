@@ -623,7 +623,8 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
     ``stream`` is a binary file object (or the bytes). Nothing is written when any row has an error;
     otherwise all households and people are inserted and flushed (not committed: the caller commits
     once) with one activity entry. ``progress(done_rows, total_rows_or_None)`` is called during the
-    check, then again from 0 during writing (people written, of all people).
+    check, then again from 0 during writing (people written, of all people). A file past one of the
+    ``IMPORT_MAX_*`` limits raises :class:`AppError` (413) before any of it is parsed.
     """
     commune = _commune(caller, commune_code)
     data = stream if isinstance(stream, (bytes, bytearray)) else stream.read()
