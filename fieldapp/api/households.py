@@ -256,7 +256,7 @@ def _larger_body_for_imports():
 @blp.doc(description=(
     "The file is checked against these limits before it is read (the defaults; the operator may change them). "
     "The upload is at most 32 MiB (`IMPORT_MAX_BYTES`). It may have 50,000 rows below the header "
-    "(`IMPORT_MAX_ROWS`; empty rows, and the rows of every sheet of a workbook, count) and 20 columns "
+    "(`IMPORT_MAX_ROWS`; empty rows count, and every sheet of a workbook is held to it) and 20 columns "
     "(`IMPORT_MAX_COLUMNS`; empty cells count). An XLSX may inflate to at most 64 MiB "
     "(`IMPORT_MAX_UNCOMPRESSED_BYTES`), and neither the XLSX nor any part of it may inflate more than 100 "
     "times (`IMPORT_MAX_COMPRESSION_RATIO`); it has at most 1,000 parts. A larger commune imports village by "
