@@ -295,3 +295,15 @@ def test_zipfile_never_inflates_a_deflated_part_past_its_declared_size():
         while chunk := stream.read(100):
             read += len(chunk)
     assert read < 1000
+
+
+def test_the_command_refuses_with_the_code_and_no_traceback(runner, tmp_path, no_parsing):
+    from fieldapp.cli.imports import group
+
+    bomb = tmp_path / "bom.xlsx"
+    bomb.write_bytes(hostile.bomb())
+
+    result = runner.invoke(cli=group, args=["import", str(bomb), "--commune", HUNG_CHAU])
+
+    assert result.exit_code == 1, result.output
+    assert "import.too_large: Uncompressed, the file is larger than 64 MiB" in result.output
