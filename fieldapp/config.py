@@ -75,6 +75,16 @@ def load_config() -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Household lists from Excel are larger: 10,000 households with 40,000 people are ~2 MB.
         "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
+        # What an import file may hold, checked before it is parsed (fieldapp/services/import_limits.py).
+        # 50,000 rows below the header: the largest list is checked and written in 14-16 s on the
+        # standard machine (bench/import_limits.py; 100,000 rows took 39 s), within gunicorn's default
+        # 30-second worker timeout. A larger commune imports village by village. A household list has
+        # 14 columns; 20 leaves room for a row number and a few empty ones.
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 50_000),
+        "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 20),
+        # An .xlsx is a zip: all its parts inflated, and how much any part (or the file) may inflate.
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": _int("IMPORT_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024),
+        "IMPORT_MAX_COMPRESSION_RATIO": _int("IMPORT_MAX_COMPRESSION_RATIO", 100),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         # X-RateLimit-* on every response: off (two storage round trips per request); a 429 still
         # says Retry-After (fieldapp.extensions.retry_after_on_429).

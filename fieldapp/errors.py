@@ -113,6 +113,30 @@ _SPECS = [
               "No household in your area matches the selection."),
     ErrorSpec("import.has_errors", 422, "Tệp có {count} lỗi; chưa ghi gì. Sửa các dòng được liệt kê rồi nhập lại.",
               "The file has {count} errors; nothing was written. Fix the rows listed and import again."),
+    # An import file past a limit (413, like a body past the size cap): `errors` names the limit and its value.
+    ErrorSpec("import.too_many_rows", 413,
+              "Tệp có hơn {max} dòng dữ liệu, quá giới hạn của một lần nhập. Hãy chia danh sách theo thôn/xóm "
+              "và nhập từng phần.",
+              "The file has more than {max} data rows, the limit for one import. Split the list by village "
+              "and import each part."),
+    ErrorSpec("import.too_many_columns", 413,
+              "Tệp có hơn {max} cột (kể cả cột trống); danh sách hộ chỉ cần 14 cột. Hãy xóa các cột thừa "
+              "rồi nhập lại.",
+              "The file has more than {max} columns (empty ones included); a household list needs 14. Delete "
+              "the extra columns and import again."),
+    ErrorSpec("import.too_large", 413,
+              "Tệp khi giải nén lớn hơn {max_mib} MiB, quá giới hạn của một lần nhập. Hãy chia danh sách theo "
+              "thôn/xóm và nhập từng phần.",
+              "Uncompressed, the file is larger than {max_mib} MiB, the limit for one import. Split the list "
+              "by village and import each part."),
+    ErrorSpec("import.too_compressed", 413,
+              "Tệp nén bất thường (giải nén ra lớn hơn {max} lần), không được đọc.",
+              "The file is abnormally compressed (it inflates more than {max} times); it was not read."),
+    ErrorSpec("import.too_complex", 413,
+              "Tệp .xlsx có quá nhiều thành phần (hơn {max}), không phải một bảng tính bình thường; không được "
+              "đọc.",
+              "The .xlsx file has too many parts (more than {max}); it is not an ordinary workbook and was "
+              "not read."),
     # Sessions, check-ins, visits
     ErrorSpec("session.not_found", 404, "Không tìm thấy buổi học.", "Session not found."),
     ErrorSpec("session.window_invalid", 422, "Thời gian kết thúc phải sau thời gian bắt đầu.",

@@ -239,6 +239,20 @@ def _larger_body_for_imports():
 @blp.arguments(ImportFile, location="files")
 @blp.response(200, ImportReportOut, description="The report: every bad row with its line and reason.")
 @blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
+@blp.alt_response(413, description="The file is past a limit, on the dry run as on the import: "
+                                   "`import.too_many_rows`, `import.too_many_columns`, `import.too_large`, "
+                                   "`import.too_compressed`, `import.too_complex` (`errors.limit` names it, "
+                                   "`errors.max` is its value), or `request.too_large` for the upload itself. "
+                                   "Nothing was read or written.")
+@blp.doc(description=(
+    "The file is checked against these limits before it is read (the defaults; the operator may change them). "
+    "The upload is at most 32 MiB (`IMPORT_MAX_BYTES`). It may have 50,000 rows below the header "
+    "(`IMPORT_MAX_ROWS`; empty rows count, and every sheet of a workbook is held to it) and 20 columns "
+    "(`IMPORT_MAX_COLUMNS`; empty cells count). An XLSX may inflate to at most 64 MiB "
+    "(`IMPORT_MAX_UNCOMPRESSED_BYTES`), and neither the XLSX nor any part of it may inflate more than 100 "
+    "times (`IMPORT_MAX_COMPRESSION_RATIO`); it has at most 1,000 parts. A larger commune imports village by "
+    "village. A file that cannot be read is not refused with a 413: the report says why (one error, `line` "
+    "null)."))
 def household_import(args, files):
     """Import a commune's household list (CSV or XLSX): a dry run by default; all or nothing."""
     from fieldapp.services.imports import households_import

@@ -17,12 +17,11 @@ import hashlib
 import io
 import math
 import re
-import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import insert, select
 
 from fieldapp.auth.caller import Caller
@@ -37,6 +36,8 @@ from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
+from fieldapp.services.import_limits import (CSV_MAX_RECORD_CHARS, Limits, SheetSize, Unreadable,
+                                             csv_records, xlsx_bounded)
 from fieldapp.text import fold, nfc
 
 #: The report lists at most this many errors, then says how many more there are.
@@ -109,10 +110,7 @@ class _Bad(Exception):
 
 
 # --- Reading the file ---------------------------------------------------------------------------------------
-
-
-class _Unreadable(Exception):
-    """The file as a whole cannot be read."""
+# Bounded first (fieldapp/services/import_limits.py): nothing below parses a file that passed a limit.
 
 
 def _file_kind(filename: str, data: bytes) -> str:
@@ -120,59 +118,67 @@ def _file_kind(filename: str, data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
-        raise _Unreadable("Chỉ đọc được tệp .xlsx hoặc .csv: hãy mở tệp trong Excel và lưu lại dạng .xlsx")
+        raise Unreadable("Chỉ đọc được tệp .xlsx hoặc .csv: hãy mở tệp trong Excel và lưu lại dạng .xlsx")
     if name.endswith((".xlsx", ".xlsm")):
-        raise _Unreadable("Tệp .xlsx bị hỏng, không mở được")
+        raise Unreadable("Tệp .xlsx bị hỏng, không mở được")
     return "csv"
 
 
-def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, tuple]], int | None, Callable[[], None]]:
+def _xlsx_rows(data: bytes, limits: Limits) -> tuple[Iterator[tuple[int, tuple]], int | None, Callable[[], None]]:
+    sizes = xlsx_bounded(data, limits)
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError) as exc:
-        raise _Unreadable("Tệp .xlsx bị hỏng, không mở được") from exc
-    declared = sheet.max_row  # from the file's own dimension: only an estimate, for progress
-    # Some programs write a wrong dimension; read every row the sheet has, not just the declared ones.
-    sheet.reset_dimensions()
-    rows = ((line, row) for line, row in enumerate(sheet.iter_rows(values_only=True), start=1))
-    return rows, declared, workbook.close
+    except MemoryError:
+        raise
+    except Exception as exc:  # a part openpyxl reads when it opens the workbook is broken (ParseError, …)
+        raise Unreadable("Tệp .xlsx bị hỏng, không mở được") from exc
+    # The sheet's own <dimension> is not trusted; the scan counted its rows and columns.
+    size = sizes.get(getattr(sheet, "_worksheet_path", None)) or SheetSize(
+        rows=max((each.rows for each in sizes.values()), default=0),
+        columns=max((each.columns for each in sizes.values()), default=0))
+    if not size.rows:
+        return iter(()), 0, workbook.close
+    # Never more rows or wider rows than were counted, whatever openpyxl would make of the file.
+    cells = sheet.iter_rows(max_row=size.rows, max_col=max(size.columns, 1), values_only=True)
+    return enumerate(cells, start=1), size.rows, workbook.close
 
 
-def _csv_rows(data: bytes) -> tuple[Iterator[tuple[int, list]], int | None, Callable[[], None]]:
+def _csv_rows(data: bytes, limits: Limits) -> tuple[Iterator[tuple[int, list]], int | None, Callable[[], None]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _Unreadable("Tệp CSV phải lưu dạng UTF-8 (trong Excel: CSV UTF-8)") from exc
+        raise Unreadable("Tệp CSV phải lưu dạng UTF-8 (trong Excel: CSV UTF-8)") from exc
     if "\x00" in text:  # PostgreSQL cannot store it; no cell of a household list holds one
-        raise _Unreadable("Tệp CSV chứa ký tự NUL (không phải văn bản): hãy lưu lại dạng CSV UTF-8")
-    first = next((line for line in text.splitlines() if line.strip()), "")
+        raise Unreadable("Tệp CSV chứa ký tự NUL (không phải văn bản): hãy lưu lại dạng CSV UTF-8")
+    first = next((line for line in io.StringIO(text) if line.strip()), "")[:CSV_MAX_RECORD_CHARS]
 
     def known(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
         return sum(_header_key(cell) in _HEADERS for cell in cells), len(cells)
 
     delimiter = max((",", ";", "\t"), key=known)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def rows():
-        line = 1
-        for row in reader:
-            yield line, row
-            line = reader.line_num + 1  # a quoted cell may span lines
-
-    return rows(), text.count("\n") + (not text.endswith("\n")), lambda: None
+    # The whole file is bounded before a row is checked: a refusal comes at once, not after 50,000 rows.
+    records = sum(1 for _ in _guarded(csv_records(text, delimiter, limits)))
+    return csv_records(text, delimiter, limits), records, lambda: None
 
 
 def _guarded(rows: Iterator) -> Iterator:
     """The rows; a file that breaks while being read is unreadable (the validator's own errors are not)."""
     try:
         yield from rows
-    # SyntaxError: what ElementTree's and lxml's ParseError are, for a sheet of broken XML.
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, SyntaxError, csv.Error) as exc:
-        raise _Unreadable(f"Không đọc được tệp: {exc}") from exc
+    except (AppError, Unreadable, MemoryError):
+        raise
+    # Whatever else a parser raises on a broken or hostile file is the file's fault: openpyxl raises
+    # ParseError (a SyntaxError) for broken XML, IndexError for a shared string that is not there,
+    # ValueError, KeyError, TypeError for other cells; the csv module csv.Error.
+    except Exception as exc:
+        raise Unreadable(f"Không đọc được tệp: {exc}") from exc
 
 
 # --- Reading cells ------------------------------------------------------------------------------------------
@@ -617,7 +623,8 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
     ``stream`` is a binary file object (or the bytes). Nothing is written when any row has an error;
     otherwise all households and people are inserted and flushed (not committed: the caller commits
     once) with one activity entry. ``progress(done_rows, total_rows_or_None)`` is called during the
-    check, then again from 0 during writing (people written, of all people).
+    check, then again from 0 during writing (people written, of all people). A file past one of the
+    ``IMPORT_MAX_*`` limits raises :class:`AppError` (413) before any of it is parsed.
     """
     commune = _commune(caller, commune_code)
     data = stream if isinstance(stream, (bytes, bytearray)) else stream.read()
@@ -632,10 +639,11 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
 
     if not data.strip():
         return failed("Tệp rỗng")
+    limits = Limits.from_config(current_app.config)
     try:
         kind = _file_kind(filename, data)
-        rows, estimate, close = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
-    except _Unreadable as exc:
+        rows, estimate, close = _xlsx_rows(data, limits) if kind == "xlsx" else _csv_rows(data, limits)
+    except Unreadable as exc:
         return failed(str(exc))
 
     validator = _Validator(commune=commune, allow_duplicates=allow_duplicates)
@@ -659,7 +667,7 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
             done += 1
             if progress and done % PROGRESS_EVERY == 0:
                 progress(done, total)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return failed(str(exc))
     finally:
         close()
