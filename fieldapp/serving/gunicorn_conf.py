@@ -24,7 +24,7 @@ graceful_timeout = 60
 #: characters each), 8,042 bytes; with ids comma-separated it is 6,046 (tests/test_serving.py builds both).
 limit_request_line = 8190
 #: gunicorn's defaults, written down: 100 header fields of at most 8,190 bytes each. A bearer token
-#: header is 50 bytes, the console's cookie about 200; nginx adds four X-Forwarded-*/X-Request-ID.
+#: header is about 70 bytes, the console's cookie a few hundred; nginx adds five (X-Forwarded-*, ...).
 limit_request_fields = 100
 limit_request_field_size = 8190
 
