@@ -84,6 +84,28 @@ def assert_catalogue_envelope(answer: Answer | None, error_code: str, lang: str 
     assert answer.envelope(content_type) == envelope(AppError(error_code), lang)
 
 
+def _commune_of_its_own(app) -> str:
+    """A commune for tests that commit for real (what they commit stays, and other tests count Hùng
+    Châu's rows)."""
+    from sqlalchemy import select
+
+    from fieldapp.extensions import db
+    from fieldapp.models.units import Unit, UnitLevel
+
+    with app.app_context():
+        return db.session.scalar(select(Unit.code).where(Unit.level == UnitLevel.commune)
+                                 .order_by(Unit.code.desc()).limit(1))
+
+
+def _officer_token(app, commune: str) -> str:
+    """A committed commune officer's bearer token, good for a server in another process."""
+    with app.app_context():
+        officer = make_user(role=Role.commune_officer, unit_code=commune)
+        answer = app.test_client().post("/api/v1/auth/token", json={"phone": officer.phone,
+                                                                    "password": DEFAULT_PASSWORD})
+        return answer.get_json()["access_token"]
+
+
 # ---------------------------------------------------------------------------------------------
 # gunicorn
 
@@ -151,27 +173,19 @@ def test_gunicorns_envelope_is_english_when_the_request_asks_and_got_that_far(fi
 @pytest.mark.real_commits  # the server, another process, must see the household and the officer
 def test_the_longest_plates_request_of_the_contract_is_answered_by_gunicorn(app, fieldapp_servers):
     """500 ids, comma-separated and repeated, fit gunicorn's request line; one byte more does not."""
-    from sqlalchemy import select
-
     from fieldapp.api.qr import PlatesQuery
     from fieldapp.extensions import db
-    from fieldapp.models.units import Unit, UnitLevel
     from fieldapp.services.households import household_create
 
     most = PlatesQuery().fields["ids"].validators[0].max
+    commune = _commune_of_its_own(app)
     with app.app_context():
-        # A commune of its own: what this test commits stays, and other tests count Hùng Châu's rows.
-        commune = db.session.scalar(select(Unit.code).where(Unit.level == UnitLevel.commune)
-                                    .order_by(Unit.code.desc()).limit(1))
         village = make_village(commune_code=commune)
         ids = [household_create(caller=None, village_id=village.id, address=f"Nhà số {n}").public_id
                for n in range(most)]
         db.session.commit()
-        officer = make_user(role=Role.commune_officer, unit_code=commune)
-        token = app.test_client().post("/api/v1/auth/token", json={"phone": officer.phone,
-                                                                   "password": DEFAULT_PASSWORD}).get_json()
     assert len(ids) == 500 and {len(i) for i in ids} == {11}  # a prefix letter and 10 characters (fieldapp/ids.py)
-    authorization = f"Authorization: Bearer {token['access_token']}"
+    authorization = f"Authorization: Bearer {_officer_token(app, commune)}"
     targets = {"comma-separated": "/api/v1/households/plates.pdf?ids=" + ",".join(ids),
                "repeated": "/api/v1/households/plates.pdf?" + "&".join(f"ids={i}" for i in ids)}
     for form, target in targets.items():
@@ -238,7 +252,7 @@ def test_nginx_answers_in_the_deploy_document_are_the_catalogues_envelopes():
     """Each error location of the documented configuration returns, in both languages, exactly the
     envelope fieldapp/errors.py makes (those nginx is not made to answer below too: 408, 500, 503)."""
     block = deploy_nginx_block()
-    locations = re.findall(r"location = /_nginx/(\d+)\.json \{(.*?)\n    \}", block, re.DOTALL)
+    locations = re.findall(r"location = /_nginx/(\d+)\.json \{(.*?)\n {8}\}", block, re.DOTALL)
     pages = set(re.findall(r"error_page [\d ]+(?:=\d+ )?/_nginx/(\d+)\.json;", block))
     assert {status for status, _ in locations} == pages
     for status, body in locations:
@@ -407,9 +421,33 @@ def test_nginx_passes_the_app_its_answers_and_request_ids(nginx_app):
     # The app's own errors pass as they are (proxy_intercept_errors off), 404 and 401 here.
     assert_catalogue_envelope(exchange(nginx_app.port, get("/api/v1/no-such-thing"), tls=True), "http.not_found",
                               content_type=APP_JSON_TYPE)
-    # The import route takes more than the general 2 MiB: this 3 MiB body reaches the app, which asks for a token.
-    imported = exchange(nginx_app.port, get("/api/v1/households/import", method="POST", body=THREE_MIB), tls=True)
-    assert_catalogue_envelope(imported, "auth.required", content_type=APP_JSON_TYPE)
+    # nginx's error locations are its own: asked for from outside, they are not there.
+    assert_catalogue_envelope(exchange(nginx_app.port, get("/_nginx/502.json"), tls=True), "http.not_found")
+
+
+@pytest.mark.slow
+def test_an_upload_the_app_refuses_unread_gets_the_apps_answer_through_nginx(nginx_app):
+    """The app answers 401 without reading the 3 MiB body. Were the worker to close the connection
+    with the body unread, nginx, still sending it, would answer 502 instead, about every other time:
+    ten tries all get the app's 401."""
+    answers = [exchange(nginx_app.port, get("/api/v1/households/import", method="POST", body=THREE_MIB), tls=True)
+               for _ in range(10)]
+    assert [a and a.status for a in answers] == [401] * 10
+    assert_catalogue_envelope(answers[0], "auth.required", content_type=APP_JSON_TYPE)
+
+
+@pytest.mark.slow
+@pytest.mark.real_commits  # gunicorn, another process, must see the officer's token
+def test_nginx_lets_an_import_through_above_the_general_body_limit(app, nginx_app):
+    token = _officer_token(app, _commune_of_its_own(app))
+    blank = b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n" + b" " * len(THREE_MIB) + \
+        b"\r\n--cut--\r\n"
+    answer = exchange(nginx_app.port, get("/api/v1/households/import?dry_run=false", f"Authorization: Bearer {token}",
+                                          "Content-Type: multipart/form-data; boundary=cut", method="POST", body=blank),
+                      tls=True)
+    # The app read all 3 MiB (a file of blanks: "empty file", nothing written).
+    assert answer is not None and answer.status == 422, (answer and answer.body[:300], nginx_app.error_log()[-800:])
+    assert answer.envelope(APP_JSON_TYPE)["error_code"] == "import.has_errors"
 
 
 @pytest.mark.slow
@@ -446,6 +484,9 @@ def test_gunicorn_stopped_is_nginxs_502(nginx_binary):
         assert exchange(nginx.port, get("/"), tls=True).status == 200
         stop(server)
         assert_catalogue_envelope(exchange(nginx.port, get("/"), tls=True), "server.bad_gateway")
+        # The same with a body only the import route takes: the error answer has no body limit of its own.
+        upload = exchange(nginx.port, get("/api/v1/households/import", method="POST", body=THREE_MIB), tls=True)
+        assert_catalogue_envelope(upload, "server.bad_gateway")
     finally:
         stop(server)
         nginx.stop()

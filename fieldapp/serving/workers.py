@@ -132,9 +132,36 @@ class EnvelopeErrors:
         self.log.access(response, req, environ, timedelta(0))
 
 
+#: The most of a body left unread by the app that a worker reads (and drops) after answering: above
+#: any body nginx passes on (32 MiB, the import route's), docs/deploy.md.
+_DRAIN_MAX = 64 * 1024 * 1024
+
+
+def _drain(body) -> None:
+    """Read what the app left of the request's body, once the answer is written.
+
+    Why: the app answers some requests without reading their body (a 3 MiB import without a token:
+    401). gunicorn would then close a socket with unread bytes, which resets the connection while
+    nginx is still sending the body it buffered; nginx then answers 502 instead of passing on the
+    app's 401 (about every other time, tried). Read to the end, the connection closes cleanly.
+    """
+    left = _DRAIN_MAX
+    while left > 0 and (chunk := body.read(min(left, 1024 * 1024))):
+        left -= len(chunk)
+
+
 class SyncWorker(EnvelopeErrors, _GunicornSyncWorker):
     """gunicorn's sync worker (fieldapp's default: one request at a time per process)."""
+
+    def handle_request(self, listener, req, client, addr):
+        super().handle_request(listener, req, client, addr)
+        _drain(req.body)
 
 
 class ThreadWorker(EnvelopeErrors, _GunicornThreadWorker):
     """gunicorn's gthread worker, for ``--worker-class fieldapp.serving.workers.ThreadWorker``."""
+
+    def handle_request(self, req, conn):
+        keepalive = super().handle_request(req, conn)
+        _drain(req.body)
+        return keepalive
