@@ -39,6 +39,18 @@ _SPECS = [
               "The data was changed by another request at the same time; try again."),
     ErrorSpec("request.unsupported_media_type", 415, "Định dạng nội dung không được hỗ trợ.",
               "Unsupported content type."),
+    # Requests the HTTP server in front of the app refuses before the app sees them (gunicorn's own
+    # errors, fieldapp/serving/workers.py, and nginx's, docs/deploy.md): the same envelope, issue 12.
+    ErrorSpec("request.line_too_long", 414, "Đường dẫn của yêu cầu (địa chỉ và tham số) quá dài.",
+              "The request line (path and query) is too long."),
+    ErrorSpec("request.header_too_large", 431, "Phần tiêu đề (header) của yêu cầu quá lớn hoặc quá nhiều.",
+              "The request headers are too large or too many."),
+    ErrorSpec("request.timeout", 408, "Yêu cầu không được gửi đến kịp thời.",
+              "The request was not received in time."),
+    ErrorSpec("request.expectation_failed", 417, "Máy chủ không đáp ứng được tiêu đề Expect của yêu cầu.",
+              "The Expect header of the request cannot be met."),
+    ErrorSpec("request.transfer_coding_unsupported", 501, "Kiểu mã hóa truyền tải (Transfer-Encoding) không được hỗ trợ.",
+              "The Transfer-Encoding of the request is not supported."),
     # HTTP-level
     ErrorSpec("http.not_found", 404, "Không tìm thấy.", "Not found."),
     ErrorSpec("http.method_not_allowed", 405, "Phương thức không được phép cho đường dẫn này.",
@@ -53,6 +65,10 @@ _SPECS = [
     ErrorSpec("server.signing_key_missing", 503,
               "Máy chủ chưa có khóa ký ({purpose}); người vận hành cần chạy fieldapp keys rotate --purpose {purpose}.",
               "The server has no {purpose} signing key; the operator must run fieldapp keys rotate --purpose {purpose}."),
+    ErrorSpec("server.timeout", 504, "Máy chủ xử lý yêu cầu quá lâu nên đã dừng lại, vui lòng thử lại sau.",
+              "The server took too long to handle the request and stopped it; try again later."),
+    ErrorSpec("server.bad_gateway", 502, "Máy chủ ứng dụng không trả lời, vui lòng thử lại sau.",
+              "The application server did not answer; try again later."),
     # Authentication and permission
     ErrorSpec("auth.required", 401, "Cần đăng nhập.", "Authentication required."),
     ErrorSpec("auth.token_invalid", 401, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn, vui lòng đăng nhập lại.",
@@ -304,6 +320,14 @@ def locale() -> str:
         return "vi"
 
 
+def language_of(accept_language: str | None) -> str:
+    """:func:`locale` for a bare ``Accept-Language`` value, where there is no Flask request (gunicorn's errors)."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    return parse_accept_header(accept_language or "", LanguageAccept).best_match(["vi", "en"], default="vi") or "vi"
+
+
 class AppError(Exception):
     """An error with a stable code, raised by services and rendered by the one handler."""
 
@@ -325,9 +349,9 @@ class AppError(Exception):
         return template.format(**self.params) if self.params else template
 
 
-def envelope(error: AppError) -> dict:
-    """The error body of CONTRACT.md."""
-    lang = locale()
+def envelope(error: AppError, lang: str | None = None) -> dict:
+    """The error body of CONTRACT.md, in ``lang`` (default: the request's language, else Vietnamese)."""
+    lang = lang or locale()
     return {
         "code": error.status,
         "status": HTTPStatus(error.status).phrase,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from fieldapp import create_app
 from fieldapp.extensions import db
+from tests.servers import app_env, free_port, start_gunicorn
 
 
 @pytest.mark.real_commits  # its own app and pool: the per-test session must not stand in for them
@@ -34,36 +35,8 @@ def test_exhausted_pool_answers_503_within_seconds(app):
         db.engine.dispose()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start_gunicorn(app, port):
-    import os
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "KEYS_DIR": app.config["KEYS_DIR"],
-           "AUDIT_SEQUENCE_INTERVAL": "0", "PASSWORD_HASH_PROFILE": "CHEAPEST",
-           "DATABASE_ROLE": app.config.get("DATABASE_ROLE") or ""}  # as in production: under row-level security
-    process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level",
-                                "error", "fieldapp.wsgi:app"], env=env, cwd=Path(__file__).parents[1],
-                               start_new_session=True)
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/livez", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("gunicorn did not start")
+    return start_gunicorn(port, "--workers", "2", "--log-level", "error", env=app_env(app))
 
 
 class RetryingClient:
@@ -88,7 +61,7 @@ class RetryingClient:
         self.items = [str(uuid.uuid4()) for _ in range(count)]
         self.acknowledged: list[str] = []
         self.answers: list[str] = []  # every try's status, or "no answer"
-        self.port = _free_port()
+        self.port = free_port()
 
     def run(self) -> None:
         import json

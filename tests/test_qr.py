@@ -136,3 +136,22 @@ def test_printable_sheet_of_a_villages_plates_is_a_pdf_with_names(client, login,
     assert chosen.status_code == 200
     neither = client.get("/api/v1/households/plates.pdf", headers=headers)
     assert neither.status_code == 422
+
+
+def test_plates_take_ids_repeated_or_comma_separated(client, login):
+    """Comma-separated ids make the shorter request line for 500 plates (docs/deploy.md); the cap of
+    500 counts ids, however they are sent."""
+    village_households = [make_household() for _ in range(3)]
+    ids = [h.public_id for h in village_households]
+    headers = login(make_user(role=Role.commune_officer))
+    forms = {"repeated": {"ids": ids}, "comma-separated": {"ids": ",".join(ids)},
+             "both": {"ids": [f"{ids[0]},{ids[1]}", ids[2]]}}
+    for form, query in forms.items():
+        response = client.get("/api/v1/households/plates.pdf", query_string=query, headers=headers)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", form
+    unknown = client.get("/api/v1/households/plates.pdf", query_string={"ids": f"{ids[0]},H0000000000"},
+                         headers=headers)
+    assert unknown.status_code == 404 and unknown.get_json()["errors"] == {"household_ids": ["H0000000000"]}
+    too_many = client.get("/api/v1/households/plates.pdf", query_string={"ids": ",".join(ids * 167)},
+                          headers=headers)
+    assert too_many.status_code == 422 and "ids" in too_many.get_json()["errors"]

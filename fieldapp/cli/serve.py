@@ -1,9 +1,12 @@
-"""``fieldapp serve``: gunicorn when installed, else Flask's development server."""
+"""``fieldapp serve``: gunicorn with fieldapp's settings when installed, else Flask's development server."""
 import os
 import shutil
 import sys
 
 import click
+
+#: gunicorn's settings (worker class, timeouts, request limits, access log): docs/deploy.md.
+GUNICORN_CONFIG = "python:fieldapp.serving.gunicorn_conf"
 
 
 @click.command("serve")
@@ -17,9 +20,15 @@ def group(host, port, workers, dev):
                f"commune console: http://{host}:{port}/console/)")
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     if not dev and os.path.exists(gunicorn):
-        workers = workers or (2 * (os.cpu_count() or 1) + 1)
-        os.execv(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                            "--access-logfile", "-", "fieldapp.wsgi:app"])
+        os.execv(gunicorn, gunicorn_argv(gunicorn, host, port, workers))
     from fieldapp.wsgi import app
 
     app.run(host=host, port=port, debug=False)
+
+
+def gunicorn_argv(gunicorn: str, host: str, port: int, workers: int | None) -> list[str]:
+    """gunicorn's command line: the config module, and the flags given here over its settings."""
+    argv = [gunicorn, "-c", GUNICORN_CONFIG, "--bind", f"{host}:{port}"]
+    if workers:
+        argv += ["--workers", str(workers)]
+    return argv + ["fieldapp.wsgi:app"]
