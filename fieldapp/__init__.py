@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
 
     app = Flask(__name__, instance_relative_config=False)
+    from fieldapp.request_guard import FieldRequest
+
+    app.request_class = FieldRequest
     from fieldapp.ids import public_id_converter
 
     app.url_map.converters["public_id"] = public_id_converter()

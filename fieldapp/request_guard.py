@@ -8,6 +8,11 @@
   and what parses still costs every later walk over it. No body of this API is deeper than a GeoJSON
   Feature in a list (about 8 levels).
 
+- **A streamed body past the size limit** (``Transfer-Encoding: chunked``, no ``Content-Length``):
+  werkzeug stops reading it at ``max_content_length`` without a word, and what was read so far is a
+  cut-off body (a JSON body answered 400 ``malformed_json``; a cut-off upload could be misread). It
+  is 413 ``request.too_large``, as a body that declares its length is (:class:`FieldRequest`).
+
 Each is answered up front, the same on both databases: a NUL in the path finds nothing (404); in a
 query parameter or a JSON body it is a 422 naming it; a body nested too deep is a 400. The byte scans
 come first, so an ordinary request pays for a few ``bytes.count`` calls and nothing more.
@@ -18,7 +23,10 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from flask import request
+from flask import Request, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from fieldapp.errors import AppError, FieldMessage
 
@@ -78,6 +86,32 @@ def _bad_json_body(data: bytes) -> dict[str, list[str]]:
     if has_surrogate and any(_has_surrogate(s) for s in strings):
         messages.append(SURROGATE_MESSAGE)
     return {"body": messages} if messages else {}
+
+
+class _CappedStream(LimitedStream):
+    """A streamed body read up to one byte past ``limit``: that byte means it is too large."""
+
+    def __init__(self, stream, limit: int):
+        super().__init__(stream, limit + 1, is_max=True)
+        self.cap = limit
+
+    def readinto(self, b):
+        size = super().readinto(b)
+        if self._pos > self.cap:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class FieldRequest(Request):
+    """Flask's request, whose streamed body (no ``Content-Length``) past ``max_content_length`` is a
+    413 however it is read (JSON, form, upload), not a body cut at the limit."""
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None and "wsgi.input_terminated" in self.environ:
+            return _CappedStream(self.environ["wsgi.input"], limit)
+        return get_input_stream(self.environ, max_content_length=limit)
 
 
 def refuse_unstorable_input() -> None:

@@ -27,6 +27,23 @@ def test_json_nested_too_deep_is_400_and_writes_nothing(client, officer, depth):
     assert db.session.query(Household).filter_by(village_id=village.id).count() == 0
 
 
+@pytest.mark.parametrize("size, status", [(3 * 1024 * 1024, 413), (1024, 201)])
+def test_a_streamed_body_past_the_limit_is_413_and_one_within_it_is_read_whole(client, officer, size, status):
+    """No Content-Length (chunked, as gunicorn passes it on): werkzeug cut the body at the limit, and
+    the cut-off JSON answered 400 malformed_json."""
+    import io
+
+    village = make_village()
+    head = ('{"village_id": %d, "address": "Nhà số 1"' % village.id).encode()
+    body = head + b" " * max(0, size - len(head) - 1) + b"}"  # cut anywhere, it is not JSON
+    response = client.post("/api/v1/households", headers={**officer, "Transfer-Encoding": "chunked"},
+                           input_stream=io.BytesIO(body), content_type="application/json",
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == status, response.get_json()
+    if status == 413:
+        assert response.get_json()["error_code"] == "request.too_large"
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting(client, officer):
     village = make_village()
     address = "[" * 100 + "{" * 100

@@ -162,6 +162,27 @@ def test_gunicorn_answers_what_it_refuses_in_the_envelope(fieldapp_servers, work
     assert_catalogue_envelope(answer, error_code)
 
 
+def _chunked(body: bytes, chunk: int = 64 * 1024) -> bytes:
+    parts = [b"%x\r\n%s\r\n" % (len(body[i:i + chunk]), body[i:i + chunk]) for i in range(0, len(body), chunk)]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+@pytest.mark.slow
+@pytest.mark.real_commits  # no transaction of the test's open: the server reads the accounts
+@pytest.mark.parametrize("worker", WORKER_CLASSES)
+def test_a_chunked_body_past_the_limit_is_413_not_a_cut_off_body(fieldapp_servers, worker):
+    """gunicorn streams a chunked body; werkzeug stopped at the limit and the cut-off JSON was a 400."""
+    body = b'{"phone": "0912000001", "password": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+    head = get("/api/v1/auth/token", "Content-Type: application/json", "Transfer-Encoding: chunked", method="POST")
+    answer = exchange(fieldapp_servers[worker], head + _chunked(body))
+    assert answer is not None and answer.status == 413
+    assert answer.envelope(APP_JSON_TYPE)["error_code"] == "request.too_large"
+    small = b'{"phone": "0912000001", "password": "sai-mat-khau"}'
+    answer = exchange(fieldapp_servers[worker], head + _chunked(small, chunk=7))
+    assert answer is not None and answer.status == 401  # read whole, and judged (no such account)
+    assert answer.envelope(APP_JSON_TYPE)["error_code"] == "auth.bad_credentials"
+
+
 @pytest.mark.slow
 def test_gunicorns_envelope_is_english_when_the_request_asks_and_got_that_far(fieldapp_servers):
     # A bad Content-Length is found once the headers are read: gunicorn has the request, and its language.

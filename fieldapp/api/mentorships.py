@@ -77,11 +77,11 @@ class MentorshipQuery(PageQuery):
 class InteractionIn(Schema):
     method = fields.Enum(InteractionMethod, by_value=True, required=True)
     occurred_at = UTCDateTime(required=True, metadata={"description": "When it happened, phone time"})
-    location = Point(load_default=None, allow_none=True,
-                             metadata={"description": "Required for qr_scan and in_person"})
-    evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
-                                 metadata={"description": "Check-in id or scanned payload id (qr_scan), visit or "
-                                                          "session id; verified once check-ins exist"})
+    location = Point(load_default=None, allow_none=True, metadata={"description": "Required for qr_scan and in_person"})
+    evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "Looked up through the caller's reach (404 otherwise): qr_scan, the id on the mentee's "
+                       "person card or the check-in's id (POST /checkins's `id`); visit, session: its id; "
+                       "in_person: a free note."})
     client_id = fields.UUID(load_default=None, allow_none=True,
                             metadata={"description": "The phone's id for this record: retries record it once"})
 

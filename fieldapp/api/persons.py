@@ -106,9 +106,11 @@ class SkillsIn(Schema):
     grant = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
     withdraw = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
     evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
-    evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    evidence_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "visit, session, mentoring: that object's id, in the caller's reach (404 otherwise); "
+                       "import, other: a free reference"})
     confirmed_on = fields.Date(load_default=None, allow_none=True,
-                               metadata={"description": "for vneid_programme_confirmed"})
+                               metadata={"description": "for vneid_programme_confirmed: from 2025-01-01 to today"})
 
 
 @blp.route("", methods=["GET"])
