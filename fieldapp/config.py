@@ -31,6 +31,18 @@ class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which."""
 
 
+def _json(name: str):
+    value = _env(name)
+    if value in (None, ""):
+        return None
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be JSON: {exc}") from exc
+
+
 def _bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value in (None, ""):
@@ -119,6 +131,10 @@ def load_config() -> dict:
         # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
         # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.
         "MENTEES_PER_MENTOR_MAX": _int("MENTEES_PER_MENTOR_MAX", 30),
+        # Which flags hold back evidence until an officer accepts it on review: a JSON object of
+        # flag → kinds ("checkin.session", "checkin.household", "checkin.person", "visit", "skill");
+        # unset, the table of fieldapp.models.evidence (mobile_contract/evidence.md).
+        "EVIDENCE_HOLD_BACK": _json("EVIDENCE_HOLD_BACK"),
         # The commune console (web pages): a signed session cookie that only the server reads
         # (HttpOnly), withheld from cross-site POSTs (SameSite=Lax: a link from a message or an email
         # still opens the console signed in; Strict would show the sign-in page instead), and a

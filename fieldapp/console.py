@@ -25,12 +25,12 @@ from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.sessions import Verdict
+from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
 from fieldapp.selectors import count_of
 from fieldapp.selectors.households import household_list_query, person_list_query
-from fieldapp.selectors.sessions import checkin_verdict_counts, support_records_query
+from fieldapp.selectors.sessions import checkin_status_counts, support_records_query
 from fieldapp.services.tokens import (caller_from_console_session, console_session_issue,
                                       console_session_revoke, user_authenticate)
 
@@ -133,15 +133,16 @@ def _page_context(caller: Caller) -> dict:
 @signed_in
 def home(caller: Caller):
     """The caller's area and its figures, each read through the API's scoped selector."""
-    checkins = checkin_verdict_counts(caller=caller)
+    checkins = checkin_status_counts(caller=caller)
     figures = {
         "households": count_of(household_list_query(caller=caller)),
         "digital_families": count_of(household_list_query(caller=caller, digital_family=True)),
         "people": count_of(person_list_query(caller=caller)),
-        "checkins_verified": checkins[Verdict.verified],
-        "checkins_flagged": checkins[Verdict.accepted_with_flags],
-        "checkins_rejected": checkins[Verdict.rejected],
+        "checkins_counted": checkins[EvidenceStatus.counted],
+        "checkins_held": checkins[EvidenceStatus.held],
+        "checkins_rejected": checkins[EvidenceStatus.rejected],
         "support_records": count_of(support_records_query(caller=caller)),
+        "support_records_held": count_of(support_records_query(caller=caller, evidence_status=EvidenceStatus.held)),
         "support_records_verified": count_of(support_records_query(caller=caller, verified_only=True)),
     }
     return render_template("console/home.html", figures=figures, **_page_context(caller))

@@ -2,8 +2,8 @@
 import pytest
 
 from fieldapp.models import ActivityEntry, Person, Role, SkillEvent
-from tests.factories import (OTHER_COMMUNE, assign, make_household, make_person, make_team, make_user, make_village,
-                             make_visit)
+from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_household, make_person, make_team,
+                             make_user, make_village, make_visit)
 
 FIVE = ["online_public_services", "online_shopping", "cashless_payment", "online_safety", "local_digital_platforms"]
 
@@ -88,18 +88,29 @@ def test_consent_is_recorded_and_can_be_withdrawn(client, login):
 
 def test_skills_record_keeps_evidence_and_derives_the_digital_family(client, login, db):
     volunteer = make_user()
-    household = make_household()
+    lat, lon = HUNG_CHAU_CENTRE
+    household = make_household(lat=lat, lon=lon)
     assign(household, volunteer, make_team(members=[volunteer]))
     person = make_person(household=household)
     headers = login(volunteer)
     url = f"/api/v1/persons/{person.public_id}/skills"
-    visit = make_visit(volunteer=volunteer, household=household)
+    # A visit that counts (GPS at the house): the skills recorded on it are confirmed.
+    visit = make_visit(volunteer=volunteer, household=household, gps={"lat": lat, "lon": lon, "accuracy_m": 5})
     partial = client.post(url, headers=headers, json={"grant": FIVE[:4], "evidence_kind": "visit",
                                                       "evidence_ref": visit.public_id}).get_json()
-    assert partial["is_digital_core"] is False
+    assert partial["is_digital_core"] is False and {s["status"] for s in partial["skills"]} == {"confirmed"}
     assert client.get(f"/api/v1/households/{household.public_id}", headers=headers).get_json()["is_digital_family"] \
         is False
-    done = client.post(url, headers=headers, json={"grant": [FIVE[4]], "evidence_kind": "session"}).get_json()
+    # The fifth on nothing the system can check: claimed, and the household is not a Digital Family ...
+    claimed = client.post(url, headers=headers, json={"grant": [FIVE[4]], "evidence_kind": "session"}).get_json()
+    assert {s["skill"]: s["status"] for s in claimed["skills"]}[FIVE[4]] == "claimed"
+    assert claimed["is_digital_core"] is False
+    # ... until an officer accepts it on review.
+    officer = login(make_user(role=Role.commune_officer))
+    accepted = client.post("/api/v1/reviews", headers=officer, json={
+        "type": "skill", "id": f"{person.public_id}:{FIVE[4]}", "decision": "accepted", "reason": "Đã kiểm tra"})
+    assert accepted.status_code == 201, accepted.get_json()
+    done = client.get(f"/api/v1/persons/{person.public_id}", headers=headers).get_json()
     assert done["is_digital_core"] is True
     assert {s["skill"]: s["evidence_kind"] for s in done["skills"]}[FIVE[4]] == "session"
     assert all(s["recorded_by"] == volunteer.id for s in done["skills"])
@@ -111,7 +122,8 @@ def test_skills_record_keeps_evidence_and_derives_the_digital_family(client, log
         "is_digital_family"] is False
     changes = [(e.skill.value, e.change) for e in db.session.query(SkillEvent).filter_by(person_id=person.id)
                .order_by(SkillEvent.id)]
-    assert changes[-1] == ("online_safety", "withdrawn") and len(changes) == 6
+    assert changes[-1] == ("online_safety", "withdrawn") and len(changes) == 7
+    assert (FIVE[4], "confirmed") in changes
 
 
 def test_vneid_confirmation_needs_its_date(client, officer):

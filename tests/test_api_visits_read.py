@@ -139,7 +139,8 @@ def test_the_answer_to_posting_a_visit_is_unchanged_and_carries_no_gps(client, f
     body = {"client_id": str(uuid.uuid4()), "household_id": field["h1"].public_id, "outcome": "nobody_home",
             "visited_at": utcnow().isoformat(), "gps": GPS_A}
     answer = client.post("/api/v1/visits", headers=login(field["users"]["v1"]), json=body).get_json()
-    assert set(answer) == {"id", "client_id", "household_id", "outcome", "visited_at", "verdict", "flags"}
+    assert set(answer) == {"id", "client_id", "household_id", "outcome", "visited_at", "verdict", "flags",
+                           "evidence_status"}
     assert answer["client_id"] == body["client_id"] and answer["household_id"] == field["h1"].public_id
 
 

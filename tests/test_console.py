@@ -392,21 +392,25 @@ def test_the_stylesheet_is_served_from_static(client):
 
 def _checkin(user, commune_code, verdict, flags=()):
     from fieldapp.extensions import db
+    from fieldapp.models import EvidenceStatus
 
+    status = {Verdict.verified: EvidenceStatus.counted, Verdict.accepted_with_flags: EvidenceStatus.held,
+              Verdict.rejected: EvidenceStatus.rejected}[verdict]
     db.session.add(CheckIn(client_id=str(uuid.uuid4()), request_hash="0" * 64, user_id=user.id,
                            commune_code=commune_code, target_kind="session", scanned_at=utcnow(),
-                           verdict=verdict, flags=list(flags)))
+                           verdict=verdict, flags=list(flags), evidence_status=status))
     db.session.commit()
 
 
-def _support(person, skill="online_safety", flags=(), helper=None, team=None):
+def _support(person, skill="online_safety", flags=(), helper=None, team=None, held=False):
     from fieldapp.extensions import db
+    from fieldapp.models import EvidenceStatus
 
     db.session.add(SupportRecord(person_id=person.id, skill=skill, commune_code=person.commune_code,
                                  village_id=person.village_id, source_kind="visit", source_id="V1",
                                  helper_id=helper.id if helper else None, team_id=team.id if team else None,
-                                 supported_at=utcnow(),
-                                 proof="qr_plate", flags=list(flags)))
+                                 supported_at=utcnow(), proof="qr_plate", flags=list(flags),
+                                 evidence_status=EvidenceStatus.held if held else EvidenceStatus.counted))
     db.session.commit()
 
 
@@ -432,17 +436,18 @@ def two_communes(db):
     _checkin(volunteer_there, THERE, Verdict.verified)
     _support(people_here[0], helper=volunteer_here)
     _support(people_here[1], skill="cashless_payment", helper=volunteer_here)
-    _support(people_here[2], flags=["far_from_site"], helper=volunteer_here)
+    _support(people_here[2], flags=["late_sync"], helper=volunteer_here)
+    _support(people_here[2], skill="cashless_payment", flags=["far_from_site"], helper=volunteer_here, held=True)
     _support(person_there, helper=volunteer_there)
     return {"people_here": people_here, "person_there": person_there}
 
 
 def test_each_officer_sees_the_figures_of_their_own_area(app, two_communes):
-    expected_here = {"households": 2, "digital-families": 1, "people": 3, "checkins-verified": 2,
-                     "checkins-flagged": 1, "checkins-rejected": 1, "support-records": 3,
+    expected_here = {"households": 2, "digital-families": 1, "people": 3, "checkins-counted": 2,
+                     "checkins-held": 1, "checkins-rejected": 1, "support-records": 3, "support-records-held": 1,
                      "support-records-verified": 2}
-    expected_there = {"households": 1, "digital-families": 0, "people": 1, "checkins-verified": 1,
-                      "checkins-flagged": 0, "checkins-rejected": 0, "support-records": 1,
+    expected_there = {"households": 1, "digital-families": 0, "people": 1, "checkins-counted": 1,
+                      "checkins-held": 0, "checkins-rejected": 0, "support-records": 1, "support-records-held": 0,
                       "support-records-verified": 1}
     for user, area, expected in [
             (make_user(role=Role.commune_officer, unit_code=HERE), "Xã Bình Lư", expected_here),
@@ -463,7 +468,8 @@ def test_the_support_list_shows_one_s_own_area_a_page_at_a_time(app, client, two
         assert name in page
     assert "Đặng Văn Dũng" not in page
     assert "<th scope=\"col\">Kỹ năng được hỗ trợ</th>" in page and "Thanh toán không dùng tiền mặt" in page
-    assert "Lê Văn Nam" in page and "far_from_site" in page
+    assert "Lê Văn Nam" in page and "late_sync" in page
+    assert "far_from_site" not in page  # support held back for review is not on the list (it does not count)
 
     verified = client.get("/console/support-records?verified=1").get_data(as_text=True)
     assert "2 lượt hỗ trợ không có ghi chú kiểm tra" in verified and "Hồ Thị Cúc" not in verified

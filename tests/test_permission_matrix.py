@@ -86,6 +86,9 @@ MATRIX = {
     ("POST", "/api/v1/checkins"): FIELD_ONLY,
     ("POST", "/api/v1/visits"): FIELD_ONLY,
     ("GET", "/api/v1/visits"): SIGNED_IN,
+    ("GET", "/api/v1/reviews"): OFFICERS,
+    # (an empty body is a 422 for everyone allowed: the scope of what is named is tested in test_api_reviews)
+    ("POST", "/api/v1/reviews"): OFFICERS,
     # The volunteer's own visit: their leader and the officers of the area read it too.
     ("GET", "/api/v1/visits/<public_id:visit_id>"): SCOPED,
     ("GET", "/api/v1/support-records"): SIGNED_IN,

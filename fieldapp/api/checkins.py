@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.idempotency import idempotent_write
-from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime
+from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime, evidence_status_field
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.models.sessions import CheckIn, Verdict
 from fieldapp.services.checkins import checkin_create
@@ -29,6 +29,7 @@ class CheckinOut(Schema):
     verdict = fields.Enum(Verdict, by_value=True, required=True)
     flags = fields.List(fields.String(), required=True,
                         metadata={"description": "flags (accepted_with_flags) or reasons (rejected)"})
+    evidence_status = evidence_status_field()
     target = fields.String(attribute="target_kind", required=True)
     distance_m = fields.Float(required=True, allow_none=True)
     scanned_at = UTCDateTime(required=True)

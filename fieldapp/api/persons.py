@@ -6,6 +6,7 @@ from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
+from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
@@ -61,6 +62,10 @@ class SkillOut(Schema):
     evidence_kind = fields.Enum(EvidenceKind, by_value=True, required=True)
     evidence_ref = fields.String(required=True, allow_none=True)
     confirmed_on = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(SkillStatus, by_value=True, required=True, metadata={"description": (
+        "`confirmed`: counts (Digital Family, indicators); `claimed`: recorded on evidence held back for "
+        "review, or with none the system can check, by a volunteer or leader: counts once an officer "
+        "accepts it (mobile_contract/evidence.md)")})
 
 
 class ConsentOut(Schema):
@@ -92,9 +97,11 @@ class PersonOut(Schema):
     is_elderly = fields.Function(lambda p: is_elderly(p.birth_year), required=True, metadata={"type": "boolean"})
     consent = fields.Function(lambda p: ConsentOut().dump(p), required=True, metadata={"type": "object"})
     skills = fields.List(fields.Nested(SkillOut), required=True)
-    is_digital_core = fields.Function(lambda p: DIGITAL_FAMILY_SKILLS <= {s.skill for s in p.skills}, required=True,
+    is_digital_core = fields.Function(lambda p: DIGITAL_FAMILY_SKILLS <= {s.skill for s in p.skills
+                                                                           if s.status == SkillStatus.confirmed},
+                                      required=True,
                                       metadata={"type": "boolean",
-                                                "description": "holds all five Digital Family skills"})
+                                                "description": "holds all five Digital Family skills, confirmed"})
 
 
 class PersonQuery(PageQuery):

@@ -174,6 +174,16 @@ class StringList(fields.List):
         return None if value is None else [str(item) for item in value]
 
 
+def evidence_status_field(**kwargs) -> fields.Enum:
+    """Whether this evidence counts (fieldapp.models.evidence), as every answer that carries it says."""
+    from fieldapp.models.evidence import EvidenceStatus
+
+    return fields.Enum(EvidenceStatus, by_value=True, required=True, metadata={"description": (
+        "`counted`: it counts; `held`: kept and shown, counted for nothing until an officer of the area "
+        "accepts it on review (its flags hold it back); `rejected`: by the server or on review, never counted "
+        "(mobile_contract/evidence.md)")}, **kwargs)
+
+
 class PatchSchema(Schema):
     """A partial update: at least one field (``minProperties: 1`` in the document). An empty body, or
     none at all, changed nothing and answered 200 as if it had."""

@@ -48,7 +48,8 @@ class SessionOut(Schema):
     topics = fields.List(fields.String(), required=True)
     team_id = Integer(required=True, allow_none=True)
     checkins = Integer(attribute="checkin_count", required=True,
-                       metadata={"description": "check-ins that count (not rejected)"})
+                       metadata={"description": "check-ins that count (evidence_status counted: not "
+                                                "rejected, not held back for review)"})
     display_url = fields.Function(lambda s: display_url(s.public_id), required=True,
                                   metadata={"description": "full-screen rotating QR for a projector"})
 

@@ -5,11 +5,12 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, UTCDateTime
+from fieldapp.api.schemas import Integer, UTCDateTime, evidence_status_field
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
 from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.households import EvidenceKind, Skill
 from fieldapp.models.sessions import SupportRecord
 from fieldapp.models.users import User
@@ -48,6 +49,10 @@ class SupportQuery(PageQuery):
     skill = fields.Enum(Skill, by_value=True)
     priority_group = fields.String(validate=validate.OneOf(PRIORITY_GROUPS))
     verified_only = fields.Boolean(load_default=False, metadata={"description": "without flags only"})
+    evidence_status = fields.String(
+        load_default="counted", validate=validate.OneOf(["counted", "held", "rejected", "all"]),
+        metadata={"description": "what counts (default: the official list); `held`: support on evidence held "
+                                 "back for review; `rejected`; `all`"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
@@ -66,6 +71,7 @@ class SupportRecordOut(Schema):
     supported_at = UTCDateTime(required=True)
     proof = fields.String(required=True)
     flags = fields.List(fields.String(), required=True)
+    evidence_status = evidence_status_field()
 
 
 def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
@@ -106,7 +112,9 @@ def support_record_list(args):
     caller = current_caller()
     fmt, page, per_page = args.pop("format"), args.pop("page"), args.pop("per_page")
     commune = args.pop("commune", None)
-    query = support_records_query(caller=caller, commune_code=commune, **args)
+    status = args.pop("evidence_status")
+    query = support_records_query(caller=caller, commune_code=commune,
+                                  evidence_status=None if status == "all" else EvidenceStatus(status), **args)
     if fmt == "json":
         return paginate(query, page=page, per_page=per_page)
     records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
@@ -116,6 +124,7 @@ def support_record_list(args):
     activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
                     log_unit=commune or caller.unit_code, caller=caller,
                     body={"rows": len(records), "format": fmt,
-                          "filters": {k: str(v) for k, v in args.items() if v not in (None, False)}})
+                          "filters": {k: str(v) for k, v in args.items() if v not in (None, False)},
+                          "evidence_status": status})
     db.session.commit()
     return _export(records, fmt)

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.checkins import GpsIn
 from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime
+from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
 from fieldapp.auth.caller import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
@@ -51,6 +51,7 @@ class VisitOut(Schema):
         "nothing and records no support).")})
     flags = fields.List(fields.String(), required=True,
                         metadata={"description": "flags (accepted_with_flags) or reasons (rejected)"})
+    evidence_status = evidence_status_field()
 
 
 class _VisitLocation(fields.Nested):

@@ -28,6 +28,8 @@ _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "sk
 #: they and the officers use the commune console (volunteers work from the phone app).
 _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",
                              "session.create", "ambassador.appoint", "console.use"}
+#: Officers review the evidence held back in their area (they alone decide what counts: the plans'
+#: inspections look at real results, and officers answer for the commune's figures).
 #: Officers do not mentor in the field (no interactions), but they set up and promote ambassadors.
 #: Only officers see where a visit was recorded (its GPS), and each such read is logged (issue 7).
 #: Officers disable (and enable again) the accounts of the roles they may grant, in their area: a
@@ -39,7 +41,7 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
                                  "mentorship.create", "mentorship.update", "visit.location_read",
-                                 "console.use"})
+                                 "console.use", "evidence.review"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

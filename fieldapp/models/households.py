@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
+from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.types import UTCDateTime
 
 
@@ -147,6 +148,10 @@ class PersonSkill(db.Model):
     evidence_ref: Mapped[str | None] = mapped_column(String(64))
     #: For ``vneid_programme_confirmed``: the date the national platform confirmed it.
     confirmed_on: Mapped[date | None] = mapped_column(Date)
+    #: ``confirmed`` (counts: Digital Family, indicators) or ``claimed`` (its evidence is held back,
+    #: or there is none the system can check), by fieldapp.models.evidence's rule.
+    status: Mapped[SkillStatus] = mapped_column(Enum(SkillStatus, native_enum=False, length=16),
+                                                server_default=SkillStatus.confirmed.value)
 
     person = relationship("Person", back_populates="skills")
 
@@ -159,7 +164,7 @@ class SkillEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32))
-    #: "granted" or "withdrawn".
+    #: "granted", "withdrawn"; or, on review of a claimed skill, "confirmed" or "rejected".
     change: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,11 +5,25 @@ import enum
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, func, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.households import EvidenceKind, Skill
 from fieldapp.models.types import UTCDateTime
 
@@ -63,10 +77,11 @@ class CheckIn(db.Model):
 
     __tablename__ = "checkins"
     __table_args__ = (
-        # One counted check-in per person per session (rejected attempts do not count).
-        Index("uq_checkins_session_user", "session_id", "user_id", unique=True,
-              postgresql_where=text("session_id IS NOT NULL AND verdict <> 'rejected'"),
-              sqlite_where=text("session_id IS NOT NULL AND verdict <> 'rejected'")),
+        # One counted check-in per person per session: rejected and held-back ones do not count, so
+        # a good scan after a doubtful one is not refused (fieldapp.models.evidence).
+        Index("uq_checkins_session_user_counted", "session_id", "user_id", unique=True,
+              postgresql_where=text("session_id IS NOT NULL AND evidence_status = 'counted'"),
+              sqlite_where=text("session_id IS NOT NULL AND evidence_status = 'counted'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,12 +108,16 @@ class CheckIn(db.Model):
     verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24))
     #: Flags (accepted_with_flags) or reasons (rejected), e.g. ["far_from_site", "late_sync"].
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Whether it counts: the verdict, its flags and any review, by fieldapp.models.evidence's rule.
+    evidence_status: Mapped[EvidenceStatus] = mapped_column(
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
 
 
-#: Check-ins that count (not rejected), computed in the same SELECT as the session when asked for
+#: Check-ins that count (fieldapp.models.evidence), computed in the same SELECT as the session when asked for
 #: (``undefer``), so a list of sessions costs one query, not one per session.
 LearningSession.checkin_count = column_property(
-    select(func.count()).where(CheckIn.session_id == LearningSession.id, CheckIn.verdict != Verdict.rejected)
+    select(func.count()).where(CheckIn.session_id == LearningSession.id,
+                               CheckIn.evidence_status == EvidenceStatus.counted)
     .correlate_except(CheckIn).scalar_subquery(), deferred=True)
 
 
@@ -132,6 +151,9 @@ class Visit(db.Model):
                                              server_default=Verdict.verified.value)
     #: Flags (accepted_with_flags: "no_plate_scan", "far_from_site", …) or reasons (rejected).
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Whether it counts (fieldapp.models.evidence); its support records follow it.
+    evidence_status: Mapped[EvidenceStatus] = mapped_column(
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
     note: Mapped[str | None] = mapped_column(Text)
 
     household = relationship("Household")
@@ -159,6 +181,9 @@ class SupportRecord(db.Model):
     #: How presence was proven: "qr_plate", "qr_session", "qr_card", "gps", "none".
     proof: Mapped[str] = mapped_column(String(16))
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Its source's status (the visit's, when it came from one): only counted records are the list.
+    evidence_status: Mapped[EvidenceStatus] = mapped_column(
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person", lazy="joined")

@@ -12,6 +12,7 @@ from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon
+from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, Assignment, Household, Person, PersonSkill
 from fieldapp.selectors import spatial
 from fieldapp.text import fold
@@ -150,7 +151,8 @@ def _lacking_statement(*, postgresql: bool) -> Select:
     """Members of the households ``:ids`` with their Digital Family skills, built once (every
     worklist page runs it)."""
     return (select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
-            .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
+            .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS)
+                       & (PersonSkill.status == SkillStatus.confirmed))  # a claimed skill is still lacking
             .where(_id_in(Person.household_id, postgresql=postgresql))
             .order_by(Person.id))
 

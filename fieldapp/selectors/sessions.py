@@ -10,8 +10,9 @@ from fieldapp.auth.caller import Caller
 from fieldapp.auth.scope import commune_in_scope, communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.households import Household, Person, Skill
-from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord, Verdict
+from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord
 from fieldapp.models.teams import Team
 from fieldapp.models.users import Role
 
@@ -49,14 +50,14 @@ def checkin_get(*, caller: Caller, client_id: str) -> CheckIn:
     return checkin
 
 
-def checkin_verdict_counts(*, caller: Caller) -> dict[Verdict, int]:
-    """How many check-ins each verdict has, among those the caller may follow (see
-    :func:`~fieldapp.auth.scope.field_user_clause`: volunteers their own, leaders their teams',
-    officers their area's). Every verdict is in the answer, with 0 when there is none."""
+def checkin_status_counts(*, caller: Caller) -> dict[EvidenceStatus, int]:
+    """How many check-ins count, are held back for review, or are rejected (fieldapp.models.evidence),
+    among those the caller may follow (see :func:`~fieldapp.auth.scope.field_user_clause`: volunteers
+    their own, leaders their teams', officers their area's). Every status is in the answer."""
     rows = db.session.execute(
-        select(CheckIn.verdict, func.count())
-        .where(field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)).group_by(CheckIn.verdict))
-    return {verdict: 0 for verdict in Verdict} | dict(rows.all())
+        select(CheckIn.evidence_status, func.count())
+        .where(field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)).group_by(CheckIn.evidence_status))
+    return {status: 0 for status in EvidenceStatus} | dict(rows.all())
 
 
 PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")
@@ -65,8 +66,12 @@ PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")
 def support_records_query(*, caller: Caller, commune_code: str | None = None, village_id: int | None = None,
                           team_id: int | None = None, volunteer_id: int | None = None,
                           since: datetime | None = None, until: datetime | None = None, skill: Skill | None = None,
-                          priority_group: str | None = None, verified_only: bool = False) -> Select:
-    """The list of people supported: volunteers see their own, leaders their teams', officers their area's."""
+                          priority_group: str | None = None, verified_only: bool = False,
+                          evidence_status: EvidenceStatus | None = EvidenceStatus.counted) -> Select:
+    """The list of people supported: volunteers see their own, leaders their teams', officers their area's.
+
+    Only what counts by default (fieldapp.models.evidence): support recorded on evidence held back for
+    review, or rejected, is listed only when asked for (``evidence_status``; ``None`` for all)."""
     query = select(SupportRecord).join(Person, Person.id == SupportRecord.person_id)
     if caller.role == Role.volunteer:
         query = query.where(SupportRecord.helper_id == caller.user_id)
@@ -90,6 +95,8 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
         query = query.where(SupportRecord.supported_at < until)
     if skill:
         query = query.where(SupportRecord.skill == skill)
+    if evidence_status is not None:
+        query = query.where(SupportRecord.evidence_status == evidence_status)
     if verified_only:
         query = query.where(func.json_array_length(SupportRecord.flags) == 0)
     if priority_group:

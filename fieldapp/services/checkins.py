@@ -20,11 +20,13 @@ from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, distance_m, point_element, point_of
+from fieldapp.models.evidence import EvidenceStatus, checkin_type
 from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
 from fieldapp.models.units import Unit
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get, person_get
 from fieldapp.services.activity import activity_record, activity_values, entry_params, queued_entry_cte
+from fieldapp.services.evidence import judged
 from fieldapp.services.idempotency import replay_or_conflict
 
 
@@ -126,7 +128,7 @@ _CHECKIN_COLUMNS = [column.key for column in _checkins.columns if column.key != 
 _EARLIER = select(_checkins).where(or_(
     _checkins.c.client_id == bindparam("client_id"),
     and_(_checkins.c.session_id == bindparam("session_id"), _checkins.c.user_id == bindparam("user_id"),
-         _checkins.c.verdict != Verdict.rejected)))
+         _checkins.c.evidence_status == EvidenceStatus.counted)))
 _INSERT_VALUES = {key: bindparam(key, type_=_checkins.c[key].type) for key in _CHECKIN_COLUMNS}
 _INSERT_CHECKIN = sqlite_insert(_checkins).values(_INSERT_VALUES).on_conflict_do_nothing() \
     .returning(_checkins.c.id)
@@ -167,11 +169,11 @@ def _replay(earlier: list, checkin: CheckIn, *, caller: Caller, digest: str):
     return None
 
 
-def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str):
+def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str, earlier: list | None = None):
     """Why the unique indexes refused ``checkin``: a retry (its first answer, or 409 if the body
     differs), a second counted check-in to the session (409 duplicate), or a client_id taken in
     another area, whose row row-level security hides (409 conflict)."""
-    earlier = _earlier(checkin, caller.user_id)
+    earlier = _earlier(checkin, caller.user_id) if earlier is None else earlier
     replayed = _replay(earlier, checkin, caller=caller, digest=digest)
     if replayed is not None:
         return replayed
@@ -235,6 +237,13 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
         return replayed, False
     checkin.verdict = judgement.verdict
     checkin.flags = judgement.recorded_flags
+    checkin.evidence_status = judged(checkin_type(checkin.target_kind), checkin.verdict, checkin.flags)
+    if checkin.evidence_status == EvidenceStatus.held and checkin.session_id is not None:
+        # A doubtful scan by someone already counted at this session adds nothing to review: it is
+        # turned away as the unique index turns away a second counted one (a retry is answered).
+        earlier = _earlier(checkin, caller.user_id)
+        if earlier:
+            return _turned_away(checkin, caller=caller, digest=digest, earlier=earlier), False
     # Core inserts: the ORM's unit of work costs more than the rest of the check-in on this path.
     checkin_id = _store(checkin, dict(
         action="checkin.create", object_type="checkin", object_id=client_id, log_unit=checkin.commune_code,

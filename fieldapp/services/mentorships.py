@@ -41,6 +41,7 @@ from fieldapp.selectors.network import ancestors_of, mentee_node
 from fieldapp.selectors.users import user_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock
+from fieldapp.services.evidence import mentoring_skill_flags, skill_status
 from fieldapp.services.skills import skills_record
 
 #: Phones' clocks drift; a meeting "in the future" by less than this is taken as now.
@@ -179,8 +180,12 @@ def mentorship_update(*, caller: Caller | None, mentorship: Mentorship, status: 
         mentorship.ended_by = caller.user_id if caller else None
     db.session.flush()
     if reached and mentorship.mentee_person_id is not None:
+        # Confirmed when a meeting of the mentorship is on record with a proof of place; else claimed,
+        # for an officer to review (fieldapp.services.evidence).
+        flags = mentoring_skill_flags(caller, mentorship)
         skills_record(caller=caller, person=db.session.get(Person, mentorship.mentee_person_id), grant=reached,
-                      evidence_kind=EvidenceKind.mentoring, evidence_ref=mentorship.public_id)
+                      evidence_kind=EvidenceKind.mentoring, evidence_ref=mentorship.public_id,
+                      status=skill_status(flags))
     activity_record(action="mentorship.update", object_type="mentorship", object_id=mentorship.public_id,
                     log_unit=mentorship.commune_code, caller=caller,
                     body={"status": mentorship.status.value, "skills_added": [s.value for s in added],

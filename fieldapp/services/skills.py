@@ -1,4 +1,9 @@
-"""The skills record: every change kept with who, when and on what evidence; Digital Family derived."""
+"""The skills record: every change kept with who, when and on what evidence; Digital Family derived.
+
+A skill is ``confirmed`` or ``claimed`` (fieldapp.models.evidence): recorded on evidence held back
+for review, or by a field user on nothing the system can check, it is claimed, and the Digital Family
+status (like every count) reads confirmed skills only.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -9,6 +14,7 @@ from fieldapp.auth.caller import Caller
 from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
+from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.households import (
     DIGITAL_FAMILY_SKILLS,
     EvidenceKind,
@@ -20,6 +26,7 @@ from fieldapp.models.households import (
 )
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
+from fieldapp.services.evidence import hand_recorded_skill_flags, skill_status
 
 #: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
 CONFIRMED_FROM = date(2025, 1, 1)
@@ -39,17 +46,23 @@ def person_skills_record(*, caller: Caller, person: Person, grant: list[Skill] =
                          evidence_kind: EvidenceKind | str, evidence_ref: str | None = None,
                          confirmed_on: date | None = None) -> Person:
     """The skills record as a caller changes it by hand (``POST /persons/{id}/skills``): the evidence it
-    names is looked up through the caller's reach first, as a read would be."""
+    names is looked up through the caller's reach first, as a read would be; a skill it grants is
+    confirmed or claimed by :func:`fieldapp.services.evidence.hand_recorded_skill_flags`."""
     evidence_kind = EvidenceKind(evidence_kind)
     skill_evidence_check(caller=caller, kind=evidence_kind, ref=evidence_ref)
+    flags = hand_recorded_skill_flags(caller=caller, person=person, evidence_kind=evidence_kind,
+                                      evidence_ref=evidence_ref)
     return skills_record(caller=caller, person=person, grant=grant, withdraw=withdraw, evidence_kind=evidence_kind,
-                         evidence_ref=evidence_ref, confirmed_on=confirmed_on)
+                         evidence_ref=evidence_ref, confirmed_on=confirmed_on, status=skill_status(flags))
 
 
 def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] = (), withdraw: list[Skill] = (),
                   evidence_kind: EvidenceKind | str, evidence_ref: str | None = None,
-                  confirmed_on: date | None = None) -> Person:
-    """Grant and withdraw skills of ``person`` on one piece of evidence, then re-derive the household."""
+                  confirmed_on: date | None = None, status: SkillStatus = SkillStatus.confirmed) -> Person:
+    """Grant and withdraw skills of ``person`` on one piece of evidence, then re-derive the household.
+
+    Granted skills take ``status``; a skill already claimed, granted again on evidence that
+    confirms it, becomes confirmed on that evidence ("confirmed" in its history)."""
     evidence_kind = EvidenceKind(evidence_kind)
     now = utcnow()
     held = {s.skill: s for s in person.skills}
@@ -59,9 +72,12 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
     changed = []
     for skill in dict.fromkeys(Skill(s) for s in grant):
         if skill in held:
+            if held[skill].status == SkillStatus.claimed and status == SkillStatus.confirmed:
+                held[skill].status, held[skill].evidence_kind, held[skill].evidence_ref = status, evidence_kind, evidence_ref
+                changed.append(("confirmed", skill))
             continue
         person.skills.append(PersonSkill(skill=skill, recorded_by=caller.user_id if caller else None, recorded_at=now,
-                                         evidence_kind=evidence_kind, evidence_ref=evidence_ref,
+                                         evidence_kind=evidence_kind, evidence_ref=evidence_ref, status=status,
                                          confirmed_on=confirmed_on if skill == Skill.vneid_programme_confirmed else None))
         changed.append(("granted", skill))
     for skill in dict.fromkeys(Skill(s) for s in withdraw):
@@ -79,14 +95,16 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
                         log_unit=person.commune_code, caller=caller,
                         body={"granted": [s.value for c, s in changed if c == "granted"],
                               "withdrawn": [s.value for c, s in changed if c == "withdrawn"],
-                              "evidence": evidence_kind.value, "evidence_ref": evidence_ref})
+                              "confirmed": [s.value for c, s in changed if c == "confirmed"],
+                              "status": status.value, "evidence": evidence_kind.value, "evidence_ref": evidence_ref})
     return person
 
 
 def digital_core_members_query(household_id: int):
-    """Members holding all five Digital Family skills."""
+    """Members holding all five Digital Family skills, confirmed (a claimed skill does not count)."""
     return (select(Person).join(PersonSkill).where(Person.household_id == household_id,
-                                                   PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS))
+                                                   PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS),
+                                                   PersonSkill.status == SkillStatus.confirmed)
             .group_by(Person.id).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
 
 

@@ -12,13 +12,15 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_element, point_of
 from fieldapp.ids import new_public_id
+from fieldapp.models.evidence import EvidenceStatus, EvidenceType
 from fieldapp.models.households import EvidenceKind, Household, Person, Skill
-from fieldapp.models.sessions import SupportRecord, Verdict, Visit, VisitOutcome
+from fieldapp.models.sessions import SupportRecord, Visit, VisitOutcome
 from fieldapp.models.teams import TeamMember
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.checkins import Judgement, judge_place, judge_time
+from fieldapp.services.evidence import judged, status_of_skill_from
 from fieldapp.services.idempotency import replay_or_conflict
 from fieldapp.services.skills import skills_record
 
@@ -30,13 +32,14 @@ def _helper_team(user_id: int) -> int | None:
 
 def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
                         source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
-                        flags: list[str]) -> list[SupportRecord]:
-    """One row per person and skill in the list of people supported."""
+                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted
+                        ) -> list[SupportRecord]:
+    """One row per person and skill in the list of people supported, counted as its source is."""
     team_id = _helper_team(helper_id) if helper_id else None
     records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
                              commune_code=person.commune_code, village_id=person.village_id,
                              source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
-                             flags=list(flags)) for skill in dict.fromkeys(skills)]
+                             flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
     db.session.add_all(records)
     return records
 
@@ -84,10 +87,11 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                   household=household, commune_code=household.commune_code, outcome=outcome,
                   visited_at=visited_at, location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None,
                   verdict=judgement.verdict, flags=judgement.recorded_flags, note=note)
+    visit.evidence_status = judged(EvidenceType.visit, visit.verdict, visit.flags)
     db.session.add(visit)
     db.session.flush()
     supported = 0
-    rejected = visit.verdict == Verdict.rejected
+    rejected = visit.evidence_status == EvidenceStatus.rejected
     if outcome == VisitOutcome.supported and not rejected:
         for entry in people:
             if not entry.get("skills"):
@@ -96,16 +100,23 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
             supported += len(support_records_add(
                 caller=caller, helper_id=caller.user_id, person=person, skills=entry["skills"],
                 source_kind=EvidenceKind.visit, source_id=visit.public_id, supported_at=visited_at, proof=proof,
-                flags=visit.flags))
+                flags=visit.flags, evidence_status=visit.evidence_status))
             skills_record(caller=caller, person=person, grant=entry["skills"], evidence_kind=EvidenceKind.visit,
-                          evidence_ref=visit.public_id)
-    # A rejected visit (dated in the future) is kept for auditors, as a rejected check-in is, and
-    # changes nothing: the household is not marked visited by it.
-    if not rejected and (household.last_visited_at is None or household.last_visited_at < visited_at):
-        household.last_visited_at = visited_at
+                          evidence_ref=visit.public_id, status=status_of_skill_from(visit.evidence_status))
+    # A visit that does not count (rejected: dated in the future; or held back for review) is kept
+    # for auditors and changes nothing yet: the household is marked visited once the visit counts.
+    if visit.evidence_status == EvidenceStatus.counted:
+        household_mark_visited(household, visited_at)
     db.session.flush()
     activity_record(action="visit.create", object_type="visit", object_id=visit.public_id,
                     log_unit=household.commune_code, caller=caller, client_id=client_id,
                     body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
-                          "verdict": visit.verdict.value, "flags": visit.flags, "support_records": supported})
+                          "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
+                          "flags": visit.flags, "support_records": supported})
     return visit, True
+
+
+def household_mark_visited(household: Household, visited_at: datetime) -> None:
+    """The household's last visit, from a visit that counts."""
+    if household.last_visited_at is None or household.last_visited_at < visited_at:
+        household.last_visited_at = visited_at
