@@ -112,6 +112,17 @@ _SPECS = [
               "confirm_duplicate=true if this is someone else."),
     ErrorSpec("person.head_taken", 409, "Hộ đã có chủ hộ.", "The household already has a head."),
     ErrorSpec("person.birth_year_invalid", 422, "Năm sinh không hợp lệ.", "Invalid birth year."),
+    # Decree 13/2023/NĐ-CP art. 12, Law 91/2025/QH15: after a withdrawal nothing new is processed.
+    ErrorSpec("person.consent_withdrawn", 409,
+              "Người này đã rút lại sự đồng ý xử lý dữ liệu cá nhân: không ghi thêm thông tin hay hỗ trợ nào "
+              "cho họ. Nếu họ đồng ý lại, hãy ghi nhận sự đồng ý (consent) trước.",
+              "This person withdrew consent to the processing of their personal data: nothing more is "
+              "recorded about them. If they consent again, record the consent first."),
+    ErrorSpec("person.erased", 409,
+              "Dữ liệu của người này đã được xoá theo yêu cầu: hồ sơ chỉ còn để thống kê, không sửa "
+              "hay ghi thêm được.",
+              "This person's data was erased at their request: the record is kept only for the counts "
+              "and cannot be changed or added to."),
     ErrorSpec("skill.confirmation_date_invalid", 422,
               "Ngày xác nhận trên VNeID không hợp lệ (từ khi chương trình bắt đầu đến hôm nay).",
               "The VNeID confirmation date is not valid (from the programme's start to today)."),

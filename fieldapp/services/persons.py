@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -84,7 +85,7 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
                                           birth_year=_birth_year(birth_year), citizen_id_hash=digest)
         if candidates:
             raise AppError("person.possible_duplicate", errors={"candidates": [
-                {"id": p.public_id, "household_id": p.household.public_id, "full_name": p.full_name,
+                {"id": p.public_id, "household_id": p.household.public_id, "full_name": p.shown_name,
                  "birth_year": p.birth_year} for p in candidates]})
     if is_head and db.session.scalar(select(Person.id).where(Person.household_id == household.id,
                                                              Person.is_head.is_(True))) is not None:
@@ -110,11 +111,40 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
     return person
 
 
-_UPDATABLE = ("full_name", "birth_year", "sex", "phone", "is_head", "has_disability", "is_ethnic_minority")
+def person_processing_check(people: Iterable[Person], *, field: str = "person_id") -> None:
+    """Refuse to record anything new about people who withdrew consent or were erased: the one guard
+    that person updates, skills, visits, session attendance, check-ins of a person card, mentorships
+    and promotions call before they write.
+
+    Why: withdrawing consent stops processing from then on (Decree 13/2023/NĐ-CP art. 12; what was
+    done before stays lawful, so what they were counted in stays); a support record, a skill or an
+    attendance is new processing of them. An erased person's record exists only for the counts
+    (Law 91/2025/QH15): it never changes again. ``errors[field]`` lists every one refused, so a
+    phone can send the rest again without them.
+    """
+    erased = [p.public_id for p in people if p.erased_at is not None]
+    if erased:
+        raise AppError("person.erased", errors={field: erased})
+    withdrawn = [p.public_id for p in people if p.consent_withdrawn_at is not None]
+    if withdrawn:
+        raise AppError("person.consent_withdrawn", errors={field: withdrawn})
 
 
 def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
-    """Correct a resident's details. Skills change only through :func:`skills_record`."""
+    """Correct a resident's details, or record consent given or withdrawn. Skills change only through
+    :func:`skills_record`.
+
+    After a withdrawal only consent may change: withdrawn again (nothing happens, the first date
+    stays) or given again, with a new purpose and notice, which lets the other fields in the same
+    request through. An erased person changes no more.
+    """
+    consent_given = changes.get("consent") is not None
+    if person.erased_at is not None:
+        raise AppError("person.erased", errors={name: ["erased"] for name in sorted(changes)})
+    if person.consent_withdrawn_at is not None and not consent_given:
+        refused = sorted(name for name in changes if name != "consent")
+        if refused:
+            raise AppError("person.consent_withdrawn", errors={name: ["consent withdrawn"] for name in refused})
     if "full_name" in changes:
         person.full_name = nfc(changes["full_name"])
         person.name_folded = fold(person.full_name)
@@ -133,13 +163,18 @@ def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
             setattr(person, flag, changes[flag])
     if "consent" in changes:
         consent = changes["consent"]
-        if consent is None:  # withdrawn
-            person.consent_withdrawn_at = utcnow()
+        if consent is None:  # withdrawn; withdrawing again keeps the first date
+            person.consent_withdrawn_at = person.consent_withdrawn_at or utcnow()
         else:
+            # Given (again): a new consent, collected now, under the notice shown now. The earlier one
+            # and its withdrawal stay in the activity log.
             person.consent_collected_by, person.consent_collected_at = caller.user_id, utcnow()
             person.consent_purpose, person.consent_notice_version = consent["purpose"], consent["notice_version"]
             person.consent_withdrawn_at = None
     db.session.flush()
+    body = {"fields": sorted(changes)}
+    if "consent" in changes:
+        body["consent"] = "given" if consent_given else "withdrawn"
     activity_record(action="person.update", object_type="person", object_id=person.public_id,
-                    log_unit=person.commune_code, caller=caller, body={"fields": sorted(changes)})
+                    log_unit=person.commune_code, caller=caller, body=body)
     return person

@@ -20,6 +20,7 @@ from fieldapp.models.households import (
 )
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
+from fieldapp.services.persons import person_processing_check
 
 #: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
 CONFIRMED_FROM = date(2025, 1, 1)
@@ -50,6 +51,7 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
                   evidence_kind: EvidenceKind | str, evidence_ref: str | None = None,
                   confirmed_on: date | None = None) -> Person:
     """Grant and withdraw skills of ``person`` on one piece of evidence, then re-derive the household."""
+    person_processing_check([person])
     evidence_kind = EvidenceKind(evidence_kind)
     now = utcnow()
     held = {s.skill: s for s in person.skills}
