@@ -106,10 +106,10 @@ _SPECS = [
     ErrorSpec("household.not_found", 404, "Không tìm thấy hộ gia đình.", "Household not found."),
     ErrorSpec("person.not_found", 404, "Không tìm thấy người dân.", "Person not found."),
     ErrorSpec("person.possible_duplicate", 409,
-              "Có thể trùng người đã có trong thôn (cùng họ tên và năm sinh). Gửi lại với confirm_duplicate=true "
-              "nếu đúng là người khác.",
-              "Possibly a duplicate of someone in the village (same name and birth year). Send again with "
-              "confirm_duplicate=true if this is someone else."),
+              "Có thể trùng người đã có trong thôn (cùng họ tên, cùng năm sinh hoặc một bên không rõ năm sinh). "
+              "Gửi lại với confirm_duplicate=true nếu đúng là người khác.",
+              "Possibly a duplicate of someone in the village (same name, and the same birth year or one of "
+              "them unknown). Send again with confirm_duplicate=true if this is someone else."),
     ErrorSpec("person.head_taken", 409, "Hộ đã có chủ hộ.", "The household already has a head."),
     ErrorSpec("person.birth_year_invalid", 422, "Năm sinh không hợp lệ.", "Invalid birth year."),
     # Decree 13/2023/NĐ-CP art. 12, Law 91/2025/QH15: after a withdrawal nothing new is processed.

@@ -6,6 +6,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -52,15 +53,41 @@ def _birth_year(value: int | None) -> int | None:
     return value
 
 
+class _HasBirthYear(Protocol):
+    birth_year: int | None
+
+
+_Same = TypeVar("_Same", bound=_HasBirthYear)
+
+
+def likely_duplicates(birth_year: int | None, same_name: Iterable[_Same]) -> list[_Same]:
+    """The one rule for a likely duplicate person, used when a person is added (:func:`person_create`)
+    and when a list is imported (``services/imports.py``, against the village and within the file).
+
+    ``same_name`` are people of the same village with the same folded name ("Nguyen Thi Hoa" is
+    "Nguyễn Thị Hoà"); of them, those whose birth year does not tell them apart from the new person
+    are likely the same: the same year, or a year unknown on either side.
+
+    Why an unknown year matches: communes' lists and the phone often leave it blank, and a blank says
+    nothing against being the same person; if it matched nothing, a resident listed without a year
+    and later added with one (or the other way round) would be stored twice, and counted twice.
+    Why this does not flood: the whole name must be the same, in one village, where a handful of
+    people at most share a full name; two known years that differ never match; an erased person,
+    whose name is gone, never matches. The caller confirms the few it finds (``confirm_duplicate``,
+    ``allow_duplicates``).
+    """
+    return [other for other in same_name
+            if birth_year is None or other.birth_year is None or other.birth_year == birth_year]
+
+
 def duplicate_candidates(*, village_id: int, commune_code: str, full_name: str, birth_year: int | None,
                          citizen_id_hash: str | None = None) -> list[Person]:
-    """People of the village with the same folded name and birth year, or of the commune with the same
+    """People of the village that :func:`likely_duplicates` finds, or of the commune with the same
     citizen id. Never wider than the commune: the 409 names who they are, and must not carry another
     area's residents (on PostgreSQL row-level security hides them; on SQLite this clause does)."""
-    query = select(Person).where(Person.village_id == village_id, Person.name_folded == fold(full_name))
-    if birth_year is not None:
-        query = query.where(Person.birth_year == birth_year)
-    found = list(db.session.scalars(query))
+    same_name = db.session.scalars(select(Person).where(Person.village_id == village_id,
+                                                        Person.name_folded == fold(full_name)).order_by(Person.id))
+    found = likely_duplicates(birth_year, same_name)
     if citizen_id_hash:
         found += [p for p in db.session.scalars(select(Person).where(
             Person.citizen_id_hash == citizen_id_hash, Person.commune_code == commune_code)) if p not in found]
@@ -74,8 +101,8 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
                   confirm_duplicate: bool = False) -> Person:
     """Add a resident to ``household``.
 
-    A likely duplicate (same folded name and birth year in the village, or the same citizen id) is
-    refused with 409 and the candidates, unless the caller confirms it is someone else.
+    A likely duplicate (:func:`likely_duplicates` in the village, or the same citizen id in the commune)
+    is refused with 409 and the candidates, unless the caller confirms it is someone else.
     """
     name = nfc(full_name)
     digest = citizen_id_digest(citizen_id) if citizen_id else None
