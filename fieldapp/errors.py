@@ -106,12 +106,23 @@ _SPECS = [
     ErrorSpec("household.not_found", 404, "Không tìm thấy hộ gia đình.", "Household not found."),
     ErrorSpec("person.not_found", 404, "Không tìm thấy người dân.", "Person not found."),
     ErrorSpec("person.possible_duplicate", 409,
-              "Có thể trùng người đã có trong thôn (cùng họ tên và năm sinh). Gửi lại với confirm_duplicate=true "
-              "nếu đúng là người khác.",
-              "Possibly a duplicate of someone in the village (same name and birth year). Send again with "
-              "confirm_duplicate=true if this is someone else."),
+              "Có thể trùng người đã có trong thôn (cùng họ tên, cùng năm sinh hoặc một bên không rõ năm sinh). "
+              "Gửi lại với confirm_duplicate=true nếu đúng là người khác.",
+              "Possibly a duplicate of someone in the village (same name, and the same birth year or one of "
+              "them unknown). Send again with confirm_duplicate=true if this is someone else."),
     ErrorSpec("person.head_taken", 409, "Hộ đã có chủ hộ.", "The household already has a head."),
     ErrorSpec("person.birth_year_invalid", 422, "Năm sinh không hợp lệ.", "Invalid birth year."),
+    # Decree 13/2023/NĐ-CP art. 12, Law 91/2025/QH15: after a withdrawal nothing new is processed.
+    ErrorSpec("person.consent_withdrawn", 409,
+              "Người này đã rút lại sự đồng ý xử lý dữ liệu cá nhân: không ghi thêm thông tin hay hỗ trợ nào "
+              "cho họ. Nếu họ đồng ý lại, hãy ghi nhận sự đồng ý (consent) trước.",
+              "This person withdrew consent to the processing of their personal data: nothing more is "
+              "recorded about them. If they consent again, record the consent first."),
+    ErrorSpec("person.erased", 409,
+              "Dữ liệu của người này đã được xoá theo yêu cầu: hồ sơ chỉ còn để thống kê, không sửa "
+              "hay ghi thêm được.",
+              "This person's data was erased at their request: the record is kept only for the counts "
+              "and cannot be changed or added to."),
     ErrorSpec("skill.confirmation_date_invalid", 422,
               "Ngày xác nhận trên VNeID không hợp lệ (từ khi chương trình bắt đầu đến hôm nay).",
               "The VNeID confirmation date is not valid (from the programme's start to today)."),

@@ -202,7 +202,9 @@ class ImportQuery(Schema):
     commune = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
                             metadata={"description": "Default: my commune."})
     dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row, write nothing"})
-    allow_duplicates = fields.Boolean(load_default=False)
+    allow_duplicates = fields.Boolean(load_default=False, metadata={
+        "description": "import likely duplicates too: the same name in the village (or the file), and the same "
+                       "birth year or one unknown"})
 
 
 class ImportFile(Schema):

@@ -48,7 +48,7 @@ class MentorshipPatch(PatchSchema):
 
 def _mentee_name(mentorship):
     if mentorship.mentee_person is not None:
-        return mentorship.mentee_person.full_name
+        return mentorship.mentee_person.shown_name
     return mentorship.mentee_user.full_name
 
 

@@ -77,16 +77,19 @@ class ConsentOut(Schema):
 
 
 def _phone_for_caller(person):
-    """Volunteers see a masked phone: they meet people at their door and need no number to do it."""
-    if person.phone is None:
+    """Volunteers see a masked phone: they meet people at their door and need no number to do it.
+    Nobody sees the phone of someone who withdrew consent."""
+    phone = person.shown_phone
+    if phone is None:
         return None
-    return mask_phone(person.phone) if current_caller().role == Role.volunteer else person.phone
+    return mask_phone(phone) if current_caller().role == Role.volunteer else phone
 
 
 class PersonOut(Schema):
     id = fields.String(attribute="public_id", required=True, metadata={"example": "P3M8K1Z7QWX"})
     household_id = fields.Function(lambda p: p.household.public_id, required=True)
-    full_name = fields.String(required=True)
+    full_name = fields.String(attribute="shown_name", required=True, metadata={
+        "description": "`[đã rút đồng ý]` once consent is withdrawn, `[đã xoá]` once erased"})
     birth_year = Integer(required=True, allow_none=True)
     sex = fields.Enum(Sex, by_value=True, required=True, allow_none=True)
     phone = fields.Function(_phone_for_caller, required=True, allow_none=True,

@@ -146,7 +146,9 @@ def household_plates(args):
         raise AppError("household.not_found")
     labels = []
     for household in households:
-        head = next((m for m in household.members if m.is_head), None) or next(iter(household.members), None)
+        # A plate names a household by a member who can still be named (not withdrawn, not erased).
+        named = [m for m in household.members if m.consent_withdrawn_at is None]
+        head = next((m for m in named if m.is_head), None) or next(iter(named), None)
         labels.append({"payload": signing.qr_text("household", household.public_id),
                        "title": f"Hộ {head.full_name}" if head else f"Hộ {household.public_id}",
                        "address": f"{household.address} · {household.village.name} · {household.public_id}"})

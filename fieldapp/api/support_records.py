@@ -59,7 +59,8 @@ class SupportQuery(PageQuery):
 class SupportRecordOut(Schema):
     id = Integer(required=True)
     person_id = fields.Function(lambda r: r.person.public_id, required=True)
-    full_name = fields.Function(lambda r: r.person.full_name, required=True)
+    full_name = fields.Function(lambda r: r.person.shown_name, required=True,
+                                metadata={"description": "masked once the person withdrew consent"})
     birth_year = fields.Function(lambda r: r.person.birth_year, required=True, allow_none=True,
                                  metadata={"type": "integer"})
     village_id = Integer(required=True)
@@ -81,7 +82,7 @@ def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
         Village.id.in_({r.village_id for r in records}))}
     helpers = {u.id: u.full_name for u in db.session.query(User).filter(
         User.id.in_({r.helper_id for r in records if r.helper_id}))}
-    return [[n, r.person.full_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
+    return [[n, r.person.shown_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
              SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""),
              PROOF_VI.get(r.proof, r.proof), ", ".join(r.flags), r.person.public_id, r.id]
             for n, r in enumerate(records, start=start)]

@@ -55,7 +55,8 @@ def error_line(error: dict) -> str:
 @click.option("--commune", "commune_code", required=True, help="Commune code, e.g. 17395")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing")
 @click.option("--allow-duplicates", is_flag=True,
-              help="Import people with the same name and birth year as someone in the village")
+              help="Import people with the same name as someone in the village (or in the file), and the same "
+                   "birth year or one unknown")
 @with_appcontext
 def households_import_command(file, commune_code, dry_run, allow_duplicates):
     """Import households and people from FILE (.xlsx or .csv): all rows, or nothing if any row is wrong."""

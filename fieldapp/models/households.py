@@ -55,6 +55,16 @@ class Sex(str, enum.Enum):
     other = "other"
 
 
+#: How a person who withdrew consent is shown in every list, page and export (their data is kept, for
+#: them to see and in case they consent again, but no longer shown or used: Decree 13/2023 art. 12).
+WITHDRAWN_NAME = "[đã rút đồng ý]"
+
+
+def shown_name(full_name: str, consent_withdrawn_at: datetime | None, erased_at: datetime | None) -> str:
+    """The name to show for a person: masked once they withdrew consent; an erased one has no name left."""
+    return WITHDRAWN_NAME if consent_withdrawn_at is not None and erased_at is None else full_name
+
+
 class Person(db.Model):
     """A resident: a member of a household, who may be helped and mentored."""
 
@@ -101,6 +111,14 @@ class Person(db.Model):
     household = relationship("Household", back_populates="members")
     skills = relationship("PersonSkill", back_populates="person", cascade="all, delete-orphan",
                           order_by="PersonSkill.skill")
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.full_name, self.consent_withdrawn_at, self.erased_at)
+
+    @property
+    def shown_phone(self) -> str | None:
+        return None if self.consent_withdrawn_at is not None or self.erased_at is not None else self.phone
 
 
 class Skill(str, enum.Enum):

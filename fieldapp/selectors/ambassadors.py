@@ -224,7 +224,7 @@ def mentee_views(mentorships: list[Mentorship]) -> list[MenteeView]:
         count, last = met.get(m.id, (0, None))
         if m.mentee_person_id is not None:
             person = people[m.mentee_person_id]
-            views.append(MenteeView(m, "person", person.public_id, person.full_name, count, last,
+            views.append(MenteeView(m, "person", person.public_id, person.shown_name, count, last,
                                     promoted.get(m.mentee_person_id)))
         else:
             views.append(MenteeView(m, "volunteer", m.mentee_user_id, users[m.mentee_user_id], count, last,

@@ -59,7 +59,8 @@ def household_list_query(*, caller: Caller, village_id: int | None = None, assig
     if priority:
         query = query.where(getattr(Household, priority).is_(True))
     if q:
-        members = select(Person.household_id).where(Person.name_folded.contains(fold(q), autoescape=True))
+        members = select(Person.household_id).where(Person.name_folded.contains(fold(q), autoescape=True),
+                                                    Person.consent_withdrawn_at.is_(None))
         query = query.where(Household.id.in_(members))
     if near is not None:
         query = query.where(spatial.within_radius(Household.id, Household.location, "households", near, radius_m))
@@ -103,6 +104,8 @@ def person_list_query(*, caller: Caller, household: Household | None = None, q: 
     if household is not None:
         query = query.where(Person.household_id == household.id)
     if q:
+        # A name is no longer searched once consent is withdrawn (the person is still listed, masked).
+        query = query.where(Person.consent_withdrawn_at.is_(None))
         for word in fold(q).split(" "):
             query = query.where(Person.name_folded.contains(word, autoescape=True))
     if commune_code:
@@ -153,7 +156,9 @@ def _lacking_statement(*, postgresql: bool) -> Select:
     return (select(Person.id, Person.household_id, Person.public_id, Person.full_name, PersonSkill.skill)
             .outerjoin(PersonSkill, (PersonSkill.person_id == Person.id) & PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS)
                        & (PersonSkill.status == SkillStatus.confirmed))  # a claimed skill is still lacking
-            .where(_id_in(Person.household_id, postgresql=postgresql))
+            .where(_id_in(Person.household_id, postgresql=postgresql),
+                   # Nobody may help someone who withdrew consent (or was erased): not work to do.
+                   Person.consent_withdrawn_at.is_(None))
             .order_by(Person.id))
 
 

@@ -12,6 +12,7 @@ from fieldapp.models.households import Person
 from fieldapp.models.users import Role, User
 from fieldapp.selectors.users import field_user_get, user_get
 from fieldapp.services.activity import activity_record
+from fieldapp.services.persons import person_processing_check
 
 #: Who can be an ambassador, or a volunteer mentee: the field roles (as for teams).
 FIELD_ROLES = (Role.volunteer, Role.team_leader)
@@ -99,6 +100,7 @@ def mentorship_promote(*, caller: Caller | None, mentorship: Mentorship, origin:
         user, created = eligible_field_user(db.session.get(User, mentorship.mentee_user_id)), False
     else:
         person = db.session.get(Person, mentorship.mentee_person_id)
+        person_processing_check([person], field="mentee_person_id")
         if db.session.scalar(select(Ambassador.user_id).where(Ambassador.promoted_from_person_id == person.id)):
             raise AppError("ambassador.already_appointed")
         user, created = _account_for(caller=caller, person=person, user_id=user_id, phone=phone, password=password,

@@ -28,6 +28,7 @@ from fieldapp.selectors.households import household_get, person_get
 from fieldapp.services.activity import activity_record, activity_values, entry_params, queued_entry_cte
 from fieldapp.services.evidence import judged
 from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.persons import person_processing_check
 
 
 @dataclass
@@ -226,6 +227,7 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
                                                  current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"])
             else:
                 person = person_get(caller=caller, public_id=scanned.public_id)
+                person_processing_check([person], field="payload")
                 checkin.person_id, checkin.commune_code = person.id, person.commune_code
                 judge_place(judgement, gps, None, 0)
     except AppError:

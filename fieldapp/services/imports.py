@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -31,13 +32,14 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import Household, Person, Sex
+from fieldapp.models.households import Household, Person, Sex, shown_name
 from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
 from fieldapp.services.import_limits import (CSV_MAX_RECORD_CHARS, Limits, SheetSize, Unreadable,
                                              csv_records, xlsx_bounded)
+from fieldapp.services.persons import likely_duplicates
 from fieldapp.text import fold, nfc
 
 #: The report lists at most this many errors, then says how many more there are.
@@ -509,35 +511,38 @@ class _Validator:
             self._duplicates()
 
     def _duplicates(self) -> None:
-        """Same folded name in the same village, and the same birth year or one of them unknown."""
+        """The duplicate-person rule of :func:`likely_duplicates`, against the village's people (read
+        once, in bulk) and against the file's earlier rows."""
         def year_text(year):
             return str(year) if year is not None else "không rõ năm sinh"
 
-        existing: dict[tuple[int, str], list[tuple[int | None, str]]] = {}
-        query = select(Person.village_id, Person.name_folded, Person.birth_year, Person.full_name).where(
-            Person.commune_code == self.commune.code)
-        for village_id, name_folded, birth_year, full_name in db.session.execute(query):
-            existing.setdefault((village_id, name_folded), []).append((birth_year, full_name))
+        existing: dict[tuple[int, str], list[_Known]] = {}
+        query = select(Person.village_id, Person.name_folded, Person.birth_year, Person.full_name,
+                       Person.consent_withdrawn_at, Person.erased_at).where(Person.commune_code == self.commune.code)
+        for village_id, name_folded, birth_year, full_name, withdrawn_at, erased_at in db.session.execute(query):
+            existing.setdefault((village_id, name_folded), []).append(
+                _Known(birth_year, shown_name(full_name, withdrawn_at, erased_at)))
         in_file: dict[tuple[int, str], list[_Person]] = {}
         for person in self.persons:
             village = person.household.values.get("village_id") if person.household else None
             if village is None:
                 continue
             key = (village[0], person.name_folded)
-            year = person.birth_year
-            same = _same_year
-            earlier = next((p for p in in_file.get(key, ()) if same(p.birth_year, year)), None)
+            earlier = next(iter(likely_duplicates(person.birth_year, in_file.get(key, ()))), None)
             if earlier is not None:
                 self.error(person.line, "ho_ten", f"Trùng người ở dòng {earlier.line}: {earlier.full_name} "
                                                   f"({year_text(earlier.birth_year)})")
-            found = next(((other, name) for other, name in existing.get(key, ()) if same(other, year)), None)
+            found = next(iter(likely_duplicates(person.birth_year, existing.get(key, ()))), None)
             if found is not None:
-                self.error(person.line, "ho_ten", f"Trùng người đã có: {found[1]} ({year_text(found[0])})")
+                self.error(person.line, "ho_ten",
+                           f"Trùng người đã có: {found.full_name} ({year_text(found.birth_year)})")
             in_file.setdefault(key, []).append(person)
 
 
-def _same_year(a: int | None, b: int | None) -> bool:
-    return a is None or b is None or a == b
+class _Known(NamedTuple):
+    """Someone already in the village, as a duplicate message names them (masked if they withdrew)."""
+    birth_year: int | None
+    full_name: str
 
 
 # --- Writing ------------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from fieldapp.selectors.users import user_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock
 from fieldapp.services.evidence import mentoring_skill_flags, skill_status
+from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
 
 #: Phones' clocks drift; a meeting "in the future" by less than this is taken as now.
@@ -98,6 +99,7 @@ def mentorship_create(*, caller: Caller | None, skills: list[Skill | str], mento
     person = user = None
     if mentee_person_id is not None:
         person = commune_person_get(caller=caller, public_id=mentee_person_id)
+        person_processing_check([person], field="mentee_person_id")
         if person.commune_code != commune:
             raise AppError("mentorship.mentee_outside_area", errors={"mentee_person_id": ["another commune"]})
         node = mentee_node(person_id=person.id)
@@ -154,6 +156,9 @@ def mentorship_update(*, caller: Caller | None, mentorship: Mentorship, status: 
     evidence, so the household's Digital Family status follows. Completing needs every skill reached.
     """
     _only_for_the_mentor(caller, mentorship)
+    if (add_skills or skills_reached) and mentorship.mentee_person is not None:
+        # Ending the mentorship of someone who withdrew is allowed: it stops processing.
+        person_processing_check([mentorship.mentee_person], field="mentee_person_id")
     network_lock(mentorship.commune_code)
     db.session.refresh(mentorship)
     if mentorship.status != MentorshipStatus.active:
@@ -210,6 +215,8 @@ def interaction_record(*, caller: Caller, mentorship: Mentorship, method: Intera
             if existing.mentorship_id != mentorship.id:
                 raise AppError("request.conflict")
             return existing
+    if mentorship.mentee_person is not None:
+        person_processing_check([mentorship.mentee_person], field="mentee_person_id")
     method = InteractionMethod(method)
     interaction_evidence_check(caller=caller, mentorship=mentorship, method=method, ref=evidence_ref)
     now = utcnow()

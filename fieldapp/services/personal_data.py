@@ -1,7 +1,9 @@
 """A person's rights over their data (Decree 13/2023/NĐ-CP; Law 91/2025/QH15): see it, erase it.
 
-Erasure pseudonymises: name, phone and citizen-id hash go; what indicators count (birth year, sex,
-priority groups, skills, support given) stays, attached to a public id that names no one. The
+Erasure pseudonymises: name, phone and citizen-id hash go, and so do the household's address and
+location when nobody else lives there; what indicators count (birth year, sex, priority groups,
+skills, support given, the household's Digital Family status) stays, attached to a public id that
+names no one. It is final: the record never changes again (``person_processing_check``). The
 activity log held ids only, so it needs no change and still verifies.
 """
 from __future__ import annotations
@@ -48,14 +50,26 @@ def person_data_export(*, caller: Caller, person: Person) -> dict:
 
 
 def person_erase(*, caller: Caller, person: Person) -> Person:
-    """Remove what identifies the person; keep what is counted."""
+    """Remove what identifies the person; keep what is counted. Erasing again changes nothing."""
+    if person.erased_at is not None:
+        return person
+    now = utcnow()
     person.full_name = ERASED_NAME
     person.name_folded = ""
     person.phone = None
     person.citizen_id_hash = None
-    person.consent_withdrawn_at = person.consent_withdrawn_at or utcnow()
-    person.erased_at = utcnow()
+    person.consent_withdrawn_at = person.consent_withdrawn_at or now
+    person.erased_at = now
+    household = person.household
+    # A household where nobody else lives any more (no member, or only erased ones) is where this
+    # person lives: its address and point would still say who they are.
+    alone = db.session.scalar(select(Person.id).where(Person.household_id == household.id, Person.id != person.id,
+                                                      Person.erased_at.is_(None)).limit(1)) is None
+    if alone:
+        household.address = ERASED_NAME
+        household.location = None
     db.session.flush()
     activity_record(action="person.erase", object_type="person", object_id=person.public_id,
-                    log_unit=person.commune_code, caller=caller)
+                    log_unit=person.commune_code, caller=caller,
+                    body={"household_address_cleared": alone})
     return person

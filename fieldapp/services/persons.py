@@ -4,7 +4,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -51,15 +53,41 @@ def _birth_year(value: int | None) -> int | None:
     return value
 
 
+class _HasBirthYear(Protocol):
+    birth_year: int | None
+
+
+_Same = TypeVar("_Same", bound=_HasBirthYear)
+
+
+def likely_duplicates(birth_year: int | None, same_name: Iterable[_Same]) -> list[_Same]:
+    """The one rule for a likely duplicate person, used when a person is added (:func:`person_create`)
+    and when a list is imported (``services/imports.py``, against the village and within the file).
+
+    ``same_name`` are people of the same village with the same folded name ("Nguyen Thi Hoa" is
+    "Nguyễn Thị Hoà"); of them, those whose birth year does not tell them apart from the new person
+    are likely the same: the same year, or a year unknown on either side.
+
+    Why an unknown year matches: communes' lists and the phone often leave it blank, and a blank says
+    nothing against being the same person; if it matched nothing, a resident listed without a year
+    and later added with one (or the other way round) would be stored twice, and counted twice.
+    Why this does not flood: the whole name must be the same, in one village, where a handful of
+    people at most share a full name; two known years that differ never match; an erased person,
+    whose name is gone, never matches. The caller confirms the few it finds (``confirm_duplicate``,
+    ``allow_duplicates``).
+    """
+    return [other for other in same_name
+            if birth_year is None or other.birth_year is None or other.birth_year == birth_year]
+
+
 def duplicate_candidates(*, village_id: int, commune_code: str, full_name: str, birth_year: int | None,
                          citizen_id_hash: str | None = None) -> list[Person]:
-    """People of the village with the same folded name and birth year, or of the commune with the same
+    """People of the village that :func:`likely_duplicates` finds, or of the commune with the same
     citizen id. Never wider than the commune: the 409 names who they are, and must not carry another
     area's residents (on PostgreSQL row-level security hides them; on SQLite this clause does)."""
-    query = select(Person).where(Person.village_id == village_id, Person.name_folded == fold(full_name))
-    if birth_year is not None:
-        query = query.where(Person.birth_year == birth_year)
-    found = list(db.session.scalars(query))
+    same_name = db.session.scalars(select(Person).where(Person.village_id == village_id,
+                                                        Person.name_folded == fold(full_name)).order_by(Person.id))
+    found = likely_duplicates(birth_year, same_name)
     if citizen_id_hash:
         found += [p for p in db.session.scalars(select(Person).where(
             Person.citizen_id_hash == citizen_id_hash, Person.commune_code == commune_code)) if p not in found]
@@ -73,8 +101,8 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
                   confirm_duplicate: bool = False) -> Person:
     """Add a resident to ``household``.
 
-    A likely duplicate (same folded name and birth year in the village, or the same citizen id) is
-    refused with 409 and the candidates, unless the caller confirms it is someone else.
+    A likely duplicate (:func:`likely_duplicates` in the village, or the same citizen id in the commune)
+    is refused with 409 and the candidates, unless the caller confirms it is someone else.
     """
     name = nfc(full_name)
     digest = citizen_id_digest(citizen_id) if citizen_id else None
@@ -84,7 +112,7 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
                                           birth_year=_birth_year(birth_year), citizen_id_hash=digest)
         if candidates:
             raise AppError("person.possible_duplicate", errors={"candidates": [
-                {"id": p.public_id, "household_id": p.household.public_id, "full_name": p.full_name,
+                {"id": p.public_id, "household_id": p.household.public_id, "full_name": p.shown_name,
                  "birth_year": p.birth_year} for p in candidates]})
     if is_head and db.session.scalar(select(Person.id).where(Person.household_id == household.id,
                                                              Person.is_head.is_(True))) is not None:
@@ -110,11 +138,40 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
     return person
 
 
-_UPDATABLE = ("full_name", "birth_year", "sex", "phone", "is_head", "has_disability", "is_ethnic_minority")
+def person_processing_check(people: Iterable[Person], *, field: str = "person_id") -> None:
+    """Refuse to record anything new about people who withdrew consent or were erased: the one guard
+    that person updates, skills, visits, session attendance, check-ins of a person card, mentorships
+    and promotions call before they write.
+
+    Why: withdrawing consent stops processing from then on (Decree 13/2023/NĐ-CP art. 12; what was
+    done before stays lawful, so what they were counted in stays); a support record, a skill or an
+    attendance is new processing of them. An erased person's record exists only for the counts
+    (Law 91/2025/QH15): it never changes again. ``errors[field]`` lists every one refused, so a
+    phone can send the rest again without them.
+    """
+    erased = [p.public_id for p in people if p.erased_at is not None]
+    if erased:
+        raise AppError("person.erased", errors={field: erased})
+    withdrawn = [p.public_id for p in people if p.consent_withdrawn_at is not None]
+    if withdrawn:
+        raise AppError("person.consent_withdrawn", errors={field: withdrawn})
 
 
 def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
-    """Correct a resident's details. Skills change only through :func:`skills_record`."""
+    """Correct a resident's details, or record consent given or withdrawn. Skills change only through
+    :func:`skills_record`.
+
+    After a withdrawal only consent may change: withdrawn again (nothing happens, the first date
+    stays) or given again, with a new purpose and notice, which lets the other fields in the same
+    request through. An erased person changes no more.
+    """
+    consent_given = changes.get("consent") is not None
+    if person.erased_at is not None:
+        raise AppError("person.erased", errors={name: ["erased"] for name in sorted(changes)})
+    if person.consent_withdrawn_at is not None and not consent_given:
+        refused = sorted(name for name in changes if name != "consent")
+        if refused:
+            raise AppError("person.consent_withdrawn", errors={name: ["consent withdrawn"] for name in refused})
     if "full_name" in changes:
         person.full_name = nfc(changes["full_name"])
         person.name_folded = fold(person.full_name)
@@ -133,13 +190,18 @@ def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
             setattr(person, flag, changes[flag])
     if "consent" in changes:
         consent = changes["consent"]
-        if consent is None:  # withdrawn
-            person.consent_withdrawn_at = utcnow()
+        if consent is None:  # withdrawn; withdrawing again keeps the first date
+            person.consent_withdrawn_at = person.consent_withdrawn_at or utcnow()
         else:
+            # Given (again): a new consent, collected now, under the notice shown now. The earlier one
+            # and its withdrawal stay in the activity log.
             person.consent_collected_by, person.consent_collected_at = caller.user_id, utcnow()
             person.consent_purpose, person.consent_notice_version = consent["purpose"], consent["notice_version"]
             person.consent_withdrawn_at = None
     db.session.flush()
+    body = {"fields": sorted(changes)}
+    if "consent" in changes:
+        body["consent"] = "given" if consent_given else "withdrawn"
     activity_record(action="person.update", object_type="person", object_id=person.public_id,
-                    log_unit=person.commune_code, caller=caller, body={"fields": sorted(changes)})
+                    log_unit=person.commune_code, caller=caller, body=body)
     return person

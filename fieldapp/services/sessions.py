@@ -15,6 +15,7 @@ from fieldapp.models.units import Unit
 from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
+from fieldapp.services.persons import person_processing_check
 from fieldapp.services.visits import support_records_add
 from fieldapp.text import nfc
 
@@ -72,6 +73,7 @@ def attendee_add(*, caller: Caller, session: LearningSession, person: Person, vi
     existing = db.session.get(SessionAttendee, (session.id, person.id))
     if existing is not None:
         return existing
+    person_processing_check([person])
     attendee = SessionAttendee(session_id=session.id, person_id=person.id, recorded_by=caller.user_id, via=via)
     db.session.add(attendee)
     support_records_add(caller=caller, helper_id=caller.user_id, person=person,

@@ -27,6 +27,7 @@ from fieldapp.models.households import (
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import hand_recorded_skill_flags, skill_status
+from fieldapp.services.persons import person_processing_check
 
 #: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
 CONFIRMED_FROM = date(2025, 1, 1)
@@ -63,6 +64,7 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
 
     Granted skills take ``status``; a skill already claimed, granted again on evidence that
     confirms it, becomes confirmed on that evidence ("confirmed" in its history)."""
+    person_processing_check([person])
     evidence_kind = EvidenceKind(evidence_kind)
     now = utcnow()
     held = {s.skill: s for s in person.skills}

@@ -22,6 +22,7 @@ from fieldapp.services.activity import activity_record
 from fieldapp.services.checkins import Judgement, judge_place, judge_time
 from fieldapp.services.evidence import judged, status_of_skill_from
 from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
 
 
@@ -77,6 +78,7 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
     unknown = [p["person_id"] for p in people if p["person_id"] not in members]
     if unknown:
         raise AppError("visit.person_not_in_household", errors={"people": unknown})
+    person_processing_check([members[p["person_id"]] for p in people], field="people")
     judgement = Judgement()
     judge_time(judgement, visited_at, utcnow())
     proof = _plate_proof(judgement, plate, household)
