@@ -324,10 +324,18 @@ def test_a_province_officer_reading_a_household_is_in_the_communes_log(client, d
 
 def test_the_list_of_people_supported_is_logged_alike_on_the_api_and_the_console(app, client, db, world):
     volunteer, officer = world["users"]["volunteer"], world["users"]["commune_officer"]
+    from fieldapp.qr import signing
+    from tests.factories import assign
+
+    # A visit that proves itself (the plate scanned, GPS at the door): its support record is counted.
+    household = make_household(village=world["objects"]["village"], lat=HUNG_CHAU_CENTRE[0], lon=HUNG_CHAU_CENTRE[1])
+    assign(household, volunteer, world["objects"]["team"])
+    person = make_person(household=household)
     visit = client.post("/api/v1/visits", headers=_token(client, volunteer), json={
-        "client_id": str(uuid.uuid4()), "household_id": world["objects"]["household"].public_id,
-        "outcome": "supported", "visited_at": utcnow().isoformat(),
-        "people": [{"person_id": world["objects"]["person"].public_id, "skills": ["online_safety"]}]})
+        "client_id": str(uuid.uuid4()), "household_id": household.public_id, "outcome": "supported",
+        "visited_at": utcnow().isoformat(), "plate": signing.qr_text("household", household.public_id),
+        "gps": {"lat": HUNG_CHAU_CENTRE[0], "lon": HUNG_CHAU_CENTRE[1], "accuracy_m": 5},
+        "people": [{"person_id": person.public_id, "skills": ["online_safety"]}]})
     assert visit.status_code == 201, visit.get_json()
     _, api = _one(db, client.get("/api/v1/support-records", headers=_token(client, officer),
                                  query_string={"skill": "online_safety"}))
