@@ -22,7 +22,6 @@ import pytest
 
 from fieldapp.auth.declaration import NONE, READ, WRITE, declaration_of, declares, reads
 from fieldapp.clock import utcnow
-from fieldapp.models import Role
 from fieldapp.models.activity import ActivityEntry
 from tests.factories import (DEFAULT_PASSWORD, HUNG_CHAU, HUNG_CHAU_CENTRE, make_household, make_person, make_user,
                              next_phone)
@@ -355,7 +354,7 @@ def test_the_list_of_people_supported_is_logged_alike_on_the_api_and_the_console
 
 def test_a_volunteers_worklist_does_no_logging_work(client, db, world, monkeypatch):
     """The worklist is declared a read, and costs volunteers nothing for it: the logger is not reached."""
-    import fieldapp.auth.declaration as declaration
+    from fieldapp.auth import declaration
 
     def refuse(*args, **kwargs):
         raise AssertionError("read_logged reached for a volunteer")
