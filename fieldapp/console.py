@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,7 @@ from fieldapp.api.pagination import paginate
 from fieldapp.api.schemas import INT32
 from fieldapp.api.support_records import HEADERS, support_rows
 from fieldapp.auth.caller import Caller
+from fieldapp.auth.declaration import declares, list_read_body, reads
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.errors import AppError
@@ -31,6 +32,7 @@ from fieldapp.pages import CONSOLE_CSP, page_blueprint
 from fieldapp.selectors import count_of
 from fieldapp.selectors.households import household_list_query, person_list_query
 from fieldapp.selectors.sessions import checkin_status_counts, support_records_query
+from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.tokens import (caller_from_console_session, console_session_issue,
                                       console_session_revoke, user_authenticate)
 
@@ -71,6 +73,7 @@ def signed_in(view):
         caller = console_caller()
         if caller is None:
             return redirect(url_for(".login_form", ended=1 if had_session else None))
+        g.caller = caller  # as the API's current_caller does: the declared reads are logged for it
         return view(caller, *args, **kwargs)
 
     return wrapper
@@ -81,6 +84,7 @@ def _login_page(*, error: str | None = None, phone: str = "", status: int = 200,
 
 
 @bp.route("/login", methods=["GET"])
+@declares(personal_data="none")
 def login_form():
     """The sign-in form (phone and password)."""
     if console_caller() is not None:
@@ -89,6 +93,7 @@ def login_form():
 
 
 @bp.route("/login", methods=["POST"])
+@declares(personal_data="write")
 @sign_in_throttled
 def login_submit():
     """Sign in: the API's check of phone and password, then a console session for the roles that have one."""
@@ -114,6 +119,7 @@ def login_submit():
 
 
 @bp.route("/logout", methods=["POST"])
+@declares(personal_data="write")
 def logout():
     """Sign out: the session ends on the server too (a copy of the cookie is worth nothing after)."""
     session_id = session.get("sid")
@@ -130,6 +136,7 @@ def _page_context(caller: Caller) -> dict:
 
 
 @bp.route("/", methods=["GET"])
+@declares(personal_data="none")  # counts only
 @signed_in
 def home(caller: Caller):
     """The caller's area and its figures, each read through the API's scoped selector."""
@@ -149,6 +156,7 @@ def home(caller: Caller):
 
 
 @bp.route("/support-records", methods=["GET"])
+@declares(personal_data=reads("support_record_list"))
 @signed_in
 def support_records(caller: Caller):
     """The list of people supported, a page at a time, as ``GET /api/v1/support-records`` gives it."""
@@ -158,6 +166,13 @@ def support_records(caller: Caller):
     result = paginate(support_records_query(caller=caller, verified_only=verified_only), page=page,
                       per_page=None)
     rows = support_rows(result["items"], start=(page - 1) * result["per_page"] + 1)
+    # The entry GET /api/v1/support-records leaves for the same page (the declaration alone cannot
+    # see which records a rendered page showed).
+    personal_data_read_record(caller=caller, object_type="support_record_list", object_id="list",
+                              log_unit=caller.unit_code,
+                              body=list_read_body(ids=[r.id for r in result["items"]], total=result["total"],
+                                                  page=page))
+    db.session.commit()
     return render_template("console/support_records.html", headers=HEADERS, rows=rows, result=result,
                            verified_only=verified_only, **_page_context(caller))
 

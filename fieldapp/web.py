@@ -3,6 +3,7 @@ from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from fieldapp.auth.declaration import declares
 from fieldapp.auth.row_security import NATIONWIDE, area_set
 from fieldapp.display import display_key_valid
 from fieldapp.extensions import db
@@ -26,6 +27,7 @@ def _session_for_display(session_id: str) -> LearningSession:
 
 
 @bp.route("/sessions/<session_id>")
+@declares(personal_data="none")
 def session_display(session_id):
     """Full-screen page for a projector; it refreshes the code itself, without reloading."""
     session = _session_for_display(session_id)
@@ -34,6 +36,7 @@ def session_display(session_id):
 
 
 @bp.route("/sessions/<session_id>/code.json")
+@declares(personal_data="none")
 def session_display_code(session_id):
     """The current code (as an SVG data and its payload) and the live count of check-ins."""
     session = _session_for_display(session_id)

@@ -108,3 +108,25 @@ def test_keys_rotate_and_retire(runner):
     assert active_key(purpose="qr").key_id == first
     listing = runner.invoke(args=["keys", "list"]).output
     assert f"qr     {second} retired" in listing and f"qr     {first} live" in listing
+
+
+def test_key_rotation_and_retirement_are_in_the_national_log(runner, db):
+    """Issue 13: the operator's acts on the signing keys leave entries in VN, with id and purpose only."""
+    from fieldapp.models.activity import ActivityEntry
+    from fieldapp.models.keys import SigningKey
+
+    made = runner.invoke(args=["keys", "rotate", "--purpose", "audit"])
+    key_id = made.output.split()[2].rstrip(":")
+    assert runner.invoke(args=["keys", "retire", key_id]).exit_code == 0
+    again = runner.invoke(args=["keys", "retire", key_id])
+    assert again.exit_code == 0 and "already" in again.output
+    entries = db.session.query(ActivityEntry).filter_by(object_type="signing_key", object_id=key_id) \
+        .order_by(ActivityEntry.id).all()
+    assert [(e.action, e.log_unit, e.actor_id, e.actor_role, e.body) for e in entries] == [
+        ("signing_key.rotate", "VN", None, "operator", '{"purpose":"audit"}'),
+        ("signing_key.retire", "VN", None, "operator", '{"purpose":"audit"}')]  # retiring twice: one entry
+    assert all(e.request_id.startswith("cli-") for e in entries)
+    public_key = db.session.get(SigningKey, key_id).public_key
+    assert all(public_key not in e.body for e in entries)
+    unknown = runner.invoke(args=["keys", "retire", "0000000000000000"])
+    assert unknown.exit_code == 1 and "no key 0000000000000000" in unknown.output

@@ -13,13 +13,17 @@ def test_committed_contract_matches_the_code(app, name):
     assert committed == expected, f"mobile_contract/{name} drifted: run `fieldapp contract write`"
 
 
-def test_every_operation_names_its_permission_and_errors_use_the_envelope(app):
+def test_every_operation_names_its_permission_and_personal_data_and_errors_use_the_envelope(app):
     with app.app_context():
         spec = yaml.safe_load(generated_files()["openapi.yaml"])
     public = {("/api/v1/healthz", "get"), ("/api/v1/livez", "get"), ("/api/v1/auth/token", "post")}
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
-            if method == "parameters" or (path, method) in public:
+            if method == "parameters":
+                continue
+            # what it does with personal data (fieldapp/auth/declaration.py), public routes included
+            assert operation.get("x-personal-data") in ("read", "write", "none"), (path, method)
+            if (path, method) in public:
                 continue
             assert operation.get("security") == [{"bearerAuth": []}], (path, method)
             assert operation.get("x-permission"), (path, method)

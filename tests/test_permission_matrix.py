@@ -9,10 +9,8 @@ import re
 
 import pytest
 
-from fieldapp.models import Role
-from fieldapp.clock import utcnow
-from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
-                             make_person, make_session, make_team, make_user, make_village, make_visit)
+from tests.factories import DEFAULT_PASSWORD
+from tests.route_world import route_path, world  # noqa: F401  (the fixture)
 from tests.test_api_headers import assert_api_headers
 
 A = "allowed"
@@ -134,62 +132,6 @@ def test_every_route_has_its_row(app):
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
 
-@pytest.fixture
-def world():
-    """Hùng Châu with a village, a team, a household assigned to the volunteer, a person, a session;
-    and users of every role, plus an officer of another commune."""
-    village = make_village()
-    volunteer = make_user(role=Role.volunteer)
-    leader = make_user(role=Role.team_leader)
-    team = make_team(leader=leader, members=[volunteer], village=village)
-    household = make_household(village=village)
-    assign(household, volunteer, team)
-    person = make_person(household=household)
-    session = make_session()
-    mentorship = make_mentorship(mentor=make_ambassador(user=volunteer), mentee=person)
-    visit = make_visit(volunteer=volunteer, household=household)
-    users = {"volunteer": volunteer, "team_leader": leader,
-             "commune_officer": make_user(role=Role.commune_officer),
-             "province_officer": make_user(role=Role.province_officer, unit_code="40"),
-             "admin": make_user(role=Role.admin, unit_code=None),
-             "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
-    params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
-              "session_id": session.public_id, "public_id:household_id": household.public_id,
-              "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
-              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
-              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
-              "visit_id": visit.public_id}
-    log = {"log": "17395"}
-    query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
-             "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
-             "/api/v1/activity/proofs/inclusion": {**log, "seq": 0, "size": 1},
-             "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1}}
-    # Valid bodies where the object's scope is checked after the body is read (empty bodies would
-    # stop at 422 before the scope check, for everyone alike).
-    bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
-              "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
-              "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},
-              "/api/v1/sessions/<public_id:session_id>/attendees": {"person_id": person.public_id},
-              "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id},
-              "/api/v1/ambassadors/<int(max=2147483647):user_id>": {"origin": "youth_union"},
-              "/api/v1/mentorships": {"mentor_user_id": volunteer.id, "mentee_person_id": person.public_id,
-                                      "skills": ["online_safety"]},
-              "/api/v1/mentorships/<public_id:mentorship_id>/interactions": {"method": "visit",
-                                                                    "occurred_at": utcnow().isoformat()},
-              "/api/v1/mentorships/<public_id:mentorship_id>/promote": {"origin": "youth_union"},
-              # (a PATCH must change something: an empty one is a 422 for everyone alike)
-              "/api/v1/households/<public_id:household_id>": {"is_remote": False},
-              "/api/v1/persons/<public_id:person_id>": {"has_disability": False},
-              "/api/v1/mentorships/<public_id:mentorship_id>": {"add_skills": []}}
-    return {"users": users, "params": params, "query": query, "bodies": bodies}
-
-
-def _path(rule: str, params: dict) -> str:
-    for name, value in params.items():
-        rule = rule.replace(f"<{name}>", value)
-    return rule
-
-
 def _console_outcome(app, world, method, rule, role):
     """One role in a browser of its own: signed in through the console's form, then the request,
     with the CSRF token of its session on a form."""
@@ -214,7 +156,7 @@ def _console_outcome(app, world, method, rule, role):
 
 @pytest.mark.parametrize("method, rule", sorted(MATRIX))
 def test_route_answers_each_role_as_declared(app, client, world, method, rule):
-    path = _path(rule, world["params"])
+    path = route_path(rule, world["params"])
     outcomes = {}
     if rule.startswith("/console/"):
         outcomes = {role: _console_outcome(app, world, method, rule, role) for role in ROLES}

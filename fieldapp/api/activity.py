@@ -9,6 +9,7 @@ from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
@@ -103,7 +104,7 @@ def _log_unit(args) -> str:
 
 
 @blp.route("", methods=["GET"])
-@requires("activity.read")
+@requires("activity.read", personal_data="none")
 @blp.arguments(ActivityQuery, location="query")
 @blp.response(200, page_of(ActivityEntryOut))
 def activity_list(args):
@@ -116,7 +117,7 @@ def activity_list(args):
 
 
 @blp.route("/head", methods=["GET"])
-@requires("activity.read")
+@requires("activity.read", personal_data="none")
 @blp.arguments(LogQuery, location="query")
 @blp.response(200, CheckpointOut)
 def activity_head(args):
@@ -133,7 +134,7 @@ def activity_head(args):
 
 
 @blp.route("/export", methods=["GET"])
-@requires("activity.export")
+@requires("activity.export", personal_data=reads("activity_log"))
 @blp.arguments(LogQuery, location="query")
 @blp.response(200, description="JSON Lines (application/x-ndjson): header, entries, signed checkpoints.",
               content_type="application/x-ndjson")
@@ -153,7 +154,7 @@ def activity_export(args):
 
 
 @blp.route("/proofs/inclusion", methods=["GET"])
-@requires("activity.read")
+@requires("activity.read", personal_data="none")
 @blp.arguments(InclusionQuery, location="query")
 @blp.response(200, InclusionOut)
 def activity_inclusion_proof(args):
@@ -162,7 +163,7 @@ def activity_inclusion_proof(args):
 
 
 @blp.route("/proofs/consistency", methods=["GET"])
-@requires("activity.read")
+@requires("activity.read", personal_data="none")
 @blp.arguments(ConsistencyQuery, location="query")
 @blp.response(200, ConsistencyOut)
 def activity_consistency_proof(args):

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.ambassadors import AmbassadorOrigin, MentorshipStatus
 from fieldapp.models.households import Skill
@@ -148,7 +149,7 @@ class NetworkOut(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("ambassador.read")
+@requires("ambassador.read", personal_data=reads("ambassador_list"))
 @blp.arguments(AmbassadorQuery, location="query")
 @blp.response(200, page_of(AmbassadorItemOut))
 def ambassador_list(args):
@@ -161,7 +162,7 @@ def ambassador_list(args):
 
 
 @blp.route("/summary", methods=["GET"])
-@requires("ambassador.read")
+@requires("ambassador.read", personal_data="none")
 @blp.arguments(SummaryQuery, location="query")
 @blp.response(200, SummaryOut)
 def ambassador_summary_get(args):
@@ -172,7 +173,7 @@ def ambassador_summary_get(args):
 
 
 @blp.route("/<int(max=2147483647):user_id>", methods=["PUT"])
-@requires("ambassador.appoint")
+@requires("ambassador.appoint", personal_data="write")
 @blp.arguments(AmbassadorIn)
 @blp.response(200, AmbassadorOut)
 def ambassador_put(body, user_id):
@@ -183,7 +184,7 @@ def ambassador_put(body, user_id):
 
 
 @blp.route("/<int(max=2147483647):user_id>/network", methods=["GET"])
-@requires("ambassador.read")
+@requires("ambassador.read", personal_data=reads("ambassador_network"))
 @blp.response(200, NetworkOut)
 def ambassador_network(user_id):
     """A mentor's mentees and their progress, the ≥5 rule, and the tree below them (depth, reach)."""

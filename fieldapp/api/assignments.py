@@ -31,7 +31,7 @@ class AssignmentOut(Schema):
 
 
 @blp.route("", methods=["POST"])
-@requires("household.assign")
+@requires("household.assign", personal_data="write")
 @blp.arguments(AssignmentIn)
 @blp.response(201, AssignmentOut)
 def assignment_post(body):

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.caller import bearer_token, current_caller
+from fieldapp.auth.declaration import declares
 from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.extensions import db
 from fieldapp.services.tokens import token_issue, token_revoke
@@ -26,6 +27,7 @@ class TokenOut(Schema):
 
 
 @blp.route("/token", methods=["POST"])
+@declares(personal_data="write")
 @sign_in_throttled
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
@@ -40,6 +42,7 @@ def token_create(body):
 
 
 @blp.route("/token", methods=["DELETE"])
+@declares(personal_data="write")
 @blp.doc(security=[{"bearerAuth": []}], **{"x-permission": "signed-in"})
 @blp.response(204)
 def token_delete():

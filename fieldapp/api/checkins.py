@@ -37,7 +37,7 @@ class CheckinOut(Schema):
 
 
 @blp.route("/checkins", methods=["POST"])
-@requires("checkin.create")
+@requires("checkin.create", personal_data="write")
 # Schema instances, not classes: webargs would build a new CheckinIn (deep-copying its fields) on
 # every request of the hot path.
 @blp.arguments(CheckinIn())

@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
+from fieldapp.auth.declaration import declares
 from fieldapp.extensions import db
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Service health.")
@@ -14,6 +15,7 @@ class HealthOut(Schema):
 
 
 @blp.route("/healthz", methods=["GET"])
+@declares(personal_data="none")
 @blp.response(200, HealthOut)
 @blp.alt_response(503, description="The database cannot be reached (`server.database_unavailable`).")
 def healthz():
@@ -27,6 +29,7 @@ class LiveOut(Schema):
 
 
 @blp.route("/livez", methods=["GET"])
+@declares(personal_data="none")
 @blp.response(200, LiveOut)
 def livez():
     """Liveness only: the process answers (no database round trip; for load balancers and probes)."""

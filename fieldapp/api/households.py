@@ -6,6 +6,7 @@ from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
 from fieldapp.api.schemas import Integer, PatchSchema, Point, PointText, StringList, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
@@ -81,7 +82,7 @@ class HouseholdQuery(PageQuery):
 
 
 @blp.route("/households", methods=["GET"])
-@requires("household.read")
+@requires("household.read", personal_data=reads("household_list"))
 @blp.arguments(HouseholdQuery, location="query")
 @blp.response(200, page_of(HouseholdOut))
 def household_list(args):
@@ -91,7 +92,7 @@ def household_list(args):
 
 
 @blp.route("/households", methods=["POST"])
-@requires("household.create")
+@requires("household.create", personal_data="write")
 @blp.arguments(HouseholdIn)
 @blp.response(201, HouseholdOut)
 def household_post(body):
@@ -102,7 +103,7 @@ def household_post(body):
 
 
 @blp.route("/households/<public_id:household_id>", methods=["GET"])
-@requires("household.read")
+@requires("household.read", personal_data=reads("household"))
 @blp.response(200, HouseholdOut)
 def household_detail(household_id):
     """One household of my area."""
@@ -110,7 +111,7 @@ def household_detail(household_id):
 
 
 @blp.route("/households/<public_id:household_id>", methods=["PATCH"])
-@requires("household.update")
+@requires("household.update", personal_data="write")
 @blp.arguments(HouseholdPatch)
 @blp.response(200, HouseholdOut)
 def household_patch(body, household_id):
@@ -123,7 +124,7 @@ def household_patch(body, household_id):
 
 
 @blp.route("/households/<public_id:household_id>/members", methods=["GET"])
-@requires("person.read")
+@requires("person.read", personal_data=reads("household_members"))
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(PersonOut))
 def household_members(args, household_id):
@@ -139,7 +140,7 @@ def household_members(args, household_id):
 
 
 @blp.route("/households/<public_id:household_id>/members", methods=["POST"])
-@requires("person.create")
+@requires("person.create", personal_data="write")
 @blp.arguments(PersonIn)
 @blp.response(201, PersonOut)
 @blp.alt_response(409, description="`person.possible_duplicate`: `errors.candidates` lists who it may be.")
@@ -183,7 +184,7 @@ def _work_item(row, lacking: dict[int, list[dict]], with_distance: bool) -> dict
 
 
 @blp.route("/me/worklist", methods=["GET"])
-@requires("worklist.read")
+@requires("worklist.read", personal_data=reads("worklist"))
 @blp.arguments(WorklistQuery, location="query")
 @blp.response(200, page_of(WorkItemOut))
 def worklist(args):
@@ -236,7 +237,7 @@ def _larger_body_for_imports():
 
 
 @blp.route("/households/import", methods=["POST"])
-@requires("household.import")
+@requires("household.import", personal_data="write")
 @blp.arguments(ImportQuery, location="query")
 @blp.arguments(ImportFile, location="files")
 @blp.response(200, ImportReportOut, description="The report: every bad row with its line and reason.")

@@ -41,7 +41,7 @@ class MeOut(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("me.read")
+@requires("me.read", personal_data="none")  # the caller's own account, nobody else's
 @blp.response(200, MeOut)
 def me_get():
     """My profile, role, area, permissions and teams."""

@@ -6,6 +6,7 @@ from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import PatchSchema, Point, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.models.ambassadors import AmbassadorOrigin, InteractionMethod, MentorshipStatus
@@ -115,7 +116,7 @@ class PromoteIn(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("mentorship.read")
+@requires("mentorship.read", personal_data=reads("mentorship_list"))
 @blp.arguments(MentorshipQuery, location="query")
 @blp.response(200, page_of(MentorshipOut))
 def mentorship_list(args):
@@ -131,7 +132,7 @@ def mentorship_list(args):
 
 
 @blp.route("", methods=["POST"])
-@requires("mentorship.create")
+@requires("mentorship.create", personal_data="write")
 @blp.arguments(MentorshipIn)
 @blp.response(201, MentorshipOut)
 def mentorship_post(body):
@@ -142,7 +143,7 @@ def mentorship_post(body):
 
 
 @blp.route("/<public_id:mentorship_id>", methods=["GET"])
-@requires("mentorship.read")
+@requires("mentorship.read", personal_data=reads("mentorship"))
 @blp.response(200, MentorshipOut)
 def mentorship_detail(mentorship_id):
     """One mentorship, with the skills worked on and reached."""
@@ -155,7 +156,7 @@ def mentorship_detail(mentorship_id):
 
 
 @blp.route("/<public_id:mentorship_id>", methods=["PATCH"])
-@requires("mentorship.update")
+@requires("mentorship.update", personal_data="write")
 @blp.arguments(MentorshipPatch)
 @blp.response(200, MentorshipOut)
 def mentorship_patch(body, mentorship_id):
@@ -168,7 +169,7 @@ def mentorship_patch(body, mentorship_id):
 
 
 @blp.route("/<public_id:mentorship_id>/interactions", methods=["GET"])
-@requires("mentorship.read")
+@requires("mentorship.read", personal_data=reads("mentorship_interactions"))
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(InteractionOut))
 def interaction_list(args, mentorship_id):
@@ -178,7 +179,7 @@ def interaction_list(args, mentorship_id):
 
 
 @blp.route("/<public_id:mentorship_id>/interactions", methods=["POST"])
-@requires("mentorship.interaction_record")
+@requires("mentorship.interaction_record", personal_data="write")
 @blp.arguments(InteractionIn)
 @blp.response(201, InteractionOut)
 def interaction_post(body, mentorship_id):
@@ -193,7 +194,7 @@ def interaction_post(body, mentorship_id):
 
 
 @blp.route("/<public_id:mentorship_id>/promote", methods=["POST"])
-@requires("ambassador.promote")
+@requires("ambassador.promote", personal_data="write")
 @blp.arguments(PromoteIn)
 @blp.response(201, AmbassadorOut)
 def mentorship_promote_post(body, mentorship_id):

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
@@ -124,7 +125,7 @@ class SkillsIn(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("person.read")
+@requires("person.read", personal_data=reads("person_search"))
 @blp.arguments(PersonQuery, location="query")
 @blp.response(200, page_of(PersonOut))
 def person_list(args):
@@ -139,7 +140,7 @@ def person_list(args):
 
 
 @blp.route("/<public_id:person_id>", methods=["GET"])
-@requires("person.read")
+@requires("person.read", personal_data=reads("person"))
 @blp.response(200, PersonOut)
 def person_detail(person_id):
     """One resident of my area, with consent and skills."""
@@ -152,7 +153,7 @@ def person_detail(person_id):
 
 
 @blp.route("/<public_id:person_id>", methods=["PATCH"])
-@requires("person.update")
+@requires("person.update", personal_data="write")
 @blp.arguments(PersonPatch)
 @blp.response(200, PersonOut)
 def person_patch(body, person_id):
@@ -164,7 +165,7 @@ def person_patch(body, person_id):
 
 
 @blp.route("/<public_id:person_id>/skills", methods=["POST"])
-@requires("skill.record")
+@requires("skill.record", personal_data="write")
 @blp.arguments(SkillsIn)
 @blp.response(200, PersonOut)
 def person_skills_post(body, person_id):
@@ -176,7 +177,7 @@ def person_skills_post(body, person_id):
 
 
 @blp.route("/<public_id:person_id>/data-export", methods=["GET"])
-@requires("person.data_export")
+@requires("person.data_export", personal_data=reads("person_data"))
 @blp.response(200, description="Everything held about the person, in JSON (the export is logged).")
 def person_data_export_get(person_id):
     """A person's data, for them to see (their right under Decree 13/2023 and Law 91/2025)."""
@@ -189,7 +190,7 @@ def person_data_export_get(person_id):
 
 
 @blp.route("/<public_id:person_id>/erase", methods=["POST"])
-@requires("person.erase")
+@requires("person.erase", personal_data="write")
 @blp.response(200, PersonOut)
 def person_erase_post(person_id):
     """Erase a person's identifying data on their request; counts and the activity log stay valid."""

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import Integer
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.crypto.keys import public_keys
 from fieldapp.extensions import db
 from fieldapp.qr import images, signing
@@ -49,7 +50,7 @@ _IMAGES = {"200": {"description": _FORMATS_DESCRIPTION, "content": {
 
 
 @blp.route("/households/<public_id:household_id>/qr", methods=["GET"])
-@requires("household.read")
+@requires("household.read", personal_data="none")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
 @blp.doc(responses=_IMAGES)
@@ -60,7 +61,7 @@ def household_qr(args, household_id):
 
 
 @blp.route("/persons/<public_id:person_id>/qr", methods=["GET"])
-@requires("person.read")
+@requires("person.read", personal_data="none")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS)
 @blp.doc(responses=_IMAGES)
@@ -71,7 +72,7 @@ def person_qr(args, person_id):
 
 
 @blp.route("/sessions/<public_id:session_id>/qr", methods=["GET"])
-@requires("session.read")
+@requires("session.read", personal_data="none")
 @blp.arguments(QrQuery, location="query")
 @blp.response(200, QrOut, description=_FORMATS + " The code changes every 30 s.")
 @blp.doc(responses=_IMAGES)
@@ -89,7 +90,7 @@ class QrKeyOut(Schema):
 
 
 @blp.route("/qr-keys", methods=["GET"])
-@requires("unit.read")
+@requires("unit.read", personal_data="none")
 @blp.response(200, QrKeyOut(many=True))
 def qr_keys():
     """The public keys that sign QR codes, for verifying scans offline on the phone."""
@@ -124,7 +125,7 @@ class PlatesQuery(Schema):
 
 
 @blp.route("/households/plates.pdf", methods=["GET"])
-@requires("household.read")
+@requires("household.read", personal_data=reads("household_plates"))
 @blp.arguments(PlatesQuery, location="query")
 @blp.response(200, description="A4 PDF, 12 labels a page: code, head of household, address.",
               content_type="application/pdf")

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, PointOut, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import ReviewDecision
 from fieldapp.selectors.reviews import STATES, TARGET_TYPES, review_items, review_queue_query
@@ -70,7 +71,7 @@ class ReviewOut(DecisionOut):
 
 
 @blp.route("", methods=["GET"])
-@requires("evidence.review")
+@requires("evidence.review", personal_data=reads("review_queue"))
 @blp.arguments(ReviewQuery, location="query")
 @blp.response(200, page_of(ReviewItemOut))
 def review_queue(args):
@@ -90,7 +91,7 @@ def review_queue(args):
 
 
 @blp.route("", methods=["POST"])
-@requires("evidence.review")
+@requires("evidence.review", personal_data="write")
 @blp.arguments(DecisionIn)
 @blp.response(201, ReviewOut)
 def review_post(body):

@@ -75,7 +75,7 @@ class AttendeeOut(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("session.read")
+@requires("session.read", personal_data="none")
 @blp.arguments(SessionQuery, location="query")
 @blp.response(200, page_of(SessionOut))
 def session_list(args):
@@ -85,7 +85,7 @@ def session_list(args):
 
 
 @blp.route("", methods=["POST"])
-@requires("session.create")
+@requires("session.create", personal_data="write")
 @blp.arguments(SessionIn)
 @blp.response(201, SessionOut)
 def session_post(body):
@@ -96,7 +96,7 @@ def session_post(body):
 
 
 @blp.route("/<public_id:session_id>", methods=["GET"])
-@requires("session.read")
+@requires("session.read", personal_data="none")
 @blp.response(200, SessionOut)
 def session_detail(session_id):
     """One session, with its count of check-ins."""
@@ -104,7 +104,7 @@ def session_detail(session_id):
 
 
 @blp.route("/<public_id:session_id>/attendees", methods=["POST"])
-@requires("session.attendee_add")
+@requires("session.attendee_add", personal_data="write")
 @blp.arguments(AttendeeIn)
 @blp.response(201, AttendeeOut)
 def session_attendee_post(body, session_id):

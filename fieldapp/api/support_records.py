@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, UTCDateTime, evidence_status_field
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
 from fieldapp.extensions import db
@@ -100,7 +101,7 @@ def _export(records: list[SupportRecord], fmt: str) -> Response:
 
 
 @blp.route("", methods=["GET"])
-@requires("support_record.read")
+@requires("support_record.read", personal_data=reads("support_record_list"))
 @blp.arguments(SupportQuery, location="query")
 @blp.response(200, page_of(SupportRecordOut), description="`format=csv|xlsx` exports the whole filtered list.")
 @blp.doc(responses={"200": {"content": {

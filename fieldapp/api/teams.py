@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, Text, UTCDateTime
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
 from fieldapp.models.users import User
@@ -45,7 +46,7 @@ class MemberOut(Schema):
 
 
 @blp.route("", methods=["GET"])
-@requires("team.read")
+@requires("team.read", personal_data="none")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(TeamOut))
 def team_list(args):
@@ -54,7 +55,7 @@ def team_list(args):
 
 
 @blp.route("", methods=["POST"])
-@requires("team.create")
+@requires("team.create", personal_data="write")
 @blp.arguments(TeamIn)
 @blp.response(201, TeamOut)
 def team_post(body):
@@ -67,7 +68,7 @@ def team_post(body):
 
 
 @blp.route("/<int(max=2147483647):team_id>", methods=["GET"])
-@requires("team.read")
+@requires("team.read", personal_data="none")
 @blp.response(200, TeamOut)
 def team_detail(team_id):
     """One team."""
@@ -75,7 +76,7 @@ def team_detail(team_id):
 
 
 @blp.route("/<int(max=2147483647):team_id>/members", methods=["GET"])
-@requires("team.read")
+@requires("team.read", personal_data=reads("team_members"))
 @blp.response(200, MemberOut(many=True))
 def team_members(team_id):
     """The members of a team."""
@@ -83,7 +84,7 @@ def team_members(team_id):
 
 
 @blp.route("/<int(max=2147483647):team_id>/members", methods=["POST"])
-@requires("team.member_add")
+@requires("team.member_add", personal_data="write")
 @blp.arguments(MemberIn)
 @blp.response(201, MemberOut)
 def team_member_post(body, team_id):

@@ -41,7 +41,7 @@ class UnitQuery(PageQuery):
 
 
 @blp.route("", methods=["GET"])
-@requires("unit.read")
+@requires("unit.read", personal_data="none")
 @blp.arguments(UnitQuery, location="query")
 @blp.response(200, page_of(UnitOut))
 def unit_list(args):
@@ -51,7 +51,7 @@ def unit_list(args):
 
 
 @blp.route("/<code>", methods=["GET"])
-@requires("unit.read")
+@requires("unit.read", personal_data="none")
 @blp.response(200, UnitOut)
 def unit_detail(code):
     """One province or commune by its official code."""

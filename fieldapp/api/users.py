@@ -32,7 +32,7 @@ class UserOut(Schema):
 
 
 @blp.route("", methods=["POST"])
-@requires("user.create")
+@requires("user.create", personal_data="write")
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)
 def user_post(body):
@@ -43,7 +43,7 @@ def user_post(body):
 
 
 @blp.route("/<int(max=2147483647):user_id>/disable", methods=["POST"])
-@requires("user.disable")
+@requires("user.disable", personal_data="write")
 @blp.response(200, UserOut)
 def user_disable_post(user_id):
     """Disable an account of my area (of a role I may grant, not my own).
@@ -58,7 +58,7 @@ def user_disable_post(user_id):
 
 
 @blp.route("/<int(max=2147483647):user_id>/enable", methods=["POST"])
-@requires("user.enable")
+@requires("user.enable", personal_data="write")
 @blp.response(200, UserOut)
 def user_enable_post(user_id):
     """Let a disabled account of my area sign in again (its old tokens stay revoked)."""

@@ -33,7 +33,7 @@ class VillageOut(Schema):
 
 
 @blp.route("/<code>/villages", methods=["GET"])
-@requires("village.read")
+@requires("village.read", personal_data="none")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(VillageOut))
 def village_list(args, code):
@@ -44,7 +44,7 @@ def village_list(args, code):
 
 
 @blp.route("/<code>/villages", methods=["POST"])
-@requires("village.create")
+@requires("village.create", personal_data="write")
 @blp.arguments(VillageIn)
 @blp.response(201, VillageOut)
 def village_post(body, code):

@@ -10,6 +10,7 @@ from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
 from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.ids import PUBLIC_ID_PATTERN
@@ -102,7 +103,7 @@ def _logged(value) -> str:
 
 
 @blp.route("", methods=["POST"])
-@requires("visit.create")
+@requires("visit.create", personal_data="write")
 @blp.arguments(VisitIn)
 @blp.response(201, VisitOut)
 @blp.alt_response(200, schema=VisitOut, description="A retry of a visit already received: the same answer.")
@@ -114,7 +115,7 @@ def visit_post(body):
 
 
 @blp.route("", methods=["GET"])
-@requires("visit.read")
+@requires("visit.read", personal_data=reads("visit_list"))
 @blp.arguments(VisitQuery, location="query")
 @blp.response(200, page_of(VisitReadOut))
 def visit_list(args):
@@ -136,7 +137,7 @@ def visit_list(args):
 
 
 @blp.route("/<public_id:visit_id>", methods=["GET"])
-@requires("visit.read")
+@requires("visit.read", personal_data=reads("visit"))
 @blp.response(200, VisitReadOut)
 def visit_detail(visit_id):
     """One visit in my reach."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import g, request
 from flask_smorest import Blueprint
 
+from fieldapp.auth.declaration import Declaration, declares
 from fieldapp.auth.permissions import role_can
 from fieldapp.errors import AppError
 from fieldapp.models.users import Role
@@ -58,10 +59,12 @@ def current_caller() -> Caller:
     return caller
 
 
-def requires(verb: str):
-    """Decorator: the caller must be signed in and their role must hold ``verb``.
+def requires(verb: str, *, personal_data: Declaration | str):
+    """Decorator: the caller must be signed in and their role must hold ``verb``; the route declares
+    what it does with personal data (``reads("household")``, ``"write"`` or ``"none"``: see
+    :mod:`fieldapp.auth.declaration`), and an officer's read is logged from that declaration.
 
-    The verb is also written into the OpenAPI operation as ``x-permission``.
+    Both are written into the OpenAPI operation, as ``x-permission`` and ``x-personal-data``.
     """
 
     def decorator(view):
@@ -72,6 +75,7 @@ def requires(verb: str):
                 raise AppError("auth.forbidden")
             return view(*args, **kwargs)
 
-        return Blueprint.doc(security=[{"bearerAuth": []}], **{"x-permission": verb})(wrapper)
+        return declares(personal_data=personal_data)(
+            Blueprint.doc(security=[{"bearerAuth": []}], **{"x-permission": verb})(wrapper))
 
     return decorator

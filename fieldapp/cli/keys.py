@@ -1,8 +1,22 @@
-"""``fieldapp keys``: the Ed25519 signing keys (activity-log checkpoints, QR codes)."""
+"""``fieldapp keys``: the Ed25519 signing keys (activity-log checkpoints, QR codes).
+
+Making and retiring a key are the operator's acts on what every checkpoint and QR code rests on: each
+is an entry in the national log (``VN``), with the key's id and purpose, never the key.
+"""
 import click
 from flask.cli import with_appcontext
 
 from fieldapp.extensions import db
+
+
+def _logged(action: str, row) -> None:
+    from fieldapp.cli import cli_run_id
+    from fieldapp.models.activity import NATIONAL_LOG
+    from fieldapp.services.activity import activity_record
+
+    cli_run_id()
+    activity_record(action=action, object_type="signing_key", object_id=row.key_id, log_unit=NATIONAL_LOG,
+                    caller=None, body={"purpose": row.purpose})
 
 
 @click.group("keys")
@@ -18,6 +32,7 @@ def keys_rotate(purpose):
     from fieldapp.crypto.keys import key_create
 
     row = key_create(purpose=purpose)
+    _logged("signing_key.rotate", row)
     db.session.commit()
     click.echo(f"{purpose} key {row.key_id}: public key {row.public_key}")
 
@@ -27,11 +42,18 @@ def keys_rotate(purpose):
 @with_appcontext
 def keys_retire(key_id):
     """Retire a key: it signs nothing more (and QR codes it signed stop being accepted)."""
-    from fieldapp.crypto.keys import key_retire
+    from fieldapp.crypto.keys import KeyUnavailable, key_retire
+    from fieldapp.models.keys import SigningKey
 
-    row = key_retire(key_id=key_id)
+    try:
+        already = getattr(db.session.get(SigningKey, key_id), "retired_at", None) is not None
+        row = key_retire(key_id=key_id)
+    except KeyUnavailable as error:
+        raise click.ClickException(str(error))
+    if not already:  # retiring a retired key changes nothing, and logs nothing
+        _logged("signing_key.retire", row)
     db.session.commit()
-    click.echo(f"retired {row.purpose} key {row.key_id}")
+    click.echo(f"retired {row.purpose} key {row.key_id}" + (" (it already was)" if already else ""))
 
 
 @group.command("list")

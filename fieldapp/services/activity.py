@@ -53,6 +53,9 @@ def activity_record(**entry: Any) -> ActivityEntry:
     entry land together or not at all.
     """
     values = activity_values(**entry)
+    # Read routes look at it: an entry this request already wrote (an export's, a view's own) stands
+    # for the read, which is then not logged twice (fieldapp.auth.declaration.read_logged).
+    g.activity_recorded = True
     # Core statements built once, not the ORM: this runs on every write. The entry and its queue
     # row go in one round trip on PostgreSQL (data-modifying CTEs).
     if db.session.get_bind().dialect.name == "postgresql":
@@ -99,12 +102,24 @@ _APPEND_AND_QUEUE = select(_queued.c.entry_id)
 
 
 #: Roles whose reads of personal data are logged (issue 7: "every read of personal data by an officer").
+#: Volunteers and team leaders read their own doors and their team's: that is the field work itself,
+#: and logging it would put every worklist refresh in the log (fieldapp/auth/declaration.py).
 _OFFICER_ROLES = {"commune_officer", "province_officer", "admin"}
 
 
-def personal_data_read_record(*, caller: Caller, object_type: str, object_id: str, log_unit: str,
+def personal_data_read_logged(caller: Caller) -> bool:
+    """Whether ``caller``'s reads of personal data are logged: officers' are."""
+    return caller.role.value in _OFFICER_ROLES
+
+
+def personal_data_read_record(*, caller: Caller, object_type: str, object_id: str, log_unit: str | None,
                               body: dict[str, Any] | None = None) -> None:
-    """Log an officer's view of a person's data (Decree 13/2023: who saw whose data, when)."""
-    if caller.role.value in _OFFICER_ROLES:
+    """Log an officer's view of a person's data (Decree 13/2023: who saw whose data, when), as
+    ``<object_type>.view`` in ``log_unit`` (the national log ``VN`` when ``None``).
+
+    Routes declared ``reads(...)`` get this from their declaration; a view calls it itself only to
+    say more than the declaration can (:func:`fieldapp.auth.declaration.read_logged`).
+    """
+    if personal_data_read_logged(caller):
         activity_record(action=f"{object_type}.view", object_type=object_type, object_id=object_id,
                         log_unit=log_unit, caller=caller, body=body)

@@ -1,0 +1,71 @@
+"""One world of objects for the tests that walk the whole route map: the permission matrix
+(tests/test_permission_matrix.py) and the activity log's declarations (tests/test_route_logging.py).
+
+Hùng Châu (17395) with a village, a team, a household assigned to the volunteer, a person, a
+session, a mentorship and a visit; users of every role, and an officer of another commune.
+"""
+import pytest
+
+from fieldapp.clock import utcnow
+from fieldapp.models import Role
+from tests.factories import (OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship, make_person,
+                             make_session, make_team, make_user, make_village, make_visit)
+
+
+@pytest.fixture
+def world():
+    """Hùng Châu with a village, a team, a household assigned to the volunteer, a person, a session;
+    and users of every role, plus an officer of another commune."""
+    village = make_village()
+    volunteer = make_user(role=Role.volunteer)
+    leader = make_user(role=Role.team_leader)
+    team = make_team(leader=leader, members=[volunteer], village=village)
+    household = make_household(village=village)
+    assign(household, volunteer, team)
+    person = make_person(household=household)
+    session = make_session()
+    mentorship = make_mentorship(mentor=make_ambassador(user=volunteer), mentee=person)
+    visit = make_visit(volunteer=volunteer, household=household)
+    users = {"volunteer": volunteer, "team_leader": leader,
+             "commune_officer": make_user(role=Role.commune_officer),
+             "province_officer": make_user(role=Role.province_officer, unit_code="40"),
+             "admin": make_user(role=Role.admin, unit_code=None),
+             "other_officer": make_user(role=Role.commune_officer, unit_code=OTHER_COMMUNE)}
+    params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
+              "session_id": session.public_id, "public_id:household_id": household.public_id,
+              "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
+              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
+              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
+              "visit_id": visit.public_id}
+    log = {"log": "17395"}
+    query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
+             "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
+             "/api/v1/activity/proofs/inclusion": {**log, "seq": 0, "size": 1},
+             "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1}}
+    # Valid bodies where the object's scope is checked after the body is read (empty bodies would
+    # stop at 422 before the scope check, for everyone alike).
+    bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
+              "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
+              "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},
+              "/api/v1/sessions/<public_id:session_id>/attendees": {"person_id": person.public_id},
+              "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id},
+              "/api/v1/ambassadors/<int(max=2147483647):user_id>": {"origin": "youth_union"},
+              "/api/v1/mentorships": {"mentor_user_id": volunteer.id, "mentee_person_id": person.public_id,
+                                      "skills": ["online_safety"]},
+              "/api/v1/mentorships/<public_id:mentorship_id>/interactions": {"method": "visit",
+                                                                    "occurred_at": utcnow().isoformat()},
+              "/api/v1/mentorships/<public_id:mentorship_id>/promote": {"origin": "youth_union"},
+              # (a PATCH must change something: an empty one is a 422 for everyone alike)
+              "/api/v1/households/<public_id:household_id>": {"is_remote": False},
+              "/api/v1/persons/<public_id:person_id>": {"has_disability": False},
+              "/api/v1/mentorships/<public_id:mentorship_id>": {"add_skills": []}}
+    objects = {"village": village, "team": team, "household": household, "person": person, "session": session,
+               "mentorship": mentorship, "visit": visit}
+    return {"users": users, "params": params, "query": query, "bodies": bodies, "objects": objects}
+
+
+def route_path(rule: str, params: dict) -> str:
+    """``rule`` with its variables replaced by the world's values (a variable left means no value)."""
+    for name, value in params.items():
+        rule = rule.replace(f"<{name}>", value)
+    return rule
