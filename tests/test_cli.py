@@ -86,7 +86,49 @@ def test_audit_verify_exit_codes_and_messages(runner, tmp_path):
     bad.write_bytes(b"".join(lines))
     result = runner.invoke(args=["audit", "verify", str(bad)])
     assert result.exit_code == 1
-    assert "TAMPERED" in result.output and "entry seq 3" in result.output
+    assert "TAMPERED" in result.output and "line 4: entry seq 2 is missing (the entry here is seq 3)" in result.output
+
+
+def test_audit_verify_against_a_head_from_the_api(runner, client, login, tmp_path):
+    """The head an auditor saved from GET /activity/head on another day: an export that holds it
+    verifies; one cut off before its end does not, though it verifies alone."""
+    import json
+
+    from fieldapp.models import Role
+    from tests.audit_helpers import export_bytes, fill_log
+    from tests.factories import make_user
+
+    from fieldapp.audit.sequencer import checkpoint_sign
+    from fieldapp.extensions import db
+
+    fill_log("17395", 4)
+    checkpoint_sign(db.session, "17395")  # an earlier checkpoint, where a forger could cut the export
+    headers = login(make_user(role=Role.commune_officer))
+    response = client.get("/api/v1/activity/head", headers=headers, query_string={"log": "17395"})
+    assert response.status_code == 200, response.get_json()
+    head = tmp_path / "head.json"
+    head.write_text(json.dumps(response.get_json()), encoding="utf-8")
+    size = response.get_json()["size"]
+    fill_log("17395", 2, start=4)
+    export = export_bytes("17395")
+    full = tmp_path / "full.jsonl"
+    full.write_bytes(b"".join(export))
+    result = runner.invoke(args=["audit", "verify", str(full), "--head", str(head)])
+    assert result.exit_code == 0, result.output
+    entries = sum(b'"type":"entry"' in line for line in export)
+    assert f"consistent with the head of size {size}" in result.output
+    assert f"and {entries - size} after them" in result.output
+    end = max(i for i, line in enumerate(export) if b'"type":"checkpoint"' in line and json.loads(line)["size"] < size)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"".join(export[:end + 1]))
+    assert runner.invoke(args=["audit", "verify", str(cut)]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify", str(cut), "--head", str(head)])
+    assert result.exit_code == 1
+    assert f"but the head says {size}" in result.output and "missing" in result.output
+    forged = dict(response.get_json(), size=size + 1)
+    head.write_text(json.dumps(forged), encoding="utf-8")
+    result = runner.invoke(args=["audit", "verify", str(full), "--head", str(head)])
+    assert result.exit_code == 2 and "signature does not verify" in result.output
 
 
 def test_audit_checkpoint_and_sequence_commands(runner):

@@ -68,7 +68,7 @@ def exports_markdown() -> str:
         "  comma, a quote or a line break (a quote doubled), each row ending in CR LF.",
         "- **XLSX** (`danh-sach-nguoi-duoc-ho-tro.xlsx`): one sheet, `Danh sách`, the header row in bold; text",
         "  cells are strings and never formulas, numbers are numbers.",
-        f"- **Inert text** (OWASP, CSV injection): in the CSV, a text cell whose first character after any",
+        "- **Inert text** (OWASP, CSV injection): in the CSV, a text cell whose first character after any",
         f"  leading spaces is {triggers} gets a leading apostrophe `'`, which Excel shows",
         "  as text and hides (`=HYPERLINK(…)` is written `'=HYPERLINK(…)`). A reader of the CSV that wants the",
         "  text as typed drops that one apostrophe. The XLSX keeps the text as typed: a string cell is inert.",
