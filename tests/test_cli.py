@@ -1,5 +1,6 @@
 """The operator's command line."""
 from fieldapp.extensions import db
+from tests.factories import make_user
 from fieldapp.models import (ActivityEntry, Ambassador, MentoringInteraction, Mentorship, Team, User,
                              Village)
 
@@ -57,6 +58,63 @@ def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
     assert second.exit_code == 0
     assert second.output.count("(unchanged") == 6
     assert db.session.query(Village).filter_by(commune_code="17395").count() == 4
+    assert db.session.query(Mentorship).count() == 11
+
+
+def test_demo_load_creates_a_session_of_now_to_display_and_check_in_to(runner, client, login):
+    """CONTRACT.md: the demo has sessions. A newcomer opens today's on the projector page it printed
+    and checks in to it; a second load makes no second one."""
+    import re
+    import uuid
+
+    from fieldapp.clock import utcnow
+    from fieldapp.geo import point_of
+    from fieldapp.models import LearningSession
+    from fieldapp.services.passwords import password_hash
+    from tests.factories import DEFAULT_PASSWORD
+
+    first = runner.invoke(args=["demo", "load", "--base-url", "http://demo.test"])
+    assert first.exit_code == 0, first.output
+    now = utcnow()
+    today = db.session.query(LearningSession).filter(LearningSession.commune_code == "17395",
+                                                     LearningSession.starts_at <= now,
+                                                     LearningSession.ends_at > now).one()
+    assert today.kind.value == "weekly_class" and today.topics and today.team_id is not None
+    link = re.search(rf"display: http://demo\.test(/display/sessions/{today.public_id}\?k=\w+)", first.output)
+    assert link, first.output
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and today.public_id in page.get_data(as_text=True)
+    code = client.get(f"/display/sessions/{today.public_id}/code.json",
+                      query_string={"k": link.group(1).split("k=")[1]})
+    assert code.status_code == 200, code.get_data(as_text=True)  # what the projector shows, and a phone scans
+    volunteer = db.session.query(User).filter_by(phone="+84912000003").one()
+    volunteer.password_hash = password_hash(DEFAULT_PASSWORD)
+    db.session.commit()
+    venue = point_of(today.venue)
+    checkin = client.post("/api/v1/checkins", headers=login(volunteer), json={
+        "client_id": str(uuid.uuid4()), "payload": code.get_json()["payload"],
+        "scanned_at": now.isoformat(), "gps": {"lat": venue.lat, "lon": venue.lon, "accuracy_m": 8}})
+    assert checkin.status_code == 201 and checkin.get_json()["verdict"] == "verified", checkin.get_json()
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert second.output.count(today.public_id) == 2  # the same session listed, and its link
+    assert db.session.query(LearningSession).filter_by(commune_code="17395").count() == 2  # and the learning day
+
+
+def test_demo_load_onto_a_commune_with_a_team_of_its_own_and_no_ambassadors(runner):
+    """It crashed there: a team of the commune stood for the whole demo, so no households were made
+    and the network found none to put its residents in."""
+    from fieldapp.models import Household, Role
+    from tests.factories import make_team
+
+    make_team(leader=make_user(role=Role.team_leader), commune_code="17395")
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(Team).filter_by(commune_code="17395").count() == 2
+    assert db.session.query(Household).filter_by(commune_code="17395").count() == 24
+    assert db.session.query(Ambassador).filter_by(commune_code="17395").count() == 3
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert db.session.query(Household).filter_by(commune_code="17395").count() == 24
     assert db.session.query(Mentorship).count() == 11
 
 

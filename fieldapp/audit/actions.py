@@ -85,7 +85,7 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
     Action("household.assign", "a household was assigned to a volunteer (one entry per household)", "household",
            _HOUSEHOLD, {"volunteer_id": "the volunteer's account id", "team_id": "their team's id",
                         "previous_volunteer_id": "who had it before, or `null`"},
-           by=("POST /api/v1/assignments",)),
+           by=("POST /api/v1/assignments", "fieldapp demo load")),
     Action("person.create", "a person was added to a household", "person", _PERSON,
            {"household_id": "their household's public id", "consent": "whether consent was recorded",
             "duplicate_confirmed": "whether a possible duplicate was confirmed to be someone else"},
