@@ -38,8 +38,8 @@ def entry_problems(values: dict) -> list[str]:
     if documented is None:
         return [f"{action}: not a documented action"]
     problems = []
-    if values["object_type"] != documented.object_type:
-        problems.append(f"{action}: object_type {values['object_type']!r}, documented {documented.object_type!r}")
+    if values["object_type"] not in documented.object_types:
+        problems.append(f"{action}: object_type {values['object_type']!r}, documented {documented.object_types}")
     keys = set(json.loads(values["body"]))
     missing = set(documented.body) - keys
     unknown = keys - set(documented.body) - set(documented.optional)

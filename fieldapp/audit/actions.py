@@ -19,7 +19,8 @@ class Action:
     name: str
     #: What the entry records, in a sentence.
     records: str
-    object_type: str
+    #: What it was done to; several when the action applies to objects of different kinds.
+    object_type: str | tuple[str, ...]
     #: What ``object_id`` holds.
     object_id: str
     #: The keys always in ``body``, with what each holds.
@@ -28,6 +29,10 @@ class Action:
     optional: dict[str, str] = field(default_factory=dict)
     #: The routes (``METHOD /path``) and commands (``fieldapp …``) whose work records it.
     by: tuple[str, ...] = ()
+
+    @property
+    def object_types(self) -> tuple[str, ...]:
+        return (self.object_type,) if isinstance(self.object_type, str) else tuple(self.object_type)
 
 
 _USER_ID = "the account's id (`users.id`)"
@@ -211,7 +216,8 @@ def actions_markdown() -> str:
     for action in ACTIONS.values():
         body = [f"`{key}`: {meaning}" for key, meaning in action.body.items()]
         body += [f"`{key}` (sometimes): {meaning}" for key, meaning in action.optional.items()]
-        lines.append(f"| `{action.name}` | {action.records} | `{action.object_type}` | {action.object_id} | "
+        types = ", ".join(f"`{t}`" for t in action.object_types)
+        lines.append(f"| `{action.name}` | {action.records} | {types} | {action.object_id} | "
                      f"{'; '.join(body) or '`{}`'} | {'<br>'.join(f'`{source}`' for source in action.by)} |")
     if WRITES_WITHOUT_ENTRY:
         lines += ["", "Writes that record no entry:", ""]
