@@ -126,3 +126,29 @@ def login(client):
         return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
     return _login
+
+
+
+@pytest.fixture(autouse=True)
+def entries_match_the_documented_actions(monkeypatch):
+    """Every activity-log entry a test writes is checked against fieldapp/audit/actions.py (and so
+    mobile_contract/actions.md): its action is listed, with this object type, these body keys, and
+    the route or command that wrote it among the action's writers. Tests' own synthetic entries
+    (``test.*``) are exempt. The problems are reported when the test ends, whatever it asserted."""
+    import fieldapp.services.activity as activity
+    import fieldapp.services.checkins as checkins
+    from tests.actions_check import entry_problems
+
+    original = activity.activity_values
+    problems: list[str] = []
+
+    def checked(**entry):
+        values = original(**entry)
+        problems.extend(entry_problems(values))
+        return values
+
+    monkeypatch.setattr(activity, "activity_values", checked)
+    monkeypatch.setattr(checkins, "activity_values", checked)  # the check-in's one-statement path
+    yield
+    assert not problems, "entries that mobile_contract/actions.md does not describe (fieldapp/audit/actions.py):\n" \
+        + "\n".join(dict.fromkeys(problems))

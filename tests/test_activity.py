@@ -28,9 +28,9 @@ def test_entry_and_change_roll_back_together():
 
 def test_acts_without_an_area_go_to_the_national_log():
     entry = activity_record(action="user.create", object_type="user", object_id=7, log_unit=None, caller=None,
-                            body={"role": "admin"})
+                            body={"role": "admin", "unit_code": None})
     assert entry.log_unit == NATIONAL_LOG
-    assert json.loads(entry.body) == {"role": "admin"}
+    assert json.loads(entry.body) == {"role": "admin", "unit_code": None}
     assert entry.created_at.tzinfo is not None
 
 

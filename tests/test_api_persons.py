@@ -180,3 +180,26 @@ def test_people_outside_my_area_are_not_found(client, login):
                         json={"full_name": "X"}).status_code == 404
     assert client.post(f"/api/v1/persons/{person.public_id}/skills", headers=volunteer_elsewhere,
                        json={"grant": FIVE, "evidence_kind": "visit"}).status_code == 404
+
+
+def test_the_elderly_age_is_the_documented_one_at_its_boundary(client, login):
+    """mobile_contract/README.md and the OpenAPI descriptions say: elderly from 60, by birth year
+    against the current year; the API answers by that rule at its boundary."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from fieldapp.clock import utcnow
+    from fieldapp.services.persons import ELDERLY_FROM_AGE
+
+    contract = Path(__file__).parents[1] / "mobile_contract"
+    spec = yaml.safe_load((contract / "openapi.yaml").read_text(encoding="utf-8"))
+    described = spec["components"]["schemas"]["PersonOut"]["properties"]["is_elderly"]["description"]
+    assert re.match(r"60 or older", described) and ELDERLY_FROM_AGE == 60
+    assert "elderly from 60" in (contract / "README.md").read_text(encoding="utf-8")
+    headers = login(make_user(role=Role.commune_officer))
+    year = utcnow().year
+    for born, elderly in ((year - 60, True), (year - 59, False), (None, False)):
+        person = make_person(birth_year=born)
+        assert client.get(f"/api/v1/persons/{person.public_id}", headers=headers).get_json()["is_elderly"] is elderly

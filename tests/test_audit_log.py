@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fieldapp.audit import merkle
 from fieldapp.audit.formats import canonical, checkpoint_text
 from fieldapp.audit.sequencer import checkpoint_sign, entry_leaf, sequence_log, sequence_pending
-from fieldapp.audit.verify import Tampered, verify_export
+from fieldapp.audit.verify import BadHead, Head, Tampered, verify_export
 from fieldapp.crypto.keys import key_id_of, public_raw, verify_signature
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, ActivityLeaf, ActivityNode, ActivityQueued, SigningKey
@@ -112,30 +112,76 @@ def _verify_fails(lines, **kwargs) -> Tampered:
     return raised.value
 
 
-def test_one_changed_byte_is_detected_and_located(export):
+def test_an_altered_entry_in_a_stretch_names_the_stretch_not_its_first_entry(export):
+    """A checkpoint vouches for the entries since the one before as a whole: the message names that
+    stretch, and no single entry (it once read as if the stretch's first entry was the altered one)."""
     index = _entry_line(export, 12)
     export[index] = export[index].replace(b'"n":12', b'"n":13')
     problem = _verify_fails(export)
-    assert "altered" in str(problem) and "seq 10..15" in str(problem)
+    assert "one or more of entries seq 10..15 were altered" in str(problem)
+    assert (problem.seq, problem.seqs, problem.line) == (None, (10, 15), len(export))  # the last checkpoint's line
+    assert "entry seq 10 " not in str(problem)
+
+
+def test_an_altered_entry_alone_in_its_stretch_is_named():
+    fill_log(LOG, 10)
+    checkpoint_sign(db.session, LOG)
+    fill_log(LOG, 1, start=10)
+    checkpoint_sign(db.session, LOG)
+    fill_log(LOG, 3, start=11)
+    export = export_bytes(LOG)
+    index = _entry_line(export, 10)
+    export[index] = export[index].replace(b'"n":10', b'"n":99')
+    problem = _verify_fails(export)
+    assert f"line {index + 2}: entry seq 10 was altered (its hash does not match the tree" in str(problem)
+    assert problem.seq == 10
 
 
 def test_a_changed_byte_in_the_first_stretch_names_that_stretch(export):
     index = _entry_line(export, 3)
     export[index] = export[index].replace("Đông".encode(), "Tây".encode())
-    assert "seq 0..9" in str(_verify_fails(export))
+    assert "entries seq 0..9 were altered" in str(_verify_fails(export))
 
 
 def test_a_removed_entry_is_named(export):
     del export[_entry_line(export, 4)]
     problem = _verify_fails(export)
-    assert problem.seq == 5 and "removed" in str(problem)
+    assert problem.seq == 4 and "entry seq 4 is missing (the entry here is seq 5)" in str(problem)
+
+
+def test_removed_entries_are_named(export):
+    del export[_entry_line(export, 4):_entry_line(export, 7)]
+    problem = _verify_fails(export)
+    assert problem.seqs == (4, 6) and "entries seq 4..6 are missing" in str(problem)
 
 
 def test_two_swapped_entries_are_named(export):
     a, b = _entry_line(export, 7), _entry_line(export, 8)
     export[a], export[b] = export[b], export[a]
     problem = _verify_fails(export)
-    assert problem.seq == 8 and "where 7 was expected" in str(problem)
+    assert problem.seq == 7 and "removed" not in str(problem) and "missing" not in str(problem)
+    assert f"line {a + 1}: entries seq 7 and 8 are out of order (swapped): seq 8 is at line {a + 1}, where seq 7 " \
+           f"belongs, and seq 7 at line {b + 1}" == str(problem)
+
+
+def test_two_swapped_entries_apart_are_named(export):
+    a, b = _entry_line(export, 2), _entry_line(export, 6)
+    export[a], export[b] = export[b], export[a]
+    assert "entries seq 2 and 6 are out of order (swapped)" in str(_verify_fails(export))
+
+
+def test_a_moved_entry_is_named(export):
+    line = export.pop(_entry_line(export, 2))
+    export.insert(_entry_line(export, 6) + 1, line)
+    problem = _verify_fails(export)
+    assert problem.seq == 2 and "entry seq 2 is out of place: it comes at line 8; here comes seq 3" in str(problem)
+
+
+def test_a_repeated_entry_is_named(export):
+    index = _entry_line(export, 5)
+    export.insert(index + 1, export[index])
+    problem = _verify_fails(export)
+    assert f"entry seq 5 comes a second time (first at line {index + 1})" in str(problem)
 
 
 def test_a_removed_and_renumbered_entry_breaks_the_signed_root(export):
@@ -144,7 +190,8 @@ def test_a_removed_and_renumbered_entry_breaks_the_signed_root(export):
         index = _entry_line(export, seq)
         export[index] = export[index].replace(b'"seq":15', b'"seq":14')
     # renumbered: the sequence runs on, but the last checkpoint no longer sits after its size
-    assert "checkpoint" in str(_verify_fails(export))
+    assert "the checkpoint for size 16 comes after only 15 entries: 1 entry before it is missing" in str(
+        _verify_fails(export))
 
 
 def test_a_forged_checkpoint_is_detected(export):
@@ -180,7 +227,7 @@ def test_entries_after_the_last_checkpoint_are_not_vouched_for(export):
     extra = json.loads(export[_entry_line(export, 15)])
     extra["seq"] = 16
     export.append(canonical(extra) + b"\n")
-    assert "after the last signed checkpoint" in str(_verify_fails(export))
+    assert "entry seq 16 comes after the last signed checkpoint: nothing vouches for it" in str(_verify_fails(export))
 
 
 @pytest.mark.parametrize("mangle", [lambda lines: lines[:1] + [b"{not json\n"] + lines[2:],
@@ -188,6 +235,76 @@ def test_entries_after_the_last_checkpoint_are_not_vouched_for(export):
                                     lambda lines: []])
 def test_malformed_exports_are_rejected_not_crashed(export, mangle):
     _verify_fails(mangle(export))
+
+
+# --- against a head obtained separately ----------------------------------------------------------------
+
+
+def _head(size=None) -> Head:
+    """The log's head as GET /activity/head answers it (the latest checkpoint, or the one of ``size``)."""
+    from fieldapp.models import ActivityCheckpoint
+    from fieldapp.selectors.activity import checkpoint_out
+
+    query = db.session.query(ActivityCheckpoint).filter_by(log_unit=LOG)
+    checkpoint = (query.filter_by(size=size) if size else query).order_by(ActivityCheckpoint.id.desc()).first()
+    public = db.session.get(SigningKey, checkpoint.key_id).public_key
+    return Head.from_json({**checkpoint_out(checkpoint), "public_key": public})
+
+
+def _cut_at_checkpoint(export, size):
+    """The export as it would be if cut right after its checkpoint for ``size``: it verifies alone."""
+    end = next(i for i, line in enumerate(export) if b'"type":"checkpoint"' in line and json.loads(line)["size"] == size)
+    return export[:end + 1]
+
+
+def test_an_export_cut_at_an_earlier_checkpoint_verifies_alone_but_not_against_the_head(export):
+    cut = _cut_at_checkpoint(export, 10)
+    assert verify_export(cut).entries == 10  # why an export alone proves nothing about its end
+    problem = _verify_fails(cut, head=_head())
+    assert "the export ends at 10 entries but the head says 16" in str(problem)
+    assert "entries seq 10..15 are missing" in str(problem) and problem.seqs == (10, 15)
+
+
+def test_an_export_verifies_against_the_head_it_holds_or_an_earlier_one(export):
+    same = verify_export(export, head=_head())
+    assert "consistent with the head of size 16" in same.summary() and "after them" not in same.summary()
+    earlier = verify_export(export, head=_head(size=10), pinned_keys=pinned_keys())
+    assert "consistent with the head of size 10" in earlier.summary() and "and 6 after them" in earlier.summary()
+
+
+def test_an_export_rewritten_and_signed_with_another_key_fails_against_the_head(export):
+    """A forger who rewrites the file and signs it with a key of their own makes it self-consistent;
+    the head, signed with the commune's key, still tells."""
+    head = _head(size=10)
+    forger = Ed25519PrivateKey.generate()
+    forged_id = key_id_of(public_raw(forger))
+    header = json.loads(export[0])
+    header["keys"] = [{"key_id": forged_id, "algorithm": "ed25519", "public_key": base64.b64encode(
+        public_raw(forger)).decode(), "created_at": header["keys"][0]["created_at"], "retired_at": None}]
+    export[0] = canonical(header) + b"\n"
+    export[_entry_line(export, 3)] = export[_entry_line(export, 3)].replace(b'"n":3', b'"n":33')
+    tree = merkle.CompactRange()
+    for index, line in enumerate(export):
+        record = json.loads(line)
+        if record["type"] == "entry":
+            tree.append(merkle.leaf_hash(line.rstrip(b"\n")))
+        elif record["type"] == "checkpoint":
+            record.update(key_id=forged_id, root_hash=tree.root().hex())
+            text = checkpoint_text(log=LOG, size=record["size"], root_hash=tree.root(), time=record["time"])
+            record["signature"] = base64.b64encode(forger.sign(text)).decode()
+            export[index] = canonical(record) + b"\n"
+    assert verify_export(export).entries == 16
+    problem = _verify_fails(export, head=head)
+    assert "the first 10 entries do not hash to the root the head signed for size 10" in str(problem)
+
+
+def test_a_head_that_is_not_signed_by_its_key_is_refused(export):
+    head = _head()
+    forged = Head(**{**head.__dict__, "size": head.size + 1})
+    with pytest.raises(BadHead, match="signature does not verify"):
+        verify_export(export, head=forged)
+    with pytest.raises(BadHead, match="not the pinned key"):
+        verify_export(export, head=head, pinned_keys={"0" * 16: bytes(32)})
 
 
 # --- protection in the database -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The operator's command line."""
 from fieldapp.extensions import db
+from tests.factories import make_user
 from fieldapp.models import (ActivityEntry, Ambassador, MentoringInteraction, Mentorship, Team, User,
                              Village)
 
@@ -60,6 +61,63 @@ def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
     assert db.session.query(Mentorship).count() == 11
 
 
+def test_demo_load_creates_a_session_of_now_to_display_and_check_in_to(runner, client, login):
+    """CONTRACT.md: the demo has sessions. A newcomer opens today's on the projector page it printed
+    and checks in to it; a second load makes no second one."""
+    import re
+    import uuid
+
+    from fieldapp.clock import utcnow
+    from fieldapp.geo import point_of
+    from fieldapp.models import LearningSession
+    from fieldapp.services.passwords import password_hash
+    from tests.factories import DEFAULT_PASSWORD
+
+    first = runner.invoke(args=["demo", "load", "--base-url", "http://demo.test"])
+    assert first.exit_code == 0, first.output
+    now = utcnow()
+    today = db.session.query(LearningSession).filter(LearningSession.commune_code == "17395",
+                                                     LearningSession.starts_at <= now,
+                                                     LearningSession.ends_at > now).one()
+    assert today.kind.value == "weekly_class" and today.topics and today.team_id is not None
+    link = re.search(rf"display: http://demo\.test(/display/sessions/{today.public_id}\?k=\w+)", first.output)
+    assert link, first.output
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and today.public_id in page.get_data(as_text=True)
+    code = client.get(f"/display/sessions/{today.public_id}/code.json",
+                      query_string={"k": link.group(1).split("k=")[1]})
+    assert code.status_code == 200, code.get_data(as_text=True)  # what the projector shows, and a phone scans
+    volunteer = db.session.query(User).filter_by(phone="+84912000003").one()
+    volunteer.password_hash = password_hash(DEFAULT_PASSWORD)
+    db.session.commit()
+    venue = point_of(today.venue)
+    checkin = client.post("/api/v1/checkins", headers=login(volunteer), json={
+        "client_id": str(uuid.uuid4()), "payload": code.get_json()["payload"],
+        "scanned_at": now.isoformat(), "gps": {"lat": venue.lat, "lon": venue.lon, "accuracy_m": 8}})
+    assert checkin.status_code == 201 and checkin.get_json()["verdict"] == "verified", checkin.get_json()
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert second.output.count(today.public_id) == 2  # the same session listed, and its link
+    assert db.session.query(LearningSession).filter_by(commune_code="17395").count() == 2  # and the learning day
+
+
+def test_demo_load_onto_a_commune_with_a_team_of_its_own_and_no_ambassadors(runner):
+    """It crashed there: a team of the commune stood for the whole demo, so no households were made
+    and the network found none to put its residents in."""
+    from fieldapp.models import Household, Role
+    from tests.factories import make_team
+
+    make_team(leader=make_user(role=Role.team_leader), commune_code="17395")
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(Team).filter_by(commune_code="17395").count() == 2
+    assert db.session.query(Household).filter_by(commune_code="17395").count() == 24
+    assert db.session.query(Ambassador).filter_by(commune_code="17395").count() == 3
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert db.session.query(Household).filter_by(commune_code="17395").count() == 24
+    assert db.session.query(Mentorship).count() == 11
+
+
 def test_demo_passwords_sign_in(runner, client):
     output = runner.invoke(args=["demo", "load"]).output
     line = next(line for line in output.splitlines() if "volunteer" in line)
@@ -86,7 +144,49 @@ def test_audit_verify_exit_codes_and_messages(runner, tmp_path):
     bad.write_bytes(b"".join(lines))
     result = runner.invoke(args=["audit", "verify", str(bad)])
     assert result.exit_code == 1
-    assert "TAMPERED" in result.output and "entry seq 3" in result.output
+    assert "TAMPERED" in result.output and "line 4: entry seq 2 is missing (the entry here is seq 3)" in result.output
+
+
+def test_audit_verify_against_a_head_from_the_api(runner, client, login, tmp_path):
+    """The head an auditor saved from GET /activity/head on another day: an export that holds it
+    verifies; one cut off before its end does not, though it verifies alone."""
+    import json
+
+    from fieldapp.models import Role
+    from tests.audit_helpers import export_bytes, fill_log
+    from tests.factories import make_user
+
+    from fieldapp.audit.sequencer import checkpoint_sign
+    from fieldapp.extensions import db
+
+    fill_log("17395", 4)
+    checkpoint_sign(db.session, "17395")  # an earlier checkpoint, where a forger could cut the export
+    headers = login(make_user(role=Role.commune_officer))
+    response = client.get("/api/v1/activity/head", headers=headers, query_string={"log": "17395"})
+    assert response.status_code == 200, response.get_json()
+    head = tmp_path / "head.json"
+    head.write_text(json.dumps(response.get_json()), encoding="utf-8")
+    size = response.get_json()["size"]
+    fill_log("17395", 2, start=4)
+    export = export_bytes("17395")
+    full = tmp_path / "full.jsonl"
+    full.write_bytes(b"".join(export))
+    result = runner.invoke(args=["audit", "verify", str(full), "--head", str(head)])
+    assert result.exit_code == 0, result.output
+    entries = sum(b'"type":"entry"' in line for line in export)
+    assert f"consistent with the head of size {size}" in result.output
+    assert f"and {entries - size} after them" in result.output
+    end = max(i for i, line in enumerate(export) if b'"type":"checkpoint"' in line and json.loads(line)["size"] < size)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"".join(export[:end + 1]))
+    assert runner.invoke(args=["audit", "verify", str(cut)]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify", str(cut), "--head", str(head)])
+    assert result.exit_code == 1
+    assert f"but the head says {size}" in result.output and "missing" in result.output
+    forged = dict(response.get_json(), size=size + 1)
+    head.write_text(json.dumps(forged), encoding="utf-8")
+    result = runner.invoke(args=["audit", "verify", str(full), "--head", str(head)])
+    assert result.exit_code == 2 and "signature does not verify" in result.output
 
 
 def test_audit_checkpoint_and_sequence_commands(runner):

@@ -61,3 +61,30 @@ def test_a_resident_named_as_a_formula_comes_out_inert_in_the_official_list(clie
         cells = _cells(exported.get_data())
         assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
         assert FORMULA in [cell.value for cell in cells if cell.column == 2]
+
+
+def test_an_exported_list_is_what_exports_md_says(client, login):
+    """The document's column list against a real export, read as a client would: BOM, CR LF, the
+    headers in order, the Vietnamese names, and the date in Vietnam's time."""
+    import re
+    from pathlib import Path
+
+    from fieldapp.clock import VIETNAM
+
+    doc = (Path(__file__).parents[1] / "mobile_contract" / "exports.md").read_text(encoding="utf-8")
+    columns = re.findall(r"^\| \d+ \| `([^`]+)` \|", doc, re.M)
+    headers = login(make_user(role=Role.commune_officer))
+    person = make_person(household=make_household(), full_name="Lê Thị Hồng", birth_year=1958)
+    session = make_session(topics=("online_safety",))
+    assert client.post(f"/api/v1/sessions/{session.public_id}/attendees", headers=headers,
+                       json={"person_id": person.public_id}).status_code == 201
+    exported = client.get("/api/v1/support-records", headers=headers,
+                          query_string={"format": "csv", "village_id": person.village_id}).get_data()
+    assert exported.startswith(b"\xef\xbb\xbf") and exported.endswith(b"\r\n")
+    header, row = _csv_rows(exported)
+    assert header == columns and len(columns) == 12
+    cell = dict(zip(columns, row))
+    assert (cell["Họ và tên"], cell["Năm sinh"], cell["Mã người dân"]) == ("Lê Thị Hồng", "1958", person.public_id)
+    assert cell["Kỹ năng được hỗ trợ"] in doc and "| `online_safety` | " + cell["Kỹ năng được hỗ trợ"] + " |" in doc
+    assert "| `session` | " + cell["Hình thức"] + " |" in doc and "| `none` | " + cell["Minh chứng"] + " |" in doc
+    assert cell["Thời gian hỗ trợ"] == session.starts_at.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")

@@ -40,6 +40,81 @@ def test_vectors_verify_by_the_documented_rules_alone():
     assert v["session_code"].split(":")[3] == str(v["session_step"])
 
 
+def test_the_documented_date_of_the_session_step_is_that_step():
+    """The prose beside the vectors once named the wrong day for the step (2026-10-10 for the step of
+    the 8th): the date written in qr.md is checked against the step, by the documented rule."""
+    from datetime import datetime
+
+    stated = re.search(r"the session code is for step (\d+) \((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)",
+                       DOC.read_text(encoding="utf-8"))
+    assert stated, "qr.md no longer says which step and date the session vector is for"
+    step, moment = int(stated.group(1)), datetime.fromisoformat(stated.group(2).replace("Z", "+00:00"))
+    assert step == int(moment.timestamp()) // 30 == _vectors()["session_step"]
+    assert _vectors()["session_code"].split(":")[3] == str(step)
+
+
+def _outcomes(expression) -> list:
+    """The strings an argument can evaluate to: a constant, or either branch of ``a if c else b``."""
+    import ast
+
+    if isinstance(expression, ast.IfExp):
+        return _outcomes(expression.body) + _outcomes(expression.orelse)
+    if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
+        return [expression.value]
+    if isinstance(expression, ast.Attribute) and expression.attr == "reason":
+        return []  # Rejected(error.reason): passes on a reason raised elsewhere, counted there
+    raise AssertionError(f"a refusal reason this test cannot read: {ast.unparse(expression)}")
+
+
+def _flags_the_code_gives() -> set[str]:
+    """Every flag and reason a check-in or a visit can carry, read from the code itself: the strings
+    put in a Judgement (``….flags.append(…)``, ``….reasons.append(…)``) anywhere in fieldapp, and
+    the reasons a scanned text is refused with (``Rejected(…)``, ``PayloadError(…)``). A form of
+    append this cannot read fails the test rather than going unnoticed."""
+    import ast
+
+    trees = [(path, ast.parse(path.read_text(encoding="utf-8")))
+             for path in (Path(__file__).parents[1] / "fieldapp").rglob("*.py")]
+    refusals, appended, unreadable = set(), [], []
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in ("Rejected", "PayloadError"):
+                refusals |= {value for arg in node.args for value in _outcomes(arg)}
+            elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)
+                  and func.value.attr in ("flags", "reasons")):
+                if func.attr == "append" and len(node.args) == 1:
+                    appended.append((path, node.args[0]))
+                elif func.attr in ("extend", "insert", "__iadd__"):
+                    unreadable.append(f"{path.name}:{node.lineno}")
+    flags = set(refusals)
+    for path, arg in appended:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            flags.add(arg.value)
+        elif isinstance(arg, ast.Attribute) and arg.attr == "reason":
+            continue  # rejection.reason: one of the refusals, already counted
+        elif (isinstance(arg, ast.JoinedStr) and len(arg.values) == 2 and isinstance(arg.values[0], ast.Constant)
+              and isinstance(arg.values[1], ast.FormattedValue) and ast.unparse(arg.values[1].value).endswith(".reason")):
+            flags |= {arg.values[0].value + reason for reason in refusals}  # f"plate_{rejection.reason}"
+        else:
+            unreadable.append(f"{path.name}:{arg.lineno}")
+    assert not unreadable, f"flags given in a form this test cannot read: {unreadable}"
+    return flags
+
+
+def test_every_flag_and_reason_the_code_gives_is_documented_and_no_other():
+    section = DOC.read_text(encoding="utf-8").split("### Flags and reasons", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
+    given = _flags_the_code_gives()
+    assert {"no_plate_scan", "plate_bad_signature", "plate_of_another_household", "far_from_site",
+            "future_scan", "expired"} <= given  # the reading of the code finds what it should
+    assert given - documented == set(), "flags the code gives that qr.md does not explain"
+    assert documented - given == set(), "flags qr.md explains that the code no longer gives"
+
+
 @pytest.mark.parametrize("text, reason", [
     ("hello", "foreign"), ("https://dichvucong.gov.vn/p/home", "foreign"), ("FA2:H:H7K2M9Q4TZX:x:y", "unsupported_version"),
     ("FA1:H:H7K2M9Q4TZX", "malformed"), ("FA1:X:H7K2M9Q4TZX:0123456789abcdef:abc", "malformed"),

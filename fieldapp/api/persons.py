@@ -98,7 +98,10 @@ class PersonOut(Schema):
     is_head = fields.Boolean(required=True)
     has_disability = fields.Boolean(required=True)
     is_ethnic_minority = fields.Boolean(required=True)
-    is_elderly = fields.Function(lambda p: is_elderly(p.birth_year), required=True, metadata={"type": "boolean"})
+    is_elderly = fields.Function(lambda p: is_elderly(p.birth_year), required=True, metadata={
+        "type": "boolean",
+        "description": "60 or older (Law on the Elderly 39/2009/QH12), from the birth year alone: the current year "
+                       "(UTC) minus `birth_year` is at least 60, whatever the birthday; false without a birth year."})
     consent = fields.Function(lambda p: ConsentOut().dump(p), required=True, metadata={"type": "object"})
     skills = fields.List(fields.Nested(SkillOut), required=True)
     is_digital_core = fields.Function(lambda p: DIGITAL_FAMILY_SKILLS <= {s.skill for s in p.skills

@@ -48,7 +48,10 @@ class SupportQuery(PageQuery):
     since = UTCDateTime()
     until = UTCDateTime()
     skill = fields.Enum(Skill, by_value=True)
-    priority_group = fields.String(validate=validate.OneOf(PRIORITY_GROUPS))
+    priority_group = fields.String(validate=validate.OneOf(PRIORITY_GROUPS), metadata={
+        "description": "People of a priority group: `elderly` 60 or older (Law on the Elderly 39/2009/QH12: the "
+                       "current year, UTC, minus the birth year is at least 60; without a birth year, not elderly), "
+                       "`disability`, `ethnic_minority` (the person's flags), `poor`, `remote` (their household's)."})
     verified_only = fields.Boolean(load_default=False, metadata={"description": "without flags only"})
     evidence_status = fields.String(
         load_default="counted", validate=validate.OneOf(["counted", "held", "rejected", "all"]),

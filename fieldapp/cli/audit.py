@@ -34,12 +34,26 @@ def _pinned(values: tuple[str, ...]) -> dict[str, bytes]:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", "keys", multiple=True,
               help="The commune's public key (base64, from GET /activity/head); repeat for rotated keys.")
-def audit_verify(file, keys):
-    """Verify an exported activity log offline: exit 0 if intact, 1 naming the first bad entry."""
-    from fieldapp.audit.verify import Tampered, verify_file
+@click.option("--head", "head_file", type=click.Path(exists=True, dir_okay=False),
+              help="A signed checkpoint obtained separately (GET /activity/head saved as JSON): the export "
+                   "must hold every entry it vouches for, so an export cut short fails.")
+def audit_verify(file, keys, head_file):
+    """Verify an exported activity log offline: exit 0 if intact, 1 naming the first problem."""
+    import json
 
+    from fieldapp.audit.verify import BadHead, Head, Tampered, verify_file
+
+    pinned = _pinned(keys) or None
+    head = None
+    if head_file:
+        try:
+            with open(head_file, encoding="utf-8") as handle:
+                head = Head.from_json(json.load(handle))
+            head.verified(pinned)
+        except (ValueError, BadHead) as problem:  # json's errors are ValueErrors too
+            raise click.BadParameter(f"{head_file}: {problem}", param_hint="--head") from problem
     try:
-        report = verify_file(file, pinned_keys=_pinned(keys) or None)
+        report = verify_file(file, pinned_keys=pinned, head=head)
     except Tampered as problem:
         click.echo(f"TAMPERED: {file}: {problem}", err=True)
         sys.exit(1)

@@ -10,12 +10,83 @@ CONTRACT_DIR = Path(__file__).resolve().parents[2] / "mobile_contract"
 
 def generated_files() -> dict[str, str]:
     """File name → content of every generated contract file."""
+    from fieldapp.audit.actions import actions_markdown
     from fieldapp.errors import catalogue_markdown
     from fieldapp.models.evidence import evidence_markdown
 
     api = current_app.extensions["fieldapp_api"]
     return {"openapi.yaml": api.spec.to_yaml({"allow_unicode": True, "sort_keys": True}),
-            "errors.md": catalogue_markdown(), "evidence.md": evidence_markdown()}
+            "errors.md": catalogue_markdown(), "evidence.md": evidence_markdown(),
+            "exports.md": exports_markdown(), "actions.md": actions_markdown()}
+
+
+#: What each column of the exported list of people supported holds, by its header. A header of
+#: ``HEADERS`` without an entry here stops ``fieldapp contract write`` (and fails the drift test).
+EXPORT_COLUMNS = {
+    "STT": ("row number, 1, 2, 3, … in the order of the list", "integer"),
+    "Họ và tên": ("the person's full name (a placeholder once their data was erased: `POST /persons/{id}/erase`)", "text"),
+    "Năm sinh": ("the person's birth year", "integer, or empty when unknown"),
+    "Thôn/xóm": ("the village (thôn, xóm, bản, …) the person lived in when supported", "text"),
+    "Kỹ năng được hỗ trợ": ("the skill supported, by its Vietnamese name (table below)", "text"),
+    "Hình thức": ("how the support was given: the evidence's kind, by its Vietnamese name (table below)", "text"),
+    "Thời gian hỗ trợ": ("when the support was given (a visit's `visited_at`, a session's `starts_at`, …)",
+                         "`dd/mm/yyyy HH:MM`, Vietnam's time (Asia/Ho_Chi_Minh, UTC+7)"),
+    "Người hỗ trợ": ("the full name of the volunteer, ambassador or organiser who helped",
+                     "text, empty when no account is named"),
+    "Minh chứng": ("what proves the support was given, by its Vietnamese name (table below)", "text"),
+    "Ghi chú kiểm tra": ("the check's flags, as in `qr.md` (`no_plate_scan`, `far_from_site`, …): empty for a "
+                         "verified record; `verified_only=true` leaves flagged rows out", "flag names joined by `, `"),
+    "Mã người dân": ("the person's public id, as on their card and in the API (`P…`)", "text"),
+    "Mã bản ghi": ("the support record's id (`id` in the JSON list)", "integer"),
+}
+
+
+def exports_markdown() -> str:
+    """``mobile_contract/exports.md``: the columns of the exported list, generated from the code
+    that writes it (fieldapp/api/support_records.py, fieldapp/exports.py)."""
+    from fieldapp.api.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
+    from fieldapp.exports import FORMULA_TRIGGERS
+
+    missing = [header for header in HEADERS if header not in EXPORT_COLUMNS]
+    if missing:
+        raise RuntimeError(f"describe the export's columns {missing} in fieldapp/cli/contract.py EXPORT_COLUMNS")
+    triggers = ", ".join({"\t": "tab", "\r": "carriage return"}.get(t, f"`{t}`") for t in FORMULA_TRIGGERS)
+    lines = [
+        "# The list of people supported: CSV and XLSX",
+        "",
+        "Generated from `fieldapp/api/support_records.py` and `fieldapp/exports.py` by `fieldapp contract write`;",
+        "a test fails when it drifts.",
+        "",
+        "`GET /support-records?format=csv` or `?format=xlsx` exports the whole list that the same query with",
+        "`format=json` pages through (same filters, same scope), newest support first (`supported_at`, then",
+        "`id`, descending): one row per person and skill supported. More than",
+        f"{EXPORT_LIMIT:,} rows answer 422 `export.too_many_rows`: narrow the filter. Each export is recorded in the",
+        "activity log (`support_record.export`, `actions.md`).",
+        "",
+        "- **CSV** (`text/csv`, `danh-sach-nguoi-duoc-ho-tro.csv`): UTF-8 beginning with a byte order mark",
+        "  (`EF BB BF`, so that Excel reads it as UTF-8), comma-separated, fields quoted only when they hold a",
+        "  comma, a quote or a line break (a quote doubled), each row ending in CR LF.",
+        "- **XLSX** (`danh-sach-nguoi-duoc-ho-tro.xlsx`): one sheet, `Danh sách`, the header row in bold; text",
+        "  cells are strings and never formulas, numbers are numbers.",
+        "- **Inert text** (OWASP, CSV injection): in the CSV, a text cell whose first character after any",
+        f"  leading spaces is {triggers} gets a leading apostrophe `'`, which Excel shows",
+        "  as text and hides (`=HYPERLINK(…)` is written `'=HYPERLINK(…)`). A reader of the CSV that wants the",
+        "  text as typed drops that one apostrophe. The XLSX keeps the text as typed: a string cell is inert.",
+        "",
+        "## Columns, in order",
+        "",
+        "| # | header | holds | format |",
+        "|---|---|---|---|",
+    ]
+    for number, header in enumerate(HEADERS, start=1):
+        meaning, form = EXPORT_COLUMNS[header]
+        lines.append(f"| {number} | `{header}` | {meaning} | {form} |")
+    for title, names in (("Skills (`Kỹ năng được hỗ trợ`)", SKILL_VI), ("Kinds of evidence (`Hình thức`)", SOURCE_VI),
+                         ("Proofs (`Minh chứng`)", PROOF_VI)):
+        lines += ["", f"## {title}", "", "| in the API | in the export |", "|---|---|"]
+        for key, vietnamese in names.items():
+            lines.append(f"| `{getattr(key, 'value', key)}` | {vietnamese} |")
+    return "\n".join(lines) + "\n"
 
 
 @click.group("contract")
@@ -26,7 +97,7 @@ def group():
 @group.command("write")
 @with_appcontext
 def contract_write():
-    """Regenerate mobile_contract/openapi.yaml, errors.md and evidence.md."""
+    """Regenerate mobile_contract/openapi.yaml, errors.md, evidence.md, actions.md and exports.md."""
     for name, content in generated_files().items():
         (CONTRACT_DIR / name).write_text(content, encoding="utf-8")
         click.echo(f"wrote mobile_contract/{name}")

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from fieldapp.extensions import db
 
 
-def _logged(action: str, row) -> None:
+def _logged(row, *, action: str) -> None:
     from fieldapp.cli import cli_run_id
     from fieldapp.models.activity import NATIONAL_LOG
     from fieldapp.services.activity import activity_record
@@ -32,7 +32,7 @@ def keys_rotate(purpose):
     from fieldapp.crypto.keys import key_create
 
     row = key_create(purpose=purpose)
-    _logged("signing_key.rotate", row)
+    _logged(row, action="signing_key.rotate")
     db.session.commit()
     click.echo(f"{purpose} key {row.key_id}: public key {row.public_key}")
 
@@ -51,7 +51,7 @@ def keys_retire(key_id):
     except KeyUnavailable as error:
         raise click.ClickException(str(error))
     if not already:  # retiring a retired key changes nothing, and logs nothing
-        _logged("signing_key.retire", row)
+        _logged(row, action="signing_key.retire")
     db.session.commit()
     click.echo(f"retired {row.purpose} key {row.key_id}" + (" (it already was)" if already else ""))
 

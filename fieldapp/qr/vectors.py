@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -11,13 +12,17 @@ from fieldapp.qr import payloads
 
 #: Private key seed of the vectors: bytes 0x20..0x3f. A test key: never use it for anything else.
 SEED = bytes(range(32, 64))
+#: The moment of the session code's step: 10 October, the national digital transformation day, when
+#: communes hold their "Ngày hội toàn dân học tập số". qr.md states it; tests/test_qr.py checks the two agree.
+SESSION_MOMENT = datetime(2026, 10, 10, tzinfo=timezone.utc)
+STEP_SECONDS = 30  # QR_SESSION_STEP_SECONDS's default, which qr.md documents
 
 
 def build() -> dict:
     key = Ed25519PrivateKey.from_private_bytes(SEED)
     public = key.public_key().public_bytes_raw()
     key_id = hashlib.sha256(public).hexdigest()[:16]
-    step = 1_791_417_600 // 30  # 2026-10-10T00:00:00Z, the national learning day
+    step = int(SESSION_MOMENT.timestamp()) // STEP_SECONDS
     return {
         "private_key_seed_hex": SEED.hex(),
         "public_key": base64.b64encode(public).decode(),

@@ -58,7 +58,8 @@ def review_decide(*, caller: Caller, target_type: str, target_ref: str, decision
                             revises_id=previous.id if previous else None)
     db.session.add(review)
     db.session.flush()
-    activity_record(action=f"review.{decision.value[:-2]}", object_type=target_type, object_id=target_ref,
+    activity_record(action="review.accept" if decision == ReviewDecision.accepted else "review.reject",
+                    object_type=target_type, object_id=target_ref,
                     log_unit=commune, caller=caller,
                     body={"review_id": review.id, "decision": decision.value, "status": status,
                           "revises": previous.id if previous else None, "flags": flags})
