@@ -151,6 +151,20 @@ def test_a_visit_without_a_plate_and_a_mocked_far_gps_grants_nothing_until_revie
     entries = db.session.query(ActivityEntry).filter_by(object_id=visit["id"]).order_by(ActivityEntry.id).all()
     assert [e.action for e in entries] == ["visit.create", "review.accept", "review.reject"]
     assert db.session.query(SupportRecord).filter_by(source_id=visit["id"]).count() == 5  # kept, never erased
+    # The decisions are in the commune's tamper-evident log, which verifies with them.
+    import json
+
+    from fieldapp.audit.sequencer import sequence_log
+    from fieldapp.audit.verify import verify_export
+    from tests.audit_helpers import export_bytes, pinned_keys
+
+    sequence_log(db.session, field["household"].commune_code)
+    lines = export_bytes(field["household"].commune_code)
+    report = verify_export(lines, pinned_keys=pinned_keys())
+    exported = [json.loads(line) for line in lines]
+    decided = [e for e in exported if e.get("object_id") == visit["id"] and e.get("action", "").startswith("review.")]
+    assert [e["action"] for e in decided] == ["review.accept", "review.reject"]
+    assert report.entries == len([e for e in exported if "action" in e])  # every entry, ours among them, verified
 
 
 def test_a_visit_without_a_plate_but_with_gps_at_the_house_counts(client, field):
