@@ -151,7 +151,7 @@ def main() -> None:
         started = time.perf_counter()
         cases = files(directory, rows)
         print(f"files written in {time.perf_counter() - started:.1f} s")
-        from fieldapp.services.import_limits import Limits, xlsx_bounded
+        from fieldapp.services.imports.limits import Limits, xlsx_bounded
 
         largest = cases[0][1].read_bytes()
         started = time.perf_counter()

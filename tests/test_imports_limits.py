@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from fieldapp.errors import CATALOGUE
 from fieldapp.models import Household, Role
-from fieldapp.services import imports
-from fieldapp.services.import_limits import CSV_MAX_RECORD_CHARS, XLSX_MAX_PARTS
+from fieldapp.services.imports import validation
+from fieldapp.services.imports.limits import CSV_MAX_RECORD_CHARS, XLSX_MAX_PARTS
 from fieldapp.services.villages import village_create
 from tests import hostile_files as hostile
 from tests.factories import HUNG_CHAU, make_user
@@ -47,8 +47,8 @@ def no_parsing(monkeypatch):
         pytest.fail("a row was validated in a file that should have been refused before")
 
     monkeypatch.setattr(openpyxl, "load_workbook", load_workbook)
-    monkeypatch.setattr(imports._Validator, "header", validate)
-    monkeypatch.setattr(imports._Validator, "row", validate)
+    monkeypatch.setattr(validation.Validator, "header", validate)
+    monkeypatch.setattr(validation.Validator, "row", validate)
 
 
 def post(client, headers, data: bytes, filename: str, *, dry_run: bool = True, lang: str | None = None):

@@ -281,6 +281,24 @@ EXPECTED_ERRORS = [
 ]
 
 
+#: Each problem's stable code (the error catalogue's), which the console and the phone switch on.
+EXPECTED_CODES = ["import.birth_year_unreadable", "import.head_taken", "import.village_unknown", "import.name_missing",
+                  "import.phone_invalid", "location.outside_commune", "import.household_mismatch",
+                  "import.sex_invalid", "import.flag_invalid", "import.household_key_missing",
+                  "import.birth_year_out_of_range", "location.swapped", "import.village_missing",
+                  "import.address_missing"]
+
+
+def test_each_problem_s_message_is_in_the_callers_language(app, villages):
+    from fieldapp.errors import CATALOGUE
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        report = run(csv_bytes([VI_HEADER, *BAD_ROWS]), dry_run=True)
+    assert [e["code"] for e in report.errors] == EXPECTED_CODES
+    assert report.errors[3]["reason"] == CATALOGUE["import.name_missing"].en == "The full name is missing"
+    assert report.errors[0]["reason"] == "Invalid birth year: 19x5"
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_written(villages, dry_run):
     before = (households_count(), persons_count(), len(import_entries()))
@@ -291,6 +309,7 @@ def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_wr
     year = datetime.now().year
     assert [(e["line"], e["column"], e["reason"]) for e in report.errors] == [
         (line, column, reason.format(year=year)) for line, column, reason in EXPECTED_ERRORS]
+    assert [e["code"] for e in report.errors] == EXPECTED_CODES
     assert (households_count(), persons_count(), len(import_entries())) == before
 
 
@@ -391,7 +410,8 @@ def test_errors_are_capped_with_a_final_count(villages):
 
     assert len(report.errors) == MAX_ERRORS + 1
     assert report.errors[MAX_ERRORS - 1]["line"] == MAX_ERRORS + 1
-    assert report.errors[-1] == {"line": None, "column": None, "reason": "… còn 200 lỗi nữa không hiển thị"}
+    assert report.errors[-1] == {"line": None, "column": None, "code": "import.more_errors",
+                                 "reason": "… còn 200 lỗi nữa không hiển thị"}
 
 
 # --- Duplicates ---------------------------------------------------------------------------------------------

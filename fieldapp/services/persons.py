@@ -62,7 +62,7 @@ _Same = TypeVar("_Same", bound=_HasBirthYear)
 
 def likely_duplicates(birth_year: int | None, same_name: Iterable[_Same]) -> list[_Same]:
     """The one rule for a likely duplicate person, used when a person is added (:func:`person_create`)
-    and when a list is imported (``services/imports.py``, against the village and within the file).
+    and when a list is imported (``services/imports/validation.py``, against the village and within the file).
 
     ``same_name`` are people of the same village with the same folded name ("Nguyen Thi Hoa" is
     "Nguyễn Thị Hoà"); of them, those whose birth year does not tell them apart from the new person

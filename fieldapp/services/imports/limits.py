@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from xml.parsers import expat
 
 from fieldapp.errors import AppError
+from fieldapp.services.imports.report import Unreadable
 
 #: Parts of an .xlsx. Excel writes about a dozen, plus one per sheet, image or comment block.
 XLSX_MAX_PARTS = 1000
@@ -55,8 +56,6 @@ _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _COORDINATE = re.compile(r"[$]?([A-Za-z]{1,3})[$]?(\d+)")
 
 
-class Unreadable(Exception):
-    """The file as a whole cannot be read; the message is the reason shown to the officer."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def xlsx_bounded(data: bytes, limits: Limits) -> dict[str, SheetSize]:
     except MemoryError:
         raise
     except Exception as exc:  # BadZipFile, or whatever else a hostile directory makes zipfile raise
-        raise Unreadable("Tệp .xlsx bị hỏng, không mở được") from exc
+        raise Unreadable("import.file_broken") from exc
     _check_directory(parts, len(data), limits)
     budget = _Budget(inside_max=(2 * ELEMENTS_PER_CELL * limits.columns + 1) * (limits.rows + 1),
                      outside_max=ELEMENTS_OUTSIDE_ROWS)
@@ -126,8 +125,7 @@ def _check_directory(parts: list[zipfile.ZipInfo], file_bytes: int, limits: Limi
     total = 0
     for part in parts:
         if part.compress_type not in _READABLE_METHODS:
-            raise Unreadable("Tệp .xlsx dùng cách nén mà Excel không dùng, không đọc được: hãy mở trong Excel "
-                             "và lưu lại")
+            raise Unreadable("import.file_compression")
         total += part.file_size
         if total > limits.uncompressed_bytes:
             raise _too_large(limits)
@@ -197,7 +195,7 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits, 
 
     def doctype(*args) -> None:
         # Entities are declared in a DTD and can multiply a part's text; Excel never writes one.
-        raise Unreadable("Tệp .xlsx có khai báo DTD (Excel không bao giờ ghi), không đọc được")
+        raise Unreadable("import.file_dtd")
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -229,7 +227,7 @@ def _row_number(ref: str) -> int:
     except ValueError:
         value = None
     if value is None or not value.is_integer():
-        raise Unreadable(f"Tệp .xlsx bị hỏng: số dòng không hợp lệ ({ref[:20]})")
+        raise Unreadable("import.file_bad_row_number", ref=ref[:20])
     return int(value)
 
 
@@ -240,7 +238,7 @@ def _column(ref: str) -> int:
     if number is None or letters == ref:
         match = _COORDINATE.fullmatch(ref)
         if match is None:
-            raise Unreadable(f"Tệp .xlsx bị hỏng: địa chỉ ô không hợp lệ ({ref[:20]})")
+            raise Unreadable("import.file_bad_cell_reference", ref=ref[:20])
         number = 0
         for letter in match.group(1).upper():
             number = number * 26 + ord(letter) - 64
@@ -284,8 +282,7 @@ def csv_records(text: str, delimiter: str, limits: Limits) -> Iterator[tuple[int
             if fed > CSV_MAX_RECORD_CHARS:
                 if physical.count(delimiter) >= limits.columns:
                     raise limits.too_many_columns()
-                raise Unreadable(f"Dòng {line} dài hơn {CSV_MAX_RECORD_CHARS} ký tự, không đọc được tệp "
-                                 "(có thể một ô thiếu dấu ngoặc kép đóng)")
+                raise Unreadable("import.file_record_too_long", line=line, max=CSV_MAX_RECORD_CHARS)
             yield physical
 
     reader = csv.reader(lines(), delimiter=delimiter)

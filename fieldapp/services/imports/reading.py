@@ -1,0 +1,94 @@
+"""Reading a household list's file: CSV or XLSX, bounded first (fieldapp/services/imports/limits.py),
+so nothing here parses a file that passed a limit, and a file that breaks while read is unreadable."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+
+from fieldapp.errors import AppError
+from fieldapp.services.imports.columns import HEADERS, header_key
+from fieldapp.services.imports.limits import (
+    CSV_MAX_RECORD_CHARS,
+    Limits,
+    SheetSize,
+    csv_records,
+    xlsx_bounded,
+)
+from fieldapp.services.imports.report import Unreadable
+
+#: (line, cells) rows, how many rows there are (for progress), and how to close the file.
+Rows = tuple[Iterator[tuple[int, tuple | list]], int | None, Callable[[], None]]
+
+
+def file_rows(filename: str, data: bytes, limits: Limits) -> Rows:
+    """The rows of an upload, whichever kind it is; :class:`Unreadable` (or a limit's AppError)."""
+    return _xlsx_rows(data, limits) if _file_kind(filename, data) == "xlsx" else _csv_rows(data, limits)
+
+
+def _file_kind(filename: str, data: bytes) -> str:
+    name = (filename or "").lower()
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
+        raise Unreadable("import.file_xls")
+    if name.endswith((".xlsx", ".xlsm")):
+        raise Unreadable("import.file_broken")
+    return "csv"
+
+
+def _xlsx_rows(data: bytes, limits: Limits) -> Rows:
+    sizes = xlsx_bounded(data, limits)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except MemoryError:
+        raise
+    except Exception as exc:  # a part openpyxl reads when it opens the workbook is broken (ParseError, …)
+        raise Unreadable("import.file_broken") from exc
+    # The sheet's own <dimension> is not trusted; the scan counted its rows and columns.
+    size = sizes.get(getattr(sheet, "_worksheet_path", None)) or SheetSize(
+        rows=max((each.rows for each in sizes.values()), default=0),
+        columns=max((each.columns for each in sizes.values()), default=0))
+    if not size.rows:
+        return iter(()), 0, workbook.close
+    # Never more rows or wider rows than were counted, whatever openpyxl would make of the file.
+    cells = sheet.iter_rows(max_row=size.rows, max_col=max(size.columns, 1), values_only=True)
+    return enumerate(cells, start=1), size.rows, workbook.close
+
+
+def _csv_rows(data: bytes, limits: Limits) -> Rows:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unreadable("import.file_not_utf8") from exc
+    if "\x00" in text:  # PostgreSQL cannot store it; no cell of a household list holds one
+        raise Unreadable("import.file_nul")
+    first = next((line for line in io.StringIO(text) if line.strip()), "")[:CSV_MAX_RECORD_CHARS]
+
+    def known(delimiter: str) -> tuple[int, int]:
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
+        return sum(header_key(cell) in HEADERS for cell in cells), len(cells)
+
+    delimiter = max((",", ";", "\t"), key=known)
+    # The whole file is bounded before a row is checked: a refusal comes at once, not after 50,000 rows.
+    records = sum(1 for _ in guarded(csv_records(text, delimiter, limits)))
+    return csv_records(text, delimiter, limits), records, lambda: None
+
+
+def guarded(rows: Iterator) -> Iterator:
+    """The rows; a file that breaks while being read is unreadable (the validator's own errors are not)."""
+    try:
+        yield from rows
+    except (AppError, Unreadable, MemoryError):
+        raise
+    # Whatever else a parser raises on a broken or hostile file is the file's fault: openpyxl raises
+    # ParseError (a SyntaxError) for broken XML, IndexError for a shared string that is not there,
+    # ValueError, KeyError, TypeError for other cells; the csv module csv.Error.
+    except Exception as exc:
+        raise Unreadable("import.file_unreadable") from exc
