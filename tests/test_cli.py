@@ -230,3 +230,22 @@ def test_key_rotation_and_retirement_are_in_the_national_log(runner, db):
     assert all(public_key not in e.body for e in entries)
     unknown = runner.invoke(args=["keys", "retire", "0000000000000000"])
     assert unknown.exit_code == 1 and "no key 0000000000000000" in unknown.output
+
+
+def test_progress_is_a_bar_on_a_terminal_and_sparse_lines_in_a_log():
+    import io
+
+    from fieldapp.cli.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        progress = Progress("units", stream=stream, log_interval=3600)
+        for done in range(0, 101, 10):
+            progress(done, 100)
+    assert log.getvalue().splitlines() == ["units: 0/100 (0%)", "units: 100/100 (100%)"]  # no redrawing in a log
+    drawn = terminal.getvalue()
+    assert "\r" in drawn and "units: 100%" in drawn and "100/100" in drawn  # tqdm's bar, redrawn in place

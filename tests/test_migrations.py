@@ -31,3 +31,20 @@ def test_migration_files_are_date_prefixed():
     names = [p.name for p in (Path(__file__).parents[1] / "migrations" / "versions").glob("*.py")]
     assert names
     assert all(re.match(r"^\d{4}_\d{2}_\d{2}_[0-9a-f]+_\w+\.py$", name) for name in names), names
+
+
+def test_a_landed_migration_never_changes():
+    """A migration, once it landed, is history: databases were built by it as it was. migrations/landed.sha256
+    holds the digest of each (a new migration is added to it when it lands: `sha256sum NAME >> ...`)."""
+    import hashlib
+    from pathlib import Path
+
+    versions = Path(__file__).parents[1] / "migrations" / "versions"
+    landed = dict(reversed(line.split()) for line in (versions.parent / "landed.sha256").read_text().splitlines()
+                  if line.strip())
+    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in versions.glob("*.py")}
+    changed = sorted(name for name, digest in landed.items() if files.get(name) != digest)
+    unrecorded = sorted(set(files) - set(landed))
+    assert not changed, f"landed migrations changed or removed (write a new migration instead): {changed}"
+    assert not unrecorded, ("migrations not in migrations/landed.sha256: add them "
+                            f"(cd migrations/versions && sha256sum {' '.join(unrecorded)} >> ../landed.sha256)")

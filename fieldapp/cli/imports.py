@@ -1,8 +1,6 @@
 """``fieldapp households import``: a commune's household list from CSV or Excel."""
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 
@@ -19,26 +17,17 @@ def group():
 class _Phases:
     """Progress for the check, then for the writing (the service counts from 0 again)."""
 
-    def __init__(self, label: str, *, interval: float = 0.5):
+    def __init__(self, label: str):
         self.label = label
-        self.interval = interval
         self.phases = iter(("checking", "writing"))
         self.current: Progress | None = None
         self.last = -1
-        self._shown = 0.0
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.current is None or done < self.last:
-            self.current = Progress(f"{self.label}: {next(self.phases, 'writing')}", interval=self.interval)
+            self.current = Progress(f"{self.label}: {next(self.phases, 'writing')}")
         self.last = done
-        if total is not None:
-            self.current(done, total)
-            return
-        # An XLSX that does not declare its size: rows so far, without a percentage.
-        now = time.monotonic()
-        if now - self._shown >= self.interval:
-            self._shown = now
-            click.echo(f"{self.current.label}: {done} rows", err=True)
+        self.current(done, total)
 
 
 def error_line(error: dict) -> str:

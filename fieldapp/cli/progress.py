@@ -1,26 +1,51 @@
-"""Progress lines for long commands, on stderr so that stdout stays clean for scripts."""
+"""Progress of long commands, on stderr so that stdout stays clean for scripts.
+
+On a terminal it is tqdm's bar (a well-kept library: rate, time left, a line that redraws itself);
+in a log (stderr not a terminal) a plain line now and then and one at the end, since a bar's
+redrawing would fill the log with carriage returns.
+"""
 from __future__ import annotations
 
 import sys
 import time
 
+from tqdm import tqdm
+
+#: In a log, a line at most this often.
+LOG_INTERVAL_SECONDS = 10.0
+
 
 class Progress:
-    """Prints ``label: done/total (pct%)`` at most every ``interval`` seconds, and at the end."""
+    """``progress(done, total)``: ``total`` may be ``None`` while it is not known (rows so far)."""
 
-    def __init__(self, label: str, *, interval: float = 0.5, stream=None):
+    def __init__(self, label: str, *, stream=None, log_interval: float = LOG_INTERVAL_SECONDS):
         self.label = label
-        self.interval = interval
         self.stream = stream or sys.stderr
-        self._last = 0.0
+        self.log_interval = log_interval
+        self._bar: tqdm | None = None
+        self._logged_at = 0.0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.stream.isatty():
+            self._draw(done, total)
+        else:
+            self._log(done, total)
+
+    def _draw(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            self._bar = tqdm(total=total, desc=self.label, file=self.stream, unit=" rows", leave=True)
+        if total is not None and self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+        if total is not None and done >= total:
+            self._bar.close()
+
+    def _log(self, done: int, total: int | None) -> None:
+        finished = total is not None and done >= total
         now = time.monotonic()
-        if done < total and now - self._last < self.interval:
+        if not finished and now - self._logged_at < self.log_interval:
             return
-        self._last = now
-        percent = 100 * done // total if total else 100
-        # On a terminal the line updates in place; in a log file each report is a line of its own.
-        end = "\n" if done >= total or not self.stream.isatty() else "\r"
-        self.stream.write(f"{self.label}: {done}/{total} ({percent}%){end}")
+        self._logged_at = now
+        amount = f"{done}/{total} ({100 * done // total if total else 100}%)" if total is not None else f"{done}"
+        self.stream.write(f"{self.label}: {amount}\n")
         self.stream.flush()
