@@ -31,21 +31,22 @@ from sqlalchemy.dialects import postgresql
 from fieldapp import create_app
 from fieldapp.audit.background import start_background_sequencer
 from fieldapp.audit.formats import canonical
-from fieldapp.auth.caller import Caller, bearer_token, current_caller
+from fieldapp.auth.access import bearer_token, current_caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.row_security import area_of, area_set
 from fieldapp.clock import utcnow
 from fieldapp.extensions import csrf, db
 from fieldapp.geo import LatLon
 from fieldapp.models.users import Role
 from fieldapp.qr import signing
+from fieldapp.selectors.tokens import caller_statement, token_digest
 from fieldapp.services import checkins
 from fieldapp.services.idempotency import request_digest
-from fieldapp.services.tokens import _caller_statement, token_digest
 
 app = create_app()
 _DIALECT = postgresql.psycopg.dialect()
 #: The service's own statements, as SQL text for the driver.
-_TOKEN_SQL = str(_caller_statement(postgresql=True, with_user=False).compile(dialect=_DIALECT))
+_TOKEN_SQL = str(caller_statement(postgresql=True, with_user=False).compile(dialect=_DIALECT))
 _INSERT_SQL = str(checkins._INSERT_CHECKIN_AND_LOG.compile(dialect=_DIALECT))
 
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, UTCDateTime
 from fieldapp.audit.sequencer import checkpoint_sign
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
 from fieldapp.errors import AppError

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.models.sessions import CheckIn, Verdict
 from fieldapp.services.checkins import checkin_create
 

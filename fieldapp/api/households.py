@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate, validates_schema
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
 from fieldapp.api.schemas import Integer, PatchSchema, Point, PointText, StringList, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

@@ -1,7 +1,7 @@
 """Idempotent writes from the phone, for the views that take a ``client_id`` (check-ins, visits)."""
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.auth.caller import current_caller
+from fieldapp.auth.access import current_caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.services.idempotency import replay_or_conflict, request_digest

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import PatchSchema, Point, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of

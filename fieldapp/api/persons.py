@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import SkillStatus

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, Point, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
 from fieldapp.models.households import Skill

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Text
-from fieldapp.auth.caller import requires
+from fieldapp.auth.access import requires
 from fieldapp.models.units import UnitLevel
 from fieldapp.selectors.units import unit_get, unit_list_query
 

@@ -6,7 +6,7 @@ from shapely.geometry import mapping
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Text
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.extensions import db
 from fieldapp.models.villages import VillageKind

@@ -9,7 +9,7 @@ from fieldapp.api.checkins import GpsIn
 from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of

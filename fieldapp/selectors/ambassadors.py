@@ -7,17 +7,29 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import selectinload
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause, field_user_clause, mentorship_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import (Ambassador, AmbassadorOrigin, MentoringInteraction, Mentorship,
-                                         MentorshipStatus)
+from fieldapp.models.ambassadors import (
+    Ambassador,
+    AmbassadorOrigin,
+    MentoringInteraction,
+    Mentorship,
+    MentorshipStatus,
+)
 from fieldapp.models.households import Person
 from fieldapp.models.teams import TeamMember
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.network import (MENTEES_PER_MENTOR_TARGET, MenteeCounts, TreeStats, ancestors_of,
-                                        counts_subquery, mentee_counts, tree_stats)
+from fieldapp.selectors.network import (
+    MENTEES_PER_MENTOR_TARGET,
+    MenteeCounts,
+    TreeStats,
+    ancestors_of,
+    counts_subquery,
+    mentee_counts,
+    tree_stats,
+)
 from fieldapp.selectors.teams import team_get
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.models.ambassadors import InteractionMethod, Mentorship
 from fieldapp.models.households import EvidenceKind

@@ -7,7 +7,7 @@ from functools import cache
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

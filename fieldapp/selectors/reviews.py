@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, Text, cast, literal, select, union_all
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import undefer
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope, communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
@@ -100,8 +100,8 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
     if verified_only:
         query = query.where(func.json_array_length(SupportRecord.flags) == 0)
     if priority_group:
-        from fieldapp.services.persons import ELDERLY_FROM_AGE
         from fieldapp.clock import utcnow
+        from fieldapp.services.persons import ELDERLY_FROM_AGE
 
         if priority_group == "elderly":
             query = query.where(Person.birth_year <= utcnow().year - ELDERLY_FROM_AGE)

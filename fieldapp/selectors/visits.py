@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import defer, joinedload
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.scope import communes_clause, field_user_clause
 from fieldapp.errors import AppError

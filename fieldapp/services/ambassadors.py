@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

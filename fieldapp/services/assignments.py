@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError, FieldMessage

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import exists, or_, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.extensions import db
 from fieldapp.models.ambassadors import InteractionMethod, MentoringInteraction, Mentorship
 from fieldapp.models.evidence import (

@@ -1,7 +1,7 @@
 """Households: created in a village of the caller's commune, at a plausible point."""
 from __future__ import annotations
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of

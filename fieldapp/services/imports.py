@@ -25,7 +25,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import insert, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import (

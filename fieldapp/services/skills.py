@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.permissions import GRANTABLE_ROLES, ROLE_AREA_LEVEL
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
