@@ -2,7 +2,7 @@
 
 Signing in is the API's: the same check of phone and password and the same throttle of failures
 (:func:`~fieldapp.services.tokens.user_authenticate`, :func:`~fieldapp.auth.signin.sign_in_throttled`).
-The session is a server-side record like a bearer token (:class:`~fieldapp.models.users.AuthToken`
+The session is a server-side record like a bearer token (:class:`~fieldapp.models.tokens.AuthToken`
 of kind ``console``: stored hashed, expiring, revoked on sign-out, dead with a disabled account),
 whose id sits in Flask's signed session cookie with the account's id; both are checked on every
 request. Reads go through the same scoped selectors as the API. Every form carries a CSRF token

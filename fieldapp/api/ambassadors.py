@@ -8,8 +8,9 @@ from fieldapp.api.schemas import UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import AmbassadorOrigin, MentorshipStatus
-from fieldapp.models.households import Skill
+from fieldapp.models.ambassadors import AmbassadorOrigin
+from fieldapp.models.mentorships import MentorshipStatus
+from fieldapp.models.skills import Skill
 from fieldapp.selectors.ambassadors import (
     ambassador_list_query,
     ambassador_rows,

@@ -5,7 +5,8 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
-from fieldapp.models.sessions import CheckIn, Verdict
+from fieldapp.models.checkins import CheckIn
+from fieldapp.models.evidence import Verdict
 from fieldapp.services.checkins import checkin_create
 
 blp = Blueprint("field", __name__, url_prefix="/api/v1", description="Check-ins and visits from the field.")

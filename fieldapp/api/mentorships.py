@@ -9,8 +9,9 @@ from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
-from fieldapp.models.ambassadors import AmbassadorOrigin, InteractionMethod, MentorshipStatus
-from fieldapp.models.households import Skill
+from fieldapp.models.ambassadors import AmbassadorOrigin
+from fieldapp.models.mentorships import InteractionMethod, MentorshipStatus
+from fieldapp.models.skills import Skill
 from fieldapp.selectors.ambassadors import interaction_list_query, mentorship_get, mentorship_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import mentorship_promote

@@ -7,13 +7,14 @@ from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
-from fieldapp.models.evidence import SkillStatus
-from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
+from fieldapp.models.evidence import EvidenceKind, SkillStatus
+from fieldapp.models.persons import Sex, is_elderly
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
 from fieldapp.selectors.households import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
-from fieldapp.services.persons import is_elderly, person_update
+from fieldapp.services.persons import person_update
 from fieldapp.services.skills import person_skills_record
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")

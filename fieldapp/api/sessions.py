@@ -8,8 +8,8 @@ from fieldapp.api.schemas import Integer, Point, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
-from fieldapp.models.households import Skill
 from fieldapp.models.sessions import SessionKind
+from fieldapp.models.skills import Skill
 from fieldapp.selectors.sessions import session_get, session_list_query
 from fieldapp.services.sessions import attendee_add, attendee_identify, session_create
 

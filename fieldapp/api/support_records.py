@@ -11,9 +11,9 @@ from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
 from fieldapp.extensions import db
-from fieldapp.models.evidence import EvidenceStatus
-from fieldapp.models.households import EvidenceKind, Skill
-from fieldapp.models.sessions import SupportRecord
+from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
+from fieldapp.models.skills import Skill
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.users import User
 from fieldapp.models.villages import Village
 from fieldapp.selectors.sessions import PRIORITY_GROUPS, support_records_query

@@ -14,8 +14,9 @@ from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.ids import PUBLIC_ID_PATTERN
-from fieldapp.models.households import Skill
-from fieldapp.models.sessions import Verdict, Visit, VisitOutcome
+from fieldapp.models.evidence import Verdict
+from fieldapp.models.skills import Skill
+from fieldapp.models.visits import Visit, VisitOutcome
 from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.visits import visit_create

@@ -7,8 +7,9 @@ from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.activity import NATIONAL_LOG
-from fieldapp.models.ambassadors import Mentorship
-from fieldapp.models.households import Assignment, Household
+from fieldapp.models.assignments import Assignment
+from fieldapp.models.households import Household
+from fieldapp.models.mentorships import Mentorship
 from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role

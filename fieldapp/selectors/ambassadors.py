@@ -11,14 +11,9 @@ from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause, field_user_clause, mentorship_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import (
-    Ambassador,
-    AmbassadorOrigin,
-    MentoringInteraction,
-    Mentorship,
-    MentorshipStatus,
-)
-from fieldapp.models.households import Person
+from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
+from fieldapp.models.mentorships import MentoringInteraction, Mentorship, MentorshipStatus
+from fieldapp.models.persons import Person
 from fieldapp.models.teams import TeamMember
 from fieldapp.models.users import Role, User
 from fieldapp.selectors.network import (

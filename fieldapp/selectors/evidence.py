@@ -7,8 +7,8 @@ import re
 
 from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError, FieldMessage
-from fieldapp.models.ambassadors import InteractionMethod, Mentorship
-from fieldapp.models.households import EvidenceKind
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.mentorships import InteractionMethod, Mentorship
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_THE_MENTEE = FieldMessage("không phải mã thẻ của người học, cũng không phải mã lượt điểm danh",

@@ -12,8 +12,11 @@ from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon
+from fieldapp.models.assignments import Assignment
 from fieldapp.models.evidence import SkillStatus
-from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, Assignment, Household, Person, PersonSkill
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill
 from fieldapp.selectors import spatial
 from fieldapp.text import fold
 

@@ -15,7 +15,8 @@ from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import Ambassador, Mentorship, MentorshipStatus
+from fieldapp.models.ambassadors import Ambassador
+from fieldapp.models.mentorships import Mentorship, MentorshipStatus
 
 #: Why the ≥5 rule: "Mỗi 'mentor' hướng dẫn kỹ năng số cho ít nhất 05 'mentee'" (Kế hoạch thực hiện
 #: Phong trào "Bình dân học vụ số", Tỉnh ủy Quảng Ngãi, 5/2025, following Kế hoạch 01-KH/BCĐTW);

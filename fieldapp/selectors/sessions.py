@@ -10,9 +10,13 @@ from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope, communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import EvidenceStatus
-from fieldapp.models.households import Household, Person, Skill
-from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.sessions import LearningSession, SessionKind
+from fieldapp.models.skills import Skill
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import Team
 from fieldapp.models.users import Role
 
@@ -101,7 +105,7 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
         query = query.where(func.json_array_length(SupportRecord.flags) == 0)
     if priority_group:
         from fieldapp.clock import utcnow
-        from fieldapp.services.persons import ELDERLY_FROM_AGE
+        from fieldapp.models.persons import ELDERLY_FROM_AGE
 
         if priority_group == "elderly":
             query = query.where(Person.birth_year <= utcnow().year - ELDERLY_FROM_AGE)

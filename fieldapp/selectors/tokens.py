@@ -16,9 +16,10 @@ from fieldapp.auth.row_security import AREA_SETTING, NATIONWIDE, area_of, area_s
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.tokens import AuthToken, TokenKind
 from fieldapp.models.types import UTCDateTime
 from fieldapp.models.units import Unit
-from fieldapp.models.users import AuthToken, TokenKind, User
+from fieldapp.models.users import User
 
 
 def token_digest(token: str) -> str:

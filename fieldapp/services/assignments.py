@@ -11,7 +11,8 @@ from fieldapp.clock import utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.geo import polygon_from_geojson
-from fieldapp.models.households import Assignment, Household
+from fieldapp.models.assignments import Assignment
+from fieldapp.models.households import Household
 from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.users import Role
 from fieldapp.selectors import spatial

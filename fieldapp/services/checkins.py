@@ -20,8 +20,9 @@ from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, distance_m, point_element, point_of
-from fieldapp.models.evidence import EvidenceStatus, checkin_type
-from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
+from fieldapp.models.checkins import CheckIn
+from fieldapp.models.evidence import EvidenceStatus, Verdict, checkin_type
+from fieldapp.models.sessions import LearningSession
 from fieldapp.models.units import Unit
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get, person_get

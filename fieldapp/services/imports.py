@@ -32,7 +32,8 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import Household, Person, Sex, shown_name
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person, Sex, shown_name
 from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.phones import InvalidPhone, normalize_phone

@@ -24,15 +24,17 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.ambassadors import (
-    Ambassador,
+from fieldapp.models.ambassadors import Ambassador
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.mentorships import (
     InteractionMethod,
     MentoringInteraction,
     Mentorship,
     MentorshipSkill,
     MentorshipStatus,
 )
-from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import Skill
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role, User
 from fieldapp.selectors.ambassadors import commune_person_get, mentor_get

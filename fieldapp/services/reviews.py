@@ -20,16 +20,20 @@ from sqlalchemy import select, update
 from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import (
+    EvidenceKind,
     EvidenceReview,
     EvidenceStatus,
     EvidenceType,
     ReviewDecision,
     SkillStatus,
+    Verdict,
     checkin_type,
 )
-from fieldapp.models.households import EvidenceKind, Person, PersonSkill, Skill, SkillEvent
-from fieldapp.models.sessions import CheckIn, SupportRecord, Verdict
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import PersonSkill, Skill, SkillEvent
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.selectors.households import person_get
 from fieldapp.selectors.reviews import latest_review, review_target_check
 from fieldapp.selectors.sessions import checkin_get

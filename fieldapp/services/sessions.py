@@ -9,8 +9,10 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.persons import Person
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
+from fieldapp.models.skills import Skill
 from fieldapp.models.units import Unit
 from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.villages import village_get

@@ -15,7 +15,8 @@ from fieldapp.auth.signin import note_refused_sign_in
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.users import AuthToken, TokenKind, User
+from fieldapp.models.tokens import AuthToken, TokenKind
+from fieldapp.models.users import User
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.selectors.tokens import live_token, token_digest
 from fieldapp.services.activity import activity_record

@@ -12,10 +12,13 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.evidence import EvidenceStatus, EvidenceType
-from fieldapp.models.households import EvidenceKind, Household, Person, Skill
-from fieldapp.models.sessions import SupportRecord, Visit, VisitOutcome
+from fieldapp.models.evidence import EvidenceKind, EvidenceStatus, EvidenceType
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import Skill
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import TeamMember
+from fieldapp.models.visits import Visit, VisitOutcome
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get
 from fieldapp.services.activity import activity_record
