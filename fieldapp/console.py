@@ -19,7 +19,6 @@ from werkzeug.exceptions import HTTPException
 from fieldapp.api.errors import from_http_exception
 from fieldapp.api.pagination import paginate
 from fieldapp.api.schemas import INT32
-from fieldapp.api.support_records import HEADERS, support_rows
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares, list_read_body, reads
 from fieldapp.auth.permissions import role_can
@@ -30,8 +29,10 @@ from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
 from fieldapp.selectors import count_of
-from fieldapp.selectors.households import household_list_query, person_list_query
-from fieldapp.selectors.sessions import checkin_status_counts, support_records_query
+from fieldapp.selectors.checkins import checkin_status_counts
+from fieldapp.selectors.households import household_list_query
+from fieldapp.selectors.persons import person_list_query
+from fieldapp.selectors.support_records import HEADERS, support_records_query, support_rows
 from fieldapp.selectors.tokens import caller_from_console_session
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.tokens import console_session_issue, console_session_revoke, user_authenticate

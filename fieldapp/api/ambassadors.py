@@ -17,7 +17,7 @@ from fieldapp.selectors.ambassadors import (
     ambassador_summary,
     network_get,
 )
-from fieldapp.selectors.network import MENTEES_PER_MENTOR_TARGET, MenteeCounts
+from fieldapp.selectors.mentorships import MENTEES_PER_MENTOR_TARGET, MenteeCounts
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import ambassador_appoint
 

@@ -15,11 +15,11 @@ from fieldapp.selectors.households import (
     household_get,
     household_list_query,
     people_lacking_skills,
-    person_list_query,
     status_of,
     worklist_household_ids,
     worklist_query,
 )
+from fieldapp.selectors.persons import person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create

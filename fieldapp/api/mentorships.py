@@ -12,7 +12,7 @@ from fieldapp.geo import point_of
 from fieldapp.models.ambassadors import AmbassadorOrigin
 from fieldapp.models.mentorships import InteractionMethod, MentorshipStatus
 from fieldapp.models.skills import Skill
-from fieldapp.selectors.ambassadors import interaction_list_query, mentorship_get, mentorship_list_query
+from fieldapp.selectors.mentorships import interaction_list_query, mentorship_get, mentorship_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import mentorship_promote
 from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update

@@ -12,7 +12,7 @@ from fieldapp.models.persons import Sex, is_elderly
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
-from fieldapp.selectors.households import person_get, person_list_query
+from fieldapp.selectors.persons import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.persons import person_update
 from fieldapp.services.skills import person_skills_record

@@ -9,7 +9,8 @@ from fieldapp.auth.declaration import reads
 from fieldapp.crypto.keys import public_keys
 from fieldapp.extensions import db
 from fieldapp.qr import images, signing
-from fieldapp.selectors.households import household_get, person_get
+from fieldapp.selectors.households import household_get
+from fieldapp.selectors.persons import person_get
 from fieldapp.selectors.sessions import session_get
 
 blp = Blueprint("qr", __name__, url_prefix="/api/v1", description="QR codes (mobile_contract/qr.md).")

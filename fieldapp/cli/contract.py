@@ -44,8 +44,8 @@ EXPORT_COLUMNS = {
 def exports_markdown() -> str:
     """``mobile_contract/exports.md``: the columns of the exported list, generated from the code
     that writes it (fieldapp/api/support_records.py, fieldapp/exports.py)."""
-    from fieldapp.api.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
     from fieldapp.exports import FORMULA_TRIGGERS
+    from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
 
     missing = [header for header in HEADERS if header not in EXPORT_COLUMNS]
     if missing:

@@ -39,7 +39,7 @@ class Visit(db.Model):
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
-    #: The server's judgement, by the same rule as a check-in's (fieldapp.services.checkins.Judgement).
+    #: The server's judgement, by the same rule as a check-in's (fieldapp.services.judgement).
     verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24),
                                              server_default=Verdict.verified.value)
     #: Flags (accepted_with_flags: "no_plate_scan", "far_from_site", …) or reasons (rejected).

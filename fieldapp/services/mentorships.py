@@ -37,9 +37,10 @@ from fieldapp.models.persons import Person
 from fieldapp.models.skills import Skill
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.ambassadors import commune_person_get, mentor_get
+from fieldapp.selectors.ambassadors import mentor_get
 from fieldapp.selectors.evidence import interaction_evidence_check
 from fieldapp.selectors.network import ancestors_of, mentee_node
+from fieldapp.selectors.persons import commune_person_get
 from fieldapp.selectors.users import user_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock

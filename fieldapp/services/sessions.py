@@ -18,7 +18,7 @@ from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.persons import person_processing_check
-from fieldapp.services.visits import support_records_add
+from fieldapp.services.support_records import support_records_add
 from fieldapp.text import nfc
 
 
@@ -54,7 +54,7 @@ def session_create(*, caller: Caller, kind: SessionKind | str, title: str, venue
 def attendee_identify(*, caller: Caller, person_card: str | None, person_id: str | None) -> tuple[Person, str]:
     """The resident being recorded: by their scanned person card ("card") or picked by name ("name")."""
     from fieldapp.qr import signing
-    from fieldapp.selectors.households import person_get
+    from fieldapp.selectors.persons import person_get
 
     if bool(person_card) == bool(person_id):
         raise AppError("attendee.person_required", errors={"person_card": ["person_card or person_id"]})

@@ -1,4 +1,5 @@
-"""Door-to-door visits, and the support records that every support given produces."""
+"""Door-to-door visits: judged as check-ins are (fieldapp.services.judgement), and the people helped at
+the door written to the list of people supported (fieldapp.services.support_records)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,38 +15,17 @@ from fieldapp.geo import LatLon, point_element, point_of
 from fieldapp.ids import new_public_id
 from fieldapp.models.evidence import EvidenceKind, EvidenceStatus, EvidenceType
 from fieldapp.models.households import Household
-from fieldapp.models.persons import Person
-from fieldapp.models.skills import Skill
-from fieldapp.models.support_records import SupportRecord
-from fieldapp.models.teams import TeamMember
 from fieldapp.models.visits import Visit, VisitOutcome
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get
 from fieldapp.services.activity import activity_record
-from fieldapp.services.checkins import Judgement, judge_place, judge_time
 from fieldapp.services.evidence import judged, status_of_skill_from
+from fieldapp.services.households import household_mark_visited
 from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.judgement import Judgement, judge_place, judge_time
 from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
-
-
-def _helper_team(user_id: int) -> int | None:
-    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
-                             .order_by(TeamMember.team_id).limit(1))
-
-
-def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
-                        source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
-                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted
-                        ) -> list[SupportRecord]:
-    """One row per person and skill in the list of people supported, counted as its source is."""
-    team_id = _helper_team(helper_id) if helper_id else None
-    records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
-                             commune_code=person.commune_code, village_id=person.village_id,
-                             source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
-                             flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
-    db.session.add_all(records)
-    return records
+from fieldapp.services.support_records import support_records_add
 
 
 def _plate_proof(judgement: Judgement, plate: str | None, household: Household) -> str:
@@ -119,9 +99,3 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                           "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
                           "flags": visit.flags, "support_records": supported})
     return visit, True
-
-
-def household_mark_visited(household: Household, visited_at: datetime) -> None:
-    """The household's last visit, from a visit that counts."""
-    if household.last_visited_at is None or household.last_visited_at < visited_at:
-        household.last_visited_at = visited_at
