@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.checkins import GpsIn
-from fieldapp.api.idempotency import idempotent_write
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
@@ -16,9 +15,10 @@ from fieldapp.geo import point_of
 from fieldapp.ids import PUBLIC_ID_PATTERN
 from fieldapp.models.evidence import Verdict
 from fieldapp.models.skills import Skill
-from fieldapp.models.visits import Visit, VisitOutcome
+from fieldapp.models.visits import VisitOutcome
 from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
 from fieldapp.services.activity import personal_data_read_record
+from fieldapp.services.idempotency import client_request
 from fieldapp.services.visits import visit_create
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Door-to-door visits.")
@@ -110,8 +110,9 @@ def _logged(value) -> str:
 @blp.alt_response(200, schema=VisitOut, description="A retry of a visit already received: the same answer.")
 def visit_post(body):
     """Record a door-to-door visit: outcome, and who was helped with which skills."""
-    visit, created = idempotent_write(body, Visit, "volunteer_id", lambda client_id, digest: visit_create(
-        caller=current_caller(), digest=digest, **{**body, "client_id": client_id}))
+    client_id, digest = client_request(body)
+    visit, created = visit_create(caller=current_caller(), digest=digest, **{**body, "client_id": client_id})
+    db.session.commit()
     return visit, 201 if created else 200
 
 

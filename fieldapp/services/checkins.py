@@ -27,7 +27,7 @@ from fieldapp.selectors.persons import person_get
 from fieldapp.selectors.sessions import session_facts_get
 from fieldapp.services.activity import activity_record, activity_values, entry_params, queued_entry_cte
 from fieldapp.services.evidence import judged
-from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.idempotency import client_id_conflict, replayed
 from fieldapp.services.judgement import Judgement, judge_place, judge_session_time, judge_time
 from fieldapp.services.persons import person_processing_check
 
@@ -76,11 +76,10 @@ def _earlier(checkin: CheckIn, user_id: int) -> list:
 
 
 def _replay(earlier: list, checkin: CheckIn, *, caller: Caller, digest: str):
-    """The first answer to this client_id (409 if the body differs), or ``None`` if it is new."""
-    for row in earlier:
-        if row.client_id == checkin.client_id:
-            return replay_or_conflict(row, user_id=caller.user_id, digest=digest)
-    return None
+    """The first answer to this client_id (409 if it is another request's), or ``None`` if it is new:
+    the rule of :func:`fieldapp.services.idempotency.replayed`, on the rows already read."""
+    stored = next((row for row in earlier if row.client_id == checkin.client_id), None)
+    return replayed(stored, owner=caller.user_id, digest=digest)
 
 
 def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str, earlier: list | None = None):
@@ -93,7 +92,7 @@ def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str, earlier: list
         return replayed
     if earlier:
         raise AppError("checkin.duplicate")
-    raise AppError("idempotency.conflict", errors={"client_id": ["already used for a different request"]})
+    raise client_id_conflict()
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
@@ -21,7 +20,7 @@ from fieldapp.selectors.households import household_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import judged, status_of_skill_from
 from fieldapp.services.households import household_mark_visited
-from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.idempotency import written_once
 from fieldapp.services.judgement import Judgement, judge_place, judge_time
 from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
@@ -47,11 +46,19 @@ def _plate_proof(judgement: Judgement, plate: str | None, household: Household) 
 def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: str, outcome: VisitOutcome | str,
                  visited_at: datetime, plate: str | None = None, gps: dict | None = None,
                  people: list[dict] | None = None, note: str | None = None) -> tuple[Visit, bool]:
-    """Record a visit; people helped get support records and, unless the visit was refused as
-    evidence, their skills recorded with the visit as evidence."""
-    existing = db.session.scalar(select(Visit).where(Visit.client_id == client_id))
-    if existing is not None:
-        return replay_or_conflict(existing, user_id=caller.user_id, digest=digest, owner_attr="volunteer_id"), False
+    """Record a visit, once per ``client_id`` (a retry gets the first visit, and ``False``: see
+    :func:`fieldapp.services.idempotency.written_once`); people helped get support records and,
+    unless the visit was refused as evidence, their skills recorded with the visit as evidence."""
+    return written_once(Visit, client_id=client_id, owner=caller.user_id, digest=digest, owner_attr="volunteer_id",
+                        write=lambda: _visit_write(caller=caller, client_id=client_id, digest=digest,
+                                                   household_id=household_id, outcome=outcome,
+                                                   visited_at=visited_at, plate=plate, gps=gps, people=people,
+                                                   note=note))
+
+
+def _visit_write(*, caller: Caller, client_id: str, digest: str, household_id: str, outcome: VisitOutcome | str,
+                 visited_at: datetime, plate: str | None, gps: dict | None, people: list[dict] | None,
+                 note: str | None) -> Visit:
     outcome = VisitOutcome(outcome)
     people = people or []
     if outcome == VisitOutcome.supported and not any(p.get("skills") for p in people):
@@ -98,4 +105,4 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                     body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
                           "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
                           "flags": visit.flags, "support_records": supported})
-    return visit, True
+    return visit
