@@ -50,7 +50,7 @@ class Caller:
         """The area rule: whether a commune (with its province) or a province lies inside the
         caller's area. Nationwide covers everything; a province covers itself and its communes; a
         commune covers itself. :func:`fieldapp.auth.scope.communes_clause` is the same rule in SQL,
-        for reads (tests/test_write_scopes.py checks that the two agree)."""
+        for reads (tests/test_auth_scope.py checks that the two agree)."""
         if self.is_national:
             return True
         if self.holds_province:
