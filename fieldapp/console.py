@@ -18,7 +18,6 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.api.errors import from_http_exception
 from fieldapp.api.pagination import paginate
-from fieldapp.api.schemas import INT32
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares, list_read_body, reads
 from fieldapp.auth.permissions import role_can
@@ -26,6 +25,7 @@ from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
+from fieldapp.models.types import INT32
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
 from fieldapp.selectors import count_of

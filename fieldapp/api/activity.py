@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, UTCDateTime
+from fieldapp.api.schemas import Id, Integer, UTCDateTime
 from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -29,7 +29,7 @@ class LogQuery(Schema):
 
 class ActivityQuery(PageQuery):
     log = _LOG
-    actor_id = Integer()
+    actor_id = Id()
     action = fields.String(validate=validate.Length(max=64),
                            metadata={"description": "`household` matches every `household.*` action."})
     object_type = fields.String(validate=validate.Length(max=32))

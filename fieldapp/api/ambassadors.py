@@ -1,10 +1,10 @@
 """Digital Ambassadors (Đại sứ số): who mentors, the ≥5 rule, and the network below each mentor."""
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import UTCDateTime
+from fieldapp.api.schemas import CommuneCode, Id, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
@@ -23,14 +23,6 @@ from fieldapp.services.ambassadors import ambassador_appoint
 
 blp = Blueprint("ambassadors", __name__, url_prefix="/api/v1/ambassadors",
                 description="Digital Ambassadors (Đại sứ số): mentors, the ≥5 rule, their networks.")
-
-#: Ids are 32-bit integers in both databases: a larger one is a 422 (404 in a path), never an overflow.
-ID_MAX = 2**31 - 1
-
-
-def id_field(**kwargs) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
 
 class AmbassadorIn(Schema):
     origin = fields.Enum(AmbassadorOrigin, by_value=True, required=True,
@@ -74,15 +66,15 @@ class AmbassadorItemOut(Schema):
 
 
 class AmbassadorQuery(PageQuery):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = id_field()
+    commune = CommuneCode()
+    team_id = Id()
     origin = fields.Enum(AmbassadorOrigin, by_value=True)
     under_target = fields.Boolean(metadata={"description": "true: mentors below the ≥5 rule, who lack most first"})
 
 
 class SummaryQuery(Schema):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = id_field()
+    commune = CommuneCode()
+    team_id = Id()
 
 
 class OriginSummaryOut(Schema):

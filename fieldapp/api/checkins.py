@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime, evidence_status_field
+from fieldapp.api.schemas import GpsIn, Point, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.evidence import Verdict
@@ -10,11 +10,6 @@ from fieldapp.services.checkins import checkin_create
 from fieldapp.services.idempotency import client_request
 
 blp = Blueprint("field", __name__, url_prefix="/api/v1", description="Check-ins and visits from the field.")
-
-
-class GpsIn(LatLonIn):
-    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100_000))
-    mock_location = fields.Boolean(load_default=False, metadata={"description": "Android's mock-location flag"})
 
 
 class CheckinIn(Schema):

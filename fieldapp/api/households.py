@@ -4,7 +4,17 @@ from marshmallow import Schema, fields, validate, validates_schema
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import Integer, PatchSchema, Point, PointText, StringList, Text, UTCDateTime
+from fieldapp.api.schemas import (
+    CommuneCode,
+    Id,
+    Integer,
+    PatchSchema,
+    Point,
+    PointText,
+    StringList,
+    Text,
+    UTCDateTime,
+)
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
@@ -33,7 +43,7 @@ def _location(household):
 
 
 class HouseholdIn(Schema):
-    village_id = Integer(required=True)
+    village_id = Id(required=True)
     address = Text(required=True, max_length=300)
     location = Point(load_default=None, allow_none=True)
     is_poor = fields.Boolean(load_default=False)
@@ -42,7 +52,7 @@ class HouseholdIn(Schema):
 
 
 class HouseholdPatch(PatchSchema):
-    village_id = Integer()
+    village_id = Id()
     address = Text(max_length=300)
     location = Point(allow_none=True)
     is_poor = fields.Boolean()
@@ -71,8 +81,8 @@ class HouseholdOut(Schema):
 
 
 class HouseholdQuery(PageQuery):
-    village_id = Integer()
-    assignee_id = Integer()
+    village_id = Id()
+    assignee_id = Id()
     status = fields.Enum(HouseholdStatus, by_value=True)
     digital_family = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(["is_poor", "is_ethnic_minority", "is_remote"]))
@@ -200,7 +210,7 @@ def worklist(args):
 
 
 class ImportQuery(Schema):
-    commune = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
+    commune = CommuneCode(load_default=None,
                             metadata={"description": "Default: my commune."})
     dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row, write nothing"})
     allow_duplicates = fields.Boolean(load_default=False, metadata={

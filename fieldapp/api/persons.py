@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
+from fieldapp.api.schemas import CommuneCode, Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
@@ -114,7 +114,7 @@ class PersonOut(Schema):
 
 class PersonQuery(PageQuery):
     q = Text(max_length=100, metadata={"description": "Name, diacritics optional"})
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
+    commune = CommuneCode()
 
 
 class SkillsIn(Schema):

@@ -3,7 +3,7 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Id, Integer, PublicId
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.crypto.keys import public_keys
@@ -119,8 +119,8 @@ class IdsInQuery(fields.List):
 
 
 class PlatesQuery(Schema):
-    village_id = Integer(metadata={"description": "every household of the village"})
-    ids = IdsInQuery(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=500),
+    village_id = Id(metadata={"description": "every household of the village"})
+    ids = IdsInQuery(PublicId(), validate=validate.Length(max=500),
                      metadata={"description": "or these households, at most 500: repeated (`?ids=A&ids=B`) or "
                                               "comma-separated (`?ids=A,B`; the shorter request line for many)"})
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, UTCDateTime, evidence_status_field
+from fieldapp.api.schemas import CommuneCode, Id, Integer, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
@@ -28,10 +28,10 @@ blp = Blueprint("support_records", __name__, url_prefix="/api/v1/support-records
 
 
 class SupportQuery(PageQuery):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    village_id = Integer()
-    team_id = Integer()
-    volunteer_id = Integer()
+    commune = CommuneCode()
+    village_id = Id()
+    team_id = Id()
+    volunteer_id = Id()
     since = UTCDateTime()
     until = UTCDateTime()
     skill = fields.Enum(Skill, by_value=True)

@@ -5,14 +5,22 @@ from datetime import datetime
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.checkins import GpsIn
 from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
+from fieldapp.api.schemas import (
+    GpsIn,
+    Id,
+    Integer,
+    Point,
+    PointOut,
+    PublicId,
+    Text,
+    UTCDateTime,
+    evidence_status_field,
+)
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
-from fieldapp.ids import PUBLIC_ID_PATTERN
 from fieldapp.models.evidence import Verdict
 from fieldapp.models.skills import Skill
 from fieldapp.models.visits import VisitOutcome
@@ -25,13 +33,13 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Do
 
 
 class VisitPersonIn(Schema):
-    person_id = fields.String(required=True, validate=validate.Length(max=16))
+    person_id = PublicId(required=True)
     skills = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
 
 
 class VisitIn(Schema):
     client_id = fields.UUID(required=True)
-    household_id = fields.String(required=True, validate=validate.Length(max=16))
+    household_id = PublicId(required=True)
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
     visited_at = UTCDateTime(required=True)
     plate = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=512),
@@ -86,12 +94,10 @@ class VisitReadOut(VisitOut):
 
 
 class VisitQuery(PageQuery):
-    household_id = fields.String(validate=validate.Regexp(PUBLIC_ID_PATTERN),
-                                 metadata={"description": "a household's public id (H…)"})
-    volunteer_id = Integer(validate=validate.Range(min=1),
-                           metadata={"description": "who made the visits (user id)"})
+    household_id = PublicId(metadata={"description": "a household's public id (H…)"})
+    volunteer_id = Id(metadata={"description": "who made the visits (user id)"})
     outcome = fields.Enum(VisitOutcome, by_value=True)
-    village_id = Integer(validate=validate.Range(min=1))
+    village_id = Id()
     since = UTCDateTime(metadata={"description": "visited at or after"})
     until = UTCDateTime(metadata={"description": "visited before"})
 
