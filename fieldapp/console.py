@@ -16,19 +16,17 @@ from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from fieldapp.api.errors import from_http_exception
-from fieldapp.api.pagination import paginate
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares, list_read_body, reads
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
-from fieldapp.errors import AppError
+from fieldapp.errors import AppError, from_http_exception
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.types import INT32
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
-from fieldapp.selectors import count_of
+from fieldapp.selectors import count_of, paginate
 from fieldapp.selectors.checkins import checkin_status_counts
 from fieldapp.selectors.households import household_list_query
 from fieldapp.selectors.persons import person_list_query

@@ -5,7 +5,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import Id, Integer, UTCDateTime
 from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.auth.access import current_caller, requires
@@ -14,6 +14,7 @@ from fieldapp.auth.scope import default_log_unit, unit_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.selectors import activity as selectors
+from fieldapp.selectors import paginate
 from fieldapp.services.activity import activity_record
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1/activity",

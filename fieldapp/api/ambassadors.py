@@ -3,7 +3,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.models.ambassadors import AmbassadorOrigin
 from fieldapp.models.mentorships import MentorshipStatus
 from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
 from fieldapp.selectors.ambassadors import (
     ambassador_list_query,
     ambassador_rows,

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.persons import PersonIn, PersonOut
 from fieldapp.api.schemas import (
     CommuneCode,
@@ -20,6 +20,7 @@ from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
+from fieldapp.selectors import paginate
 from fieldapp.selectors.households import (
     HouseholdStatus,
     household_get,

@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, PatchSchema, Point, PublicId, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -12,6 +12,7 @@ from fieldapp.geo import point_of
 from fieldapp.models.ambassadors import AmbassadorOrigin
 from fieldapp.models.mentorships import InteractionMethod, MentorshipStatus
 from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
 from fieldapp.selectors.mentorships import interaction_list_query, mentorship_get, mentorship_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import mentorship_promote

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -12,6 +12,7 @@ from fieldapp.models.persons import Sex, is_elderly
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
+from fieldapp.selectors import paginate
 from fieldapp.selectors.persons import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.persons import person_update

@@ -2,12 +2,13 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import Id, Integer, PointOut, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import ReviewDecision
+from fieldapp.selectors import paginate
 from fieldapp.selectors.reviews import STATES, TARGET_TYPES, review_items, review_queue_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.reviews import review_decide

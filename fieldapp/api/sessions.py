@@ -3,13 +3,14 @@ from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, Integer, Point, PublicId, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
 from fieldapp.models.sessions import SessionKind
 from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
 from fieldapp.selectors.sessions import session_get, session_list_query
 from fieldapp.services.sessions import attendee_add, attendee_identify, session_create
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, Integer, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -14,6 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
 from fieldapp.models.skills import Skill
 from fieldapp.models.support_records import SupportRecord
+from fieldapp.selectors import paginate
 from fieldapp.selectors.support_records import (
     EXPORT_LIMIT,
     HEADERS,

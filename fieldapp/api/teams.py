@@ -2,13 +2,14 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, Integer, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
 from fieldapp.models.users import User
+from fieldapp.selectors import paginate
 from fieldapp.selectors.teams import team_get, team_list_query
 from fieldapp.services.teams import team_create, team_member_add
 

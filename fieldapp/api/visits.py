@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import (
     GpsIn,
     Id,
@@ -24,6 +24,7 @@ from fieldapp.geo import point_of
 from fieldapp.models.evidence import Verdict
 from fieldapp.models.skills import Skill
 from fieldapp.models.visits import VisitOutcome
+from fieldapp.selectors import paginate
 from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.idempotency import client_request

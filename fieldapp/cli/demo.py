@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from fieldapp.cli.runs import cli_run_id
 from fieldapp.extensions import db
 
 DEMO_COMMUNE = "17395"
@@ -210,7 +211,6 @@ def demo_load_command(reset_passwords, base_url):
     (safe to run again)."""
     from flask import current_app
 
-    from fieldapp.cli import cli_run_id
     from fieldapp.clock import VIETNAM
     from fieldapp.display import display_url
 
