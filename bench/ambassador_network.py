@@ -140,7 +140,7 @@ def tokens_for(app, user_ids: list[int]) -> dict[int, dict]:
     from fieldapp.clock import utcnow
     from fieldapp.extensions import db
     from fieldapp.models import AuthToken
-    from fieldapp.services.tokens import token_digest
+    from fieldapp.selectors.tokens import token_digest
 
     headers = {}
     with app.app_context():

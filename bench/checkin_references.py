@@ -31,21 +31,24 @@ from sqlalchemy.dialects import postgresql
 from fieldapp import create_app
 from fieldapp.audit.background import start_background_sequencer
 from fieldapp.audit.formats import canonical
-from fieldapp.auth.caller import Caller, bearer_token, current_caller
+from fieldapp.auth.access import bearer_token, current_caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.row_security import area_of, area_set
 from fieldapp.clock import utcnow
 from fieldapp.extensions import csrf, db
 from fieldapp.geo import LatLon
 from fieldapp.models.users import Role
 from fieldapp.qr import signing
+from fieldapp.selectors.sessions import SessionFacts, session_facts_get
+from fieldapp.selectors.tokens import caller_statement, token_digest
 from fieldapp.services import checkins
+from fieldapp.services import judgement as judging
 from fieldapp.services.idempotency import request_digest
-from fieldapp.services.tokens import _caller_statement, token_digest
 
 app = create_app()
 _DIALECT = postgresql.psycopg.dialect()
 #: The service's own statements, as SQL text for the driver.
-_TOKEN_SQL = str(_caller_statement(postgresql=True, with_user=False).compile(dialect=_DIALECT))
+_TOKEN_SQL = str(caller_statement(postgresql=True, with_user=False).compile(dialect=_DIALECT))
 _INSERT_SQL = str(checkins._INSERT_CHECKIN_AND_LOG.compile(dialect=_DIALECT))
 
 
@@ -68,7 +71,7 @@ class _Judged:
     received_at: datetime
     gps: dict
     key_id: str
-    session: checkins.SessionFacts
+    session: SessionFacts
     distance: float | None
     flags: list[str]
     verdict: str
@@ -87,13 +90,13 @@ def _judged(body: dict, driver) -> _Judged | None:
     area_set(area_of(caller), applied=True)
     client_id = str(uuid.UUID(body["client_id"]))
     scanned_at = datetime.fromisoformat(body["scanned_at"])
-    judgement = checkins.Judgement()
-    checkins.judge_time(judgement, scanned_at, now)
+    judgement = judging.Judgement()
+    judging.judge_time(judgement, scanned_at, now)
     scanned = signing.verify(body["payload"])
-    session = checkins._session_in_scope(caller, scanned.public_id)
-    if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
-        judgement.reasons.append("expired")
-    distance = checkins.judge_place(judgement, body["gps"], session.venue, session.radius_m)
+    session = session_facts_get(caller=caller, public_id=scanned.public_id)
+    judging.judge_session_time(judgement, step=scanned.step, scanned_at=scanned_at, starts_at=session.starts_at,
+                               ends_at=session.ends_at)
+    distance = judging.judge_place(judgement, body["gps"], session.venue, session.radius_m)
     flags, verdict = judgement.reasons or judgement.flags, judgement.verdict.value
     log_body = {"flags": flags, "target": "session", "target_id": scanned.public_id, "verdict": verdict}
     return _Judged(caller=caller, client_id=client_id, request_hash=request_digest({**body, "client_id": client_id}),

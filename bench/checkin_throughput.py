@@ -126,7 +126,7 @@ def free_port() -> int:
 def seed(app):
     from datetime import timedelta
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.clock import utcnow
     from fieldapp.extensions import db
     from fieldapp.models import Role

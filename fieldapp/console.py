@@ -2,7 +2,7 @@
 
 Signing in is the API's: the same check of phone and password and the same throttle of failures
 (:func:`~fieldapp.services.tokens.user_authenticate`, :func:`~fieldapp.auth.signin.sign_in_throttled`).
-The session is a server-side record like a bearer token (:class:`~fieldapp.models.users.AuthToken`
+The session is a server-side record like a bearer token (:class:`~fieldapp.models.tokens.AuthToken`
 of kind ``console``: stored hashed, expiring, revoked on sign-out, dead with a disabled account),
 whose id sits in Flask's signed session cookie with the account's id; both are checked on every
 request. Reads go through the same scoped selectors as the API. Every form carries a CSRF token
@@ -16,25 +16,24 @@ from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from fieldapp.api.errors import from_http_exception
-from fieldapp.api.pagination import paginate
-from fieldapp.api.schemas import INT32
-from fieldapp.api.support_records import HEADERS, support_rows
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares, list_read_body, reads
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
-from fieldapp.errors import AppError
+from fieldapp.errors import AppError, from_http_exception
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
+from fieldapp.models.types import INT32
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
-from fieldapp.selectors import count_of
-from fieldapp.selectors.households import household_list_query, person_list_query
-from fieldapp.selectors.sessions import checkin_status_counts, support_records_query
+from fieldapp.selectors import count_of, paginate
+from fieldapp.selectors.checkins import checkin_status_counts
+from fieldapp.selectors.households import household_list_query
+from fieldapp.selectors.persons import person_list_query
+from fieldapp.selectors.support_records import HEADERS, support_records_query, support_rows
+from fieldapp.selectors.tokens import caller_from_console_session
 from fieldapp.services.activity import personal_data_read_record
-from fieldapp.services.tokens import (caller_from_console_session, console_session_issue,
-                                      console_session_revoke, user_authenticate)
+from fieldapp.services.tokens import console_session_issue, console_session_revoke, user_authenticate
 
 bp = page_blueprint("console", __name__, url_prefix="/console", csp=CONSOLE_CSP,
                     referrer_policy="same-origin")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 
 
 @dataclass(frozen=True)
@@ -472,3 +473,37 @@ def catalogue_markdown() -> str:
     for spec in sorted(_SPECS, key=lambda s: s.code):
         lines.append(f"| `{spec.code}` | {spec.status} | {spec.vi} | {spec.en} |")
     return "\n".join(lines) + "\n"
+
+
+_HTTP_CODES = {
+    400: "request.bad_request",
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+    406: "http.not_acceptable",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.invalid",
+    429: "request.rate_limited",
+    503: "server.unavailable",
+}
+
+
+def from_http_exception(error: HTTPException) -> AppError:
+    """Map Werkzeug's, webargs' and flask-limiter's exceptions onto catalogue codes."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or {}
+    if error.code == 400 and messages.get("json") == ["Invalid JSON body."]:
+        return AppError("request.malformed_json", errors=messages)
+    if error.code == 422:
+        # webargs nests messages under the location ("json", "query"); keep the field names only.
+        flat = {}
+        for location_messages in messages.values():
+            if isinstance(location_messages, dict):
+                flat.update(location_messages)
+        return AppError("request.invalid", errors=flat or messages)
+    code = _HTTP_CODES.get(error.code or 500, "server.error")
+    headers = dict(error.get_headers()) if error.code in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    return AppError(code, errors=messages if isinstance(messages, dict) else {}, headers=headers)

@@ -95,7 +95,7 @@ def make_session(*, commune_code: str = HUNG_CHAU, lat: float = HUNG_CHAU_CENTRE
                  topics=("cashless_payment", "online_safety"), kind: str = "weekly_class"):
     from datetime import timedelta
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.clock import utcnow
     from fieldapp.services.sessions import session_create
 
@@ -181,7 +181,7 @@ def make_visit(*, volunteer, household, outcome: str = "nobody_home", gps: dict 
     """A door-to-door visit by ``volunteer`` (who must see ``household``), through the service."""
     import uuid
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.clock import utcnow
     from fieldapp.services.visits import visit_create
 

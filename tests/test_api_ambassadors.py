@@ -125,7 +125,7 @@ def test_the_network_shows_mentees_progress_the_rule_and_the_tree(client, login,
 
     mentorship_update(caller=None, mentorship=active, skills_reached=["online_safety"])
     met = utcnow()
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
 
     interaction_record(caller=Caller(user_id=mentor.user_id, role=Role.volunteer, unit_code="17395",
                                      province_code=NGHE_AN), mentorship=active, method="visit", occurred_at=met)

@@ -6,7 +6,7 @@ import pytest
 from fieldapp import create_app
 from fieldapp.clock import utcnow
 from fieldapp.models import AuthToken, Role
-from fieldapp.services.tokens import token_digest
+from fieldapp.selectors.tokens import token_digest
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
@@ -73,7 +73,7 @@ def test_unknown_token_is_401(client):
 def test_expired_token_is_refused(client, login, monkeypatch, app):
     headers = login(make_user())
     later = utcnow() + timedelta(seconds=app.config["TOKEN_TTL_SECONDS"] + 1)
-    monkeypatch.setattr("fieldapp.services.tokens.utcnow", lambda: later)
+    monkeypatch.setattr("fieldapp.selectors.tokens.utcnow", lambda: later)
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert response.get_json()["error_code"] == "auth.token_invalid"
@@ -82,7 +82,7 @@ def test_expired_token_is_refused(client, login, monkeypatch, app):
 def test_token_is_live_until_its_expiry(client, login, monkeypatch, app):
     headers = login(make_user())
     almost = utcnow() + timedelta(seconds=app.config["TOKEN_TTL_SECONDS"] - 60)
-    monkeypatch.setattr("fieldapp.services.tokens.utcnow", lambda: almost)
+    monkeypatch.setattr("fieldapp.selectors.tokens.utcnow", lambda: almost)
     assert client.get("/api/v1/me", headers=headers).status_code == 200
 
 

@@ -191,7 +191,7 @@ def test_the_elderly_age_is_the_documented_one_at_its_boundary(client, login):
     import yaml
 
     from fieldapp.clock import utcnow
-    from fieldapp.services.persons import ELDERLY_FROM_AGE
+    from fieldapp.models.persons import ELDERLY_FROM_AGE
 
     contract = Path(__file__).parents[1] / "mobile_contract"
     spec = yaml.safe_load((contract / "openapi.yaml").read_text(encoding="utf-8"))

@@ -43,7 +43,8 @@ def test_demo_load_creates_the_commune_once_and_prints_passwords_once(runner):
     assert len(households) == 24 and all(h.location is not None for h in households)
     assert db.session.query(Person).filter_by(commune_code="17395").count() >= 48
     assert db.session.query(Assignment).filter_by(team_id=team.id).count() == 6
-    from fieldapp.selectors.network import mentee_counts, tree_stats
+    from fieldapp.selectors.mentorships import mentee_counts
+    from fieldapp.selectors.network import tree_stats
 
     ambassadors = db.session.query(Ambassador).filter_by(commune_code="17395").order_by(Ambassador.user_id).all()
     assert len(ambassadors) == 3

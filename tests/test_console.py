@@ -237,7 +237,7 @@ def test_a_disabled_or_demoted_account_loses_its_session_at_the_next_page(client
 def test_an_expired_session_is_refused(client, monkeypatch, app):
     sign_in(client, make_user(role=Role.team_leader).phone)
     later = utcnow() + app.config["PERMANENT_SESSION_LIFETIME"] + timedelta(seconds=1)
-    monkeypatch.setattr("fieldapp.services.tokens.utcnow", lambda: later)
+    monkeypatch.setattr("fieldapp.selectors.tokens.utcnow", lambda: later)
     assert client.get("/console/").status_code == 302
 
 

@@ -1,5 +1,6 @@
 """The network's recursive queries: the tree below a mentor (depth, reach), the ancestors, the ≥5 counts."""
-from fieldapp.selectors.network import MENTEES_PER_MENTOR_TARGET, ancestors_of, mentee_counts, tree_stats
+from fieldapp.selectors.mentorships import MENTEES_PER_MENTOR_TARGET, mentee_counts
+from fieldapp.selectors.network import ancestors_of, tree_stats
 from tests.factories import make_ambassador, make_mentorship, make_user, promote
 
 

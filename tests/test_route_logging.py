@@ -61,7 +61,7 @@ def test_a_new_route_without_a_declaration_is_found(app):
     fresh.add_url_rule("/api/v1/reviews", "reviews.review_list", lambda: {"items": []})
     assert declaration_of(fresh, "reviews.review_list") is None
     with pytest.raises(TypeError):  # nor can a verb be declared without saying it
-        from fieldapp.auth.caller import requires
+        from fieldapp.auth.access import requires
 
         requires("review.read")(lambda: None)
     with pytest.raises(TypeError):  # a read says what it is logged as

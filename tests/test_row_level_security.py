@@ -8,7 +8,7 @@ into another area, even for a query that forgot its scope clause.
 import pytest
 import sqlalchemy as sa
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.extensions import db
 from fieldapp.models import Role
 from tests.factories import (HA_NOI, HUNG_CHAU, NGHE_AN, OTHER_COMMUNE, make_household, make_mentorship, make_person,

@@ -1,7 +1,7 @@
 """Appointing ambassadors and promoting mentees who completed the skills."""
 import pytest
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.models import ActivityEntry, Ambassador, AmbassadorOrigin, Role, User
 from fieldapp.services.ambassadors import ambassador_appoint, mentorship_promote

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import point_of

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.models import (ActivityEntry, Mentorship, MentorshipStatus, PersonSkill, Role, SkillEvent)

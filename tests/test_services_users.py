@@ -1,7 +1,7 @@
 """Creating accounts: phones, names, roles on areas, who may grant what, and the log entry."""
 import pytest
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, Role, User

@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.cli.contract import generated_files
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db

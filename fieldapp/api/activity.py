@@ -5,15 +5,16 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, UTCDateTime
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import Id, Integer, UTCDateTime
 from fieldapp.audit.sequencer import checkpoint_sign
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.selectors import activity as selectors
+from fieldapp.selectors import paginate
 from fieldapp.services.activity import activity_record
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1/activity",
@@ -29,7 +30,7 @@ class LogQuery(Schema):
 
 class ActivityQuery(PageQuery):
     log = _LOG
-    actor_id = Integer()
+    actor_id = Id()
     action = fields.String(validate=validate.Length(max=64),
                            metadata={"description": "`household` matches every `household.*` action."})
     object_type = fields.String(validate=validate.Length(max=32))

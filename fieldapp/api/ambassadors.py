@@ -1,35 +1,29 @@
 """Digital Ambassadors (Đại sứ số): who mentors, the ≥5 rule, and the network below each mentor."""
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Id, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import AmbassadorOrigin, MentorshipStatus
-from fieldapp.models.households import Skill
+from fieldapp.models.ambassadors import AmbassadorOrigin
+from fieldapp.models.mentorships import MentorshipStatus
+from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
 from fieldapp.selectors.ambassadors import (
     ambassador_list_query,
     ambassador_rows,
     ambassador_summary,
     network_get,
 )
-from fieldapp.selectors.network import MENTEES_PER_MENTOR_TARGET, MenteeCounts
+from fieldapp.selectors.mentorships import MENTEES_PER_MENTOR_TARGET, MenteeCounts
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import ambassador_appoint
 
 blp = Blueprint("ambassadors", __name__, url_prefix="/api/v1/ambassadors",
                 description="Digital Ambassadors (Đại sứ số): mentors, the ≥5 rule, their networks.")
-
-#: Ids are 32-bit integers in both databases: a larger one is a 422 (404 in a path), never an overflow.
-ID_MAX = 2**31 - 1
-
-
-def id_field(**kwargs) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
 
 class AmbassadorIn(Schema):
     origin = fields.Enum(AmbassadorOrigin, by_value=True, required=True,
@@ -73,15 +67,15 @@ class AmbassadorItemOut(Schema):
 
 
 class AmbassadorQuery(PageQuery):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = id_field()
+    commune = CommuneCode()
+    team_id = Id()
     origin = fields.Enum(AmbassadorOrigin, by_value=True)
     under_target = fields.Boolean(metadata={"description": "true: mentors below the ≥5 rule, who lack most first"})
 
 
 class SummaryQuery(Schema):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    team_id = id_field()
+    commune = CommuneCode()
+    team_id = Id()
 
 
 class OriginSummaryOut(Schema):

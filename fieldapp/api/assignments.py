@@ -2,8 +2,8 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.schemas import Id, Integer, PublicId
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.services.assignments import assignments_create
 
@@ -12,12 +12,12 @@ blp = Blueprint("assignments", __name__, url_prefix="/api/v1/assignments",
 
 
 class AssignmentIn(Schema):
-    volunteer_id = Integer(required=True)
-    team_id = Integer(load_default=None, allow_none=True,
+    volunteer_id = Id(required=True)
+    team_id = Id(load_default=None, allow_none=True,
                              metadata={"description": "When the volunteer is in several of my teams."})
-    household_ids = fields.List(fields.String(validate=validate.Length(max=16)), load_default=None,
+    household_ids = fields.List(PublicId(), load_default=None,
                                 validate=validate.Length(min=1, max=2000))
-    village_id = Integer(load_default=None)
+    village_id = Id(load_default=None)
     polygon = fields.Dict(load_default=None, metadata={"description": "GeoJSON Polygon, [lon, lat]"})
 
 

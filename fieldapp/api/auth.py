@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import UTCDateTime
-from fieldapp.auth.caller import bearer_token, current_caller
+from fieldapp.auth.access import bearer_token, current_caller
 from fieldapp.auth.declaration import declares
 from fieldapp.auth.signin import sign_in_throttled
 from fieldapp.extensions import db

@@ -2,18 +2,14 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.idempotency import idempotent_write
-from fieldapp.api.schemas import LatLonIn, Point, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
-from fieldapp.models.sessions import CheckIn, Verdict
+from fieldapp.api.schemas import GpsIn, Point, UTCDateTime, evidence_status_field
+from fieldapp.auth.access import current_caller, requires
+from fieldapp.extensions import db
+from fieldapp.models.evidence import Verdict
 from fieldapp.services.checkins import checkin_create
+from fieldapp.services.idempotency import client_request
 
 blp = Blueprint("field", __name__, url_prefix="/api/v1", description="Check-ins and visits from the field.")
-
-
-class GpsIn(LatLonIn):
-    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100_000))
-    mock_location = fields.Boolean(load_default=False, metadata={"description": "Android's mock-location flag"})
 
 
 class CheckinIn(Schema):
@@ -45,7 +41,8 @@ class CheckinOut(Schema):
 @blp.alt_response(200, schema=CheckinOut, description="A retry of a check-in already received: the same answer.")
 def checkin_post(body):
     """Send a scan (QR text, scan time, GPS, client_id) and get the verdict."""
-    checkin, created = idempotent_write(body, CheckIn, "user_id", lambda client_id, digest: checkin_create(
-        caller=current_caller(), client_id=client_id, digest=digest, payload=body["payload"],
-        scanned_at=body["scanned_at"], gps=body["gps"]))
+    client_id, digest = client_request(body)
+    checkin, created = checkin_create(caller=current_caller(), client_id=client_id, digest=digest,
+                                      payload=body["payload"], scanned_at=body["scanned_at"], gps=body["gps"])
+    db.session.commit()
     return checkin, 201 if created else 200

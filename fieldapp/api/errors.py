@@ -11,43 +11,10 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.api.schemas import ErrorOut
 from fieldapp.crypto.keys import KeyUnavailable
-from fieldapp.errors import AppError
+from fieldapp.errors import AppError, from_http_exception
 from fieldapp.extensions import db
 
 log = logging.getLogger(__name__)
-
-_HTTP_CODES = {
-    400: "request.bad_request",
-    401: "auth.required",
-    403: "auth.forbidden",
-    404: "http.not_found",
-    405: "http.method_not_allowed",
-    406: "http.not_acceptable",
-    413: "request.too_large",
-    415: "request.unsupported_media_type",
-    422: "request.invalid",
-    429: "request.rate_limited",
-    503: "server.unavailable",
-}
-
-
-def from_http_exception(error: HTTPException) -> AppError:
-    """Map Werkzeug's, webargs' and flask-limiter's exceptions onto catalogue codes."""
-    data = getattr(error, "data", None) or {}
-    messages = data.get("messages") or {}
-    if error.code == 400 and messages.get("json") == ["Invalid JSON body."]:
-        return AppError("request.malformed_json", errors=messages)
-    if error.code == 422:
-        # webargs nests messages under the location ("json", "query"); keep the field names only.
-        flat = {}
-        for location_messages in messages.values():
-            if isinstance(location_messages, dict):
-                flat.update(location_messages)
-        return AppError("request.invalid", errors=flat or messages)
-    code = _HTTP_CODES.get(error.code or 500, "server.error")
-    headers = dict(error.get_headers()) if error.code in (405, 429) else {}
-    headers.pop("Content-Type", None)
-    return AppError(code, errors=messages if isinstance(messages, dict) else {}, headers=headers)
 
 
 def render(error: AppError):

@@ -2,24 +2,35 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.persons import PersonIn, PersonOut
-from fieldapp.api.schemas import Integer, PatchSchema, Point, PointText, StringList, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.schemas import (
+    CommuneCode,
+    Id,
+    Integer,
+    PatchSchema,
+    Point,
+    PointText,
+    StringList,
+    Text,
+    UTCDateTime,
+)
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
+from fieldapp.selectors import paginate
 from fieldapp.selectors.households import (
     HouseholdStatus,
     household_get,
     household_list_query,
     people_lacking_skills,
-    person_list_query,
     status_of,
     worklist_household_ids,
     worklist_query,
 )
+from fieldapp.selectors.persons import person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create
@@ -33,7 +44,7 @@ def _location(household):
 
 
 class HouseholdIn(Schema):
-    village_id = Integer(required=True)
+    village_id = Id(required=True)
     address = Text(required=True, max_length=300)
     location = Point(load_default=None, allow_none=True)
     is_poor = fields.Boolean(load_default=False)
@@ -42,7 +53,7 @@ class HouseholdIn(Schema):
 
 
 class HouseholdPatch(PatchSchema):
-    village_id = Integer()
+    village_id = Id()
     address = Text(max_length=300)
     location = Point(allow_none=True)
     is_poor = fields.Boolean()
@@ -71,8 +82,8 @@ class HouseholdOut(Schema):
 
 
 class HouseholdQuery(PageQuery):
-    village_id = Integer()
-    assignee_id = Integer()
+    village_id = Id()
+    assignee_id = Id()
     status = fields.Enum(HouseholdStatus, by_value=True)
     digital_family = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(["is_poor", "is_ethnic_minority", "is_remote"]))
@@ -200,7 +211,7 @@ def worklist(args):
 
 
 class ImportQuery(Schema):
-    commune = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
+    commune = CommuneCode(load_default=None,
                             metadata={"description": "Default: my commune."})
     dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row, write nothing"})
     allow_duplicates = fields.Boolean(load_default=False, metadata={

@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldapp.api.schemas import Integer
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
 from fieldapp.models.units import UnitLevel

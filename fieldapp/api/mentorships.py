@@ -2,16 +2,18 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut, id_field
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import PatchSchema, Point, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.ambassadors import AmbassadorOut, SkillProgressOut
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Id, PatchSchema, Point, PublicId, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
-from fieldapp.models.ambassadors import AmbassadorOrigin, InteractionMethod, MentorshipStatus
-from fieldapp.models.households import Skill
-from fieldapp.selectors.ambassadors import interaction_list_query, mentorship_get, mentorship_list_query
+from fieldapp.models.ambassadors import AmbassadorOrigin
+from fieldapp.models.mentorships import InteractionMethod, MentorshipStatus
+from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
+from fieldapp.selectors.mentorships import interaction_list_query, mentorship_get, mentorship_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.ambassadors import mentorship_promote
 from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update
@@ -27,11 +29,11 @@ def _skills(description: str) -> fields.List:
 
 
 class MentorshipIn(Schema):
-    mentor_user_id = id_field(load_default=None, allow_none=True,
+    mentor_user_id = Id(load_default=None, allow_none=True,
                                     metadata={"description": "An ambassador; default: me."})
-    mentee_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+    mentee_person_id = PublicId(load_default=None, allow_none=True,
                                      metadata={"description": "A resident, by person-card id (P…)."})
-    mentee_user_id = id_field(load_default=None, allow_none=True,
+    mentee_user_id = Id(load_default=None, allow_none=True,
                                     metadata={"description": "Or another volunteer, by account id."})
     skills = fields.List(fields.Enum(Skill, by_value=True), required=True,
                          validate=validate.Length(min=1, max=len(Skill)),
@@ -68,11 +70,11 @@ class MentorshipOut(Schema):
 
 
 class MentorshipQuery(PageQuery):
-    mentor_user_id = id_field()
+    mentor_user_id = Id()
     status = fields.Enum(MentorshipStatus, by_value=True)
-    mentee_person_id = fields.String(validate=validate.Length(max=16))
-    mentee_user_id = id_field()
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
+    mentee_person_id = PublicId()
+    mentee_user_id = Id()
+    commune = CommuneCode()
 
 
 class InteractionIn(Schema):
@@ -105,7 +107,7 @@ class InteractionOut(Schema):
 
 class PromoteIn(Schema):
     origin = fields.Enum(AmbassadorOrigin, by_value=True, required=True)
-    user_id = id_field(load_default=None, allow_none=True,
+    user_id = Id(load_default=None, allow_none=True,
                              metadata={"description": "Link an existing volunteer account of the commune"})
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32),
                           metadata={"description": "Or create one: phone (default: the resident's) …"})

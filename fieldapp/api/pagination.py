@@ -1,13 +1,10 @@
-"""One way to page every list: ``?page=&per_page=``, answered with ``{items, page, per_page, total}``."""
+"""One way to page every list: ``?page=&per_page=`` (:class:`PageQuery`), answered with ``{items, page,
+per_page, total}`` (:func:`page_of`); the paging itself is :func:`fieldapp.selectors.paginate`."""
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select
 
 from fieldapp.api.schemas import Integer
-from fieldapp.extensions import db
-from fieldapp.selectors import count_of
 
 
 class PageQuery(Schema):
@@ -31,18 +28,3 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             "pages": Integer(required=True),
         }, name=name)
     return _PAGE_SCHEMAS[item_schema]
-
-
-def paginate(query: Select, *, page: int, per_page: int | None, rows: bool = False, total: int | None = None) -> dict:
-    """Run ``query`` for one page, with the total count of the whole result.
-
-    ``rows=True`` keeps every selected column (``Row`` objects), not just the first entity. ``total``
-    may be given when the caller can count more cheaply than by wrapping the query.
-    """
-    per_page = min(per_page or current_app.config["PAGE_SIZE_DEFAULT"], current_app.config["PAGE_SIZE_MAX"])
-    if total is None:
-        total = count_of(query)
-    limited = query.limit(per_page).offset((page - 1) * per_page)
-    items = db.session.execute(limited).all() if rows else db.session.scalars(limited).unique().all()
-    return {"items": items, "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}

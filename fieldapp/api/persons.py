@@ -2,18 +2,20 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Integer, PatchSchema, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
-from fieldapp.models.evidence import SkillStatus
-from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, EvidenceKind, Sex, Skill
+from fieldapp.models.evidence import EvidenceKind, SkillStatus
+from fieldapp.models.persons import Sex, is_elderly
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
-from fieldapp.selectors.households import person_get, person_list_query
+from fieldapp.selectors import paginate
+from fieldapp.selectors.persons import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
-from fieldapp.services.persons import is_elderly, person_update
+from fieldapp.services.persons import person_update
 from fieldapp.services.skills import person_skills_record
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")
@@ -113,7 +115,7 @@ class PersonOut(Schema):
 
 class PersonQuery(PageQuery):
     q = Text(max_length=100, metadata={"description": "Name, diacritics optional"})
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
+    commune = CommuneCode()
 
 
 class SkillsIn(Schema):

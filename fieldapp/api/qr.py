@@ -3,13 +3,14 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.schemas import Integer
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.schemas import Id, Integer, PublicId
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.crypto.keys import public_keys
 from fieldapp.extensions import db
 from fieldapp.qr import images, signing
-from fieldapp.selectors.households import household_get, person_get
+from fieldapp.selectors.households import household_get
+from fieldapp.selectors.persons import person_get
 from fieldapp.selectors.sessions import session_get
 
 blp = Blueprint("qr", __name__, url_prefix="/api/v1", description="QR codes (mobile_contract/qr.md).")
@@ -118,8 +119,8 @@ class IdsInQuery(fields.List):
 
 
 class PlatesQuery(Schema):
-    village_id = Integer(metadata={"description": "every household of the village"})
-    ids = IdsInQuery(fields.String(validate=validate.Length(max=16)), validate=validate.Length(max=500),
+    village_id = Id(metadata={"description": "every household of the village"})
+    ids = IdsInQuery(PublicId(), validate=validate.Length(max=500),
                      metadata={"description": "or these households, at most 500: repeated (`?ids=A&ids=B`) or "
                                               "comma-separated (`?ids=A,B`; the shorter request line for many)"})
 

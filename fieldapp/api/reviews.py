@@ -2,12 +2,13 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, PointOut, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import Id, Integer, PointOut, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import ReviewDecision
+from fieldapp.selectors import paginate
 from fieldapp.selectors.reviews import STATES, TARGET_TYPES, review_items, review_queue_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.reviews import review_decide
@@ -21,8 +22,8 @@ class ReviewQuery(PageQuery):
     state = fields.String(load_default="pending", validate=validate.OneOf(STATES),
                           metadata={"description": "pending (default): awaiting a decision; decided; all"})
     flag = fields.String(validate=validate.Length(max=64), metadata={"description": "check-ins and visits with it"})
-    village_id = Integer()
-    volunteer_id = Integer(metadata={"description": "who recorded it"})
+    village_id = Id()
+    volunteer_id = Id(metadata={"description": "who recorded it"})
     since = UTCDateTime(metadata={"description": "recorded at or after"})
     until = UTCDateTime(metadata={"description": "recorded before"})
 

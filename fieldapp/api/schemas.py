@@ -8,6 +8,8 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from fieldapp.ids import PUBLIC_ID_PATTERN
+from fieldapp.models.types import INT32
 from fieldapp.text import nfc
 
 
@@ -31,6 +33,13 @@ class LatLonIn(Schema):
 
     lat = fields.Float(required=True, allow_nan=False, metadata={"minimum": -90, "maximum": 90})
     lon = fields.Float(required=True, allow_nan=False, metadata={"minimum": -180, "maximum": 180})
+
+
+class GpsIn(LatLonIn):
+    """Where the phone was, as it reports it: a point, its accuracy, and Android's mock flag."""
+
+    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100_000))
+    mock_location = fields.Boolean(load_default=False, metadata={"description": "Android's mock-location flag"})
 
 
 class Point(fields.Nested):
@@ -83,8 +92,6 @@ class GeoJSONPolygon(fields.Dict):
         return {"type": "object"}
 
 
-#: What the databases' integer columns hold; a larger number is a 422, never an overflow (500).
-INT32 = (-(2**31), 2**31 - 1)
 
 
 class Integer(fields.Integer):
@@ -96,6 +103,29 @@ class Integer(fields.Integer):
         if extra is not None:
             validators += list(extra) if isinstance(extra, (list, tuple)) else [extra]
         super().__init__(*args, validate=validators, **kwargs)
+
+
+class Id(Integer):
+    """A database id that a request names (an account, a village, a team): 1 to 2**31 - 1, what the
+    columns hold; anything else is a 422 (in a path, a 404), never an overflow."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=INT32[1]), **kwargs)
+
+
+class PublicId(fields.String):
+    """A public id that a request names (a household's ``H…``, a person card's ``P…``): what a path
+    accepts (:data:`fieldapp.ids.PUBLIC_ID_PATTERN`), so a body or a query names objects as a URL does."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(PUBLIC_ID_PATTERN), **kwargs)
+
+
+class CommuneCode(fields.String):
+    """A commune's code: five digits (the 3,321 communes after the 2025 reform)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(r"^\d{5}$"), **kwargs)
 
 
 #: Not only spaces: what ``minLength`` cannot say about text that is trimmed before it is stored. The

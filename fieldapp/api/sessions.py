@@ -3,13 +3,14 @@ from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, Point, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Id, Integer, Point, PublicId, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
-from fieldapp.models.households import Skill
 from fieldapp.models.sessions import SessionKind
+from fieldapp.models.skills import Skill
+from fieldapp.selectors import paginate
 from fieldapp.selectors.sessions import session_get, session_list_query
 from fieldapp.services.sessions import attendee_add, attendee_identify, session_create
 
@@ -25,9 +26,9 @@ class SessionIn(Schema):
     starts_at = UTCDateTime(required=True)
     ends_at = UTCDateTime(required=True)
     topics = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
-    team_id = Integer(load_default=None, allow_none=True)
-    village_id = Integer(load_default=None, allow_none=True)
-    commune_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"))
+    team_id = Id(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
+    commune_code = CommuneCode(load_default=None)
 
 
 def _venue(session):
@@ -58,13 +59,13 @@ class SessionQuery(PageQuery):
     kind = fields.Enum(SessionKind, by_value=True)
     since = UTCDateTime()
     until = UTCDateTime()
-    team_id = Integer()
+    team_id = Id()
 
 
 class AttendeeIn(Schema):
     person_card = fields.String(load_default=None, validate=validate.Length(max=512),
                                 metadata={"description": "the scanned person card"})
-    person_id = fields.String(load_default=None, validate=validate.Length(max=16),
+    person_id = PublicId(load_default=None,
                               metadata={"description": "or the person's id, picked by name"})
 
 

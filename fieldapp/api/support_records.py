@@ -4,47 +4,35 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Id, Integer, UTCDateTime, evidence_status_field
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
-from fieldapp.exports import csv_bytes, vn_date, xlsx_bytes
+from fieldapp.exports import csv_bytes, xlsx_bytes
 from fieldapp.extensions import db
-from fieldapp.models.evidence import EvidenceStatus
-from fieldapp.models.households import EvidenceKind, Skill
-from fieldapp.models.sessions import SupportRecord
-from fieldapp.models.users import User
-from fieldapp.models.villages import Village
-from fieldapp.selectors.sessions import PRIORITY_GROUPS, support_records_query
+from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
+from fieldapp.models.skills import Skill
+from fieldapp.models.support_records import SupportRecord
+from fieldapp.selectors import paginate
+from fieldapp.selectors.support_records import (
+    EXPORT_LIMIT,
+    HEADERS,
+    PRIORITY_GROUPS,
+    support_records_query,
+    support_rows,
+)
 from fieldapp.services.activity import activity_record
 
 blp = Blueprint("support_records", __name__, url_prefix="/api/v1/support-records",
                 description="Who was helped with which skill, by whom, when, on what proof.")
 
-EXPORT_LIMIT = 200_000
-
-#: Vietnamese names of the skills, for the exported list.
-SKILL_VI = {
-    Skill.online_public_services: "Dịch vụ công trực tuyến", Skill.online_shopping: "Mua sắm trực tuyến",
-    Skill.cashless_payment: "Thanh toán không dùng tiền mặt", Skill.online_safety: "An toàn trên không gian mạng",
-    Skill.local_digital_platforms: "Nền tảng số của địa phương", Skill.vneid_level2: "Định danh điện tử VNeID mức 2",
-    Skill.digital_bank_account: "Tài khoản ngân hàng số", Skill.online_documents: "Xử lý văn bản trực tuyến",
-    Skill.digital_signature: "Chữ ký số", Skill.vneid_programme_confirmed: "Xác nhận hoàn thành trên VNeID",
-}
-SOURCE_VI = {EvidenceKind.visit: "Đến tận nhà", EvidenceKind.session: "Lớp học", EvidenceKind.mentoring: "Đại sứ số",
-             EvidenceKind.import_: "Nhập từ danh sách", EvidenceKind.other: "Khác"}
-PROOF_VI = {"qr_plate": "Quét mã QR của hộ", "qr_session": "Quét mã QR buổi học", "qr_card": "Quét thẻ QR cá nhân",
-            "gps": "Vị trí GPS", "none": "Không có"}
-HEADERS = ["STT", "Họ và tên", "Năm sinh", "Thôn/xóm", "Kỹ năng được hỗ trợ", "Hình thức", "Thời gian hỗ trợ",
-           "Người hỗ trợ", "Minh chứng", "Ghi chú kiểm tra", "Mã người dân", "Mã bản ghi"]
-
 
 class SupportQuery(PageQuery):
-    commune = fields.String(validate=validate.Regexp(r"^\d{5}$"))
-    village_id = Integer()
-    team_id = Integer()
-    volunteer_id = Integer()
+    commune = CommuneCode()
+    village_id = Id()
+    team_id = Id()
+    volunteer_id = Id()
     since = UTCDateTime()
     until = UTCDateTime()
     skill = fields.Enum(Skill, by_value=True)
@@ -77,19 +65,6 @@ class SupportRecordOut(Schema):
     proof = fields.String(required=True)
     flags = fields.List(fields.String(), required=True)
     evidence_status = evidence_status_field()
-
-
-def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
-    """The rows of the official list, in the columns of :data:`HEADERS` (numbered from ``start``):
-    the export's and the console page's."""
-    villages = {v.id: v.name for v in db.session.query(Village).filter(
-        Village.id.in_({r.village_id for r in records}))}
-    helpers = {u.id: u.full_name for u in db.session.query(User).filter(
-        User.id.in_({r.helper_id for r in records if r.helper_id}))}
-    return [[n, r.person.shown_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
-             SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""),
-             PROOF_VI.get(r.proof, r.proof), ", ".join(r.flags), r.person.public_id, r.id]
-            for n, r in enumerate(records, start=start)]
 
 
 def _export(records: list[SupportRecord], fmt: str) -> Response:

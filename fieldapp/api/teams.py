@@ -1,14 +1,15 @@
 """Teams and their members."""
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import CommuneCode, Id, Integer, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.teams import TeamKind
 from fieldapp.models.users import User
+from fieldapp.selectors import paginate
 from fieldapp.selectors.teams import team_get, team_list_query
 from fieldapp.services.teams import team_create, team_member_add
 
@@ -18,9 +19,9 @@ blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Team
 class TeamIn(Schema):
     name = Text(required=True, max_length=200)
     kind = fields.Enum(TeamKind, by_value=True, required=True)
-    leader_id = Integer(required=True)
-    village_id = Integer(load_default=None, allow_none=True)
-    commune_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{5}$"),
+    leader_id = Id(required=True)
+    village_id = Id(load_default=None, allow_none=True)
+    commune_code = CommuneCode(load_default=None,
                                  metadata={"description": "Default: my commune."})
 
 
@@ -35,7 +36,7 @@ class TeamOut(Schema):
 
 
 class MemberIn(Schema):
-    user_id = Integer(required=True)
+    user_id = Id(required=True)
 
 
 class MemberOut(Schema):

@@ -3,10 +3,11 @@ from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import Text
-from fieldapp.auth.caller import requires
+from fieldapp.auth.access import requires
 from fieldapp.models.units import UnitLevel
+from fieldapp.selectors import paginate
 from fieldapp.selectors.units import unit_get, unit_list_query
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units",

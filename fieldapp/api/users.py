@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import Integer, Text, UTCDateTime
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
 from fieldapp.selectors.users import user_get

@@ -4,12 +4,13 @@ from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields
 from shapely.geometry import mapping
 
-from fieldapp.api.pagination import PageQuery, page_of, paginate
+from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import Text
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.extensions import db
 from fieldapp.models.villages import VillageKind
+from fieldapp.selectors import paginate
 from fieldapp.selectors.villages import village_list_query
 from fieldapp.services.villages import village_create
 

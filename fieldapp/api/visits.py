@@ -5,32 +5,42 @@ from datetime import datetime
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.checkins import GpsIn
-from fieldapp.api.idempotency import idempotent_write
-from fieldapp.api.pagination import PageQuery, page_of, paginate
-from fieldapp.api.schemas import Integer, Point, PointOut, Text, UTCDateTime, evidence_status_field
-from fieldapp.auth.caller import current_caller, requires
+from fieldapp.api.pagination import PageQuery, page_of
+from fieldapp.api.schemas import (
+    GpsIn,
+    Id,
+    Integer,
+    Point,
+    PointOut,
+    PublicId,
+    Text,
+    UTCDateTime,
+    evidence_status_field,
+)
+from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
-from fieldapp.ids import PUBLIC_ID_PATTERN
-from fieldapp.models.households import Skill
-from fieldapp.models.sessions import Verdict, Visit, VisitOutcome
+from fieldapp.models.evidence import Verdict
+from fieldapp.models.skills import Skill
+from fieldapp.models.visits import VisitOutcome
+from fieldapp.selectors import paginate
 from fieldapp.selectors.visits import sees_visit_location, visit_get, visit_list_query
 from fieldapp.services.activity import personal_data_read_record
+from fieldapp.services.idempotency import client_request
 from fieldapp.services.visits import visit_create
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Door-to-door visits.")
 
 
 class VisitPersonIn(Schema):
-    person_id = fields.String(required=True, validate=validate.Length(max=16))
+    person_id = PublicId(required=True)
     skills = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
 
 
 class VisitIn(Schema):
     client_id = fields.UUID(required=True)
-    household_id = fields.String(required=True, validate=validate.Length(max=16))
+    household_id = PublicId(required=True)
     outcome = fields.Enum(VisitOutcome, by_value=True, required=True)
     visited_at = UTCDateTime(required=True)
     plate = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=512),
@@ -85,12 +95,10 @@ class VisitReadOut(VisitOut):
 
 
 class VisitQuery(PageQuery):
-    household_id = fields.String(validate=validate.Regexp(PUBLIC_ID_PATTERN),
-                                 metadata={"description": "a household's public id (H…)"})
-    volunteer_id = Integer(validate=validate.Range(min=1),
-                           metadata={"description": "who made the visits (user id)"})
+    household_id = PublicId(metadata={"description": "a household's public id (H…)"})
+    volunteer_id = Id(metadata={"description": "who made the visits (user id)"})
     outcome = fields.Enum(VisitOutcome, by_value=True)
-    village_id = Integer(validate=validate.Range(min=1))
+    village_id = Id()
     since = UTCDateTime(metadata={"description": "visited at or after"})
     until = UTCDateTime(metadata={"description": "visited before"})
 
@@ -109,8 +117,9 @@ def _logged(value) -> str:
 @blp.alt_response(200, schema=VisitOut, description="A retry of a visit already received: the same answer.")
 def visit_post(body):
     """Record a door-to-door visit: outcome, and who was helped with which skills."""
-    visit, created = idempotent_write(body, Visit, "volunteer_id", lambda client_id, digest: visit_create(
-        caller=current_caller(), digest=digest, **{**body, "client_id": client_id}))
+    client_id, digest = client_request(body)
+    visit, created = visit_create(caller=current_caller(), digest=digest, **{**body, "client_id": client_id})
+    db.session.commit()
     return visit, 201 if created else 200
 
 

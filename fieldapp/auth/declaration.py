@@ -32,6 +32,9 @@ from typing import Any
 from flask import current_app, g, request
 from flask_smorest.utils import get_appcontext
 
+from fieldapp.extensions import db
+from fieldapp.services.activity import personal_data_read_logged, personal_data_read_record
+
 READ, WRITE, NONE = "read", "write", "none"
 
 #: Query parameters whose value is never written in the log, only that they were given: a name
@@ -93,7 +96,7 @@ def declares(*, personal_data: Declaration | str):
                 get_appcontext().pop("result_dump", None)
                 answer = view(*args, **kwargs)
                 caller = g.get("caller")
-                if caller is None or not _officer(caller):  # no query, no body for anyone else
+                if caller is None or not personal_data_read_logged(caller):  # no query, no body for anyone else
                     return answer
                 response = current_app.make_response(answer)
                 if response.status_code < 400:
@@ -111,12 +114,6 @@ def declares(*, personal_data: Declaration | str):
     return decorator
 
 
-def _officer(caller) -> bool:
-    from fieldapp.services.activity import personal_data_read_logged
-
-    return personal_data_read_logged(caller)
-
-
 def read_logged(declared: Declaration, *, caller, path_args: dict, response) -> None:
     """Record an officer's read of a declared route, unless the view recorded it itself.
 
@@ -127,9 +124,6 @@ def read_logged(declared: Declaration, *, caller, path_args: dict, response) -> 
     log of its commune (``commune_code``) or the caller's; for a list, the count, total, page, the ids
     of the items shown and the filters.
     """
-    from fieldapp.extensions import db
-    from fieldapp.services.activity import personal_data_read_record
-
     if g.get("activity_recorded"):
         return
     dump = get_appcontext().get("result_dump")  # what flask-smorest dumped; none for a file

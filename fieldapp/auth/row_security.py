@@ -13,14 +13,16 @@ and runs nationwide. SQLite has no row-level security; there the scope clauses a
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
-if TYPE_CHECKING:
-    from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
+from fieldapp.config import ConfigError
+from fieldapp.extensions import db
+from fieldapp.models.units import Unit
 
 AREA_SETTING = "fieldapp.area"
 NATIONWIDE = "*"
@@ -31,7 +33,7 @@ def area_of(caller: Caller) -> str:
     """The area a caller's transactions may see: their commune, their province, or everything."""
     if caller.is_national:
         return NATIONWIDE
-    if caller.unit_code == caller.province_code:
+    if caller.holds_province:
         return _province_area(caller.unit_code)
     return caller.unit_code
 
@@ -39,11 +41,6 @@ def area_of(caller: Caller) -> str:
 @cache
 def _province_area(province_code: str) -> str:
     """The province's code and its communes' (units are reference data: read once per process)."""
-    from sqlalchemy import select
-
-    from fieldapp.extensions import db
-    from fieldapp.models.units import Unit
-
     communes = db.session.scalars(select(Unit.code).where(Unit.parent_code == province_code).order_by(Unit.code))
     return ",".join([province_code, *communes])
 
@@ -60,8 +57,6 @@ def area_set(area: str, *, applied: bool = False) -> None:
 
     Outside a request (CLI, benchmarks, tests' set-up) it does nothing: that work is nationwide.
     """
-    from fieldapp.extensions import db
-
     if not has_request_context():
         return
     g.db_area = area
@@ -110,11 +105,6 @@ def acting_role_problems(connection) -> list[str]:
 def check_acting_role(app) -> None:
     """At server start: serve as a role the policies apply to. In production anything else stops
     the server (set DATABASE_ROLE or connect as the runtime role); elsewhere it is a warning."""
-    from sqlalchemy.exc import OperationalError
-
-    from fieldapp.config import ConfigError
-    from fieldapp.extensions import db
-
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             return

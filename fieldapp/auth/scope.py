@@ -1,11 +1,18 @@
 """The caller's area applied to reads: what lies outside it is not found (404), never forbidden."""
 from __future__ import annotations
 
-from fieldapp.auth.caller import Caller
+from sqlalchemy import and_, exists, or_, select, true
+
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.activity import NATIONAL_LOG
+from fieldapp.models.assignments import Assignment
+from fieldapp.models.households import Household
+from fieldapp.models.mentorships import Mentorship
+from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.units import Unit
+from fieldapp.models.users import Role
 
 
 def unit_in_scope(caller: Caller, unit_code: str) -> Unit | None:
@@ -31,15 +38,24 @@ def commune_in_scope(caller: Caller, commune_code: str) -> Unit:
     return unit
 
 
-def communes_clause(caller: Caller, column):
-    """SQL: ``column`` (a commune code) lies in the caller's area."""
-    from sqlalchemy import select, true
-
-    if caller.is_national:
+def communes_clause(caller: Caller | None, column):
+    """SQL: ``column`` (a commune code) lies in the caller's area: the area rule of
+    :meth:`Caller.covers <fieldapp.auth.callers.Caller.covers>`, in SQL. ``None`` is the operator
+    (command line): everywhere."""
+    if caller is None or caller.is_national:
         return true()
-    if caller.unit_code == caller.province_code:
+    if caller.holds_province:
         return column.in_(select(Unit.code).where(Unit.parent_code == caller.province_code))
     return column == caller.unit_code
+
+
+def units_clause(caller: Caller | None, column):
+    """SQL: ``column`` (a commune's or a province's code: where an account is held) lies in the
+    caller's area: :func:`communes_clause`, and a province's own code for a caller who holds it.
+    Accounts held nationwide (admins) are seen only nationwide."""
+    if caller is not None and caller.holds_province:
+        return or_(column == caller.province_code, communes_clause(caller, column))
+    return communes_clause(caller, column)
 
 
 def household_clause(caller: Caller):
@@ -49,12 +65,6 @@ def household_clause(caller: Caller):
     commune for a team without a village) and whatever is assigned to their teams. Officers: their
     commune or province. Why: a volunteer's phone holds only what the volunteer is working on.
     """
-    from sqlalchemy import and_, exists, or_, select
-
-    from fieldapp.models.households import Assignment, Household
-    from fieldapp.models.teams import Team
-    from fieldapp.models.users import Role
-
     if caller.role == Role.volunteer:
         return exists().where(Assignment.household_id == Household.id, Assignment.ended_at.is_(None),
                               Assignment.volunteer_id == caller.user_id)
@@ -78,11 +88,6 @@ def field_user_clause(caller: Caller | None, user_id_column, commune_column):
     their area. ``None`` is the operator (command line): everyone. Why: a leader follows up the
     ambassadors of the team, an officer those of the commune; a volunteer sees only their own.
     """
-    from sqlalchemy import or_, select, true
-
-    from fieldapp.models.teams import Team, TeamMember
-    from fieldapp.models.users import Role
-
     if caller is None:
         return true()
     if caller.role == Role.volunteer:
@@ -97,10 +102,6 @@ def field_user_clause(caller: Caller | None, user_id_column, commune_column):
 def mentorship_clause(caller: Caller | None):
     """SQL: the mentorships a caller may see: those of the mentors in their reach (see
     :func:`field_user_clause`), and, for a volunteer who is a mentee, their own."""
-    from sqlalchemy import or_
-
-    from fieldapp.models.ambassadors import Mentorship
-
     mentors = field_user_clause(caller, Mentorship.mentor_user_id, Mentorship.commune_code)
     if caller is None:
         return mentors

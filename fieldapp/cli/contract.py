@@ -43,9 +43,9 @@ EXPORT_COLUMNS = {
 
 def exports_markdown() -> str:
     """``mobile_contract/exports.md``: the columns of the exported list, generated from the code
-    that writes it (fieldapp/api/support_records.py, fieldapp/exports.py)."""
-    from fieldapp.api.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
+    that writes it (fieldapp/selectors/support_records.py, fieldapp/exports.py)."""
     from fieldapp.exports import FORMULA_TRIGGERS
+    from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
 
     missing = [header for header in HEADERS if header not in EXPORT_COLUMNS]
     if missing:
@@ -54,7 +54,7 @@ def exports_markdown() -> str:
     lines = [
         "# The list of people supported: CSV and XLSX",
         "",
-        "Generated from `fieldapp/api/support_records.py` and `fieldapp/exports.py` by `fieldapp contract write`;",
+        "Generated from `fieldapp/selectors/support_records.py` and `fieldapp/exports.py` by `fieldapp contract write`;",
         "a test fails when it drifts.",
         "",
         "`GET /support-records?format=csv` or `?format=xlsx` exports the whole list that the same query with",

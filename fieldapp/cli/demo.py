@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from fieldapp.cli.runs import cli_run_id
 from fieldapp.extensions import db
 
 DEMO_COMMUNE = "17395"
@@ -106,7 +107,7 @@ def _demo_households(team, *, leader, volunteer) -> None:
     go to a volunteer (assigned by the team leader, as the app would)."""
     import random
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.geo import point_of
     from fieldapp.models import Assignment, Household, Role, Skill, Unit, Village
     from fieldapp.services.assignments import assignments_create
@@ -159,7 +160,7 @@ def _demo_sessions(team, *, leader) -> list[DemoSession]:
     day. Each is created unless a demo session of that title already covers that time."""
     from datetime import timedelta
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.clock import VIETNAM, utcnow
     from fieldapp.geo import point_of
     from fieldapp.models import LearningSession, Role, Unit
@@ -210,7 +211,6 @@ def demo_load_command(reset_passwords, base_url):
     (safe to run again)."""
     from flask import current_app
 
-    from fieldapp.cli import cli_run_id
     from fieldapp.clock import VIETNAM
     from fieldapp.display import display_url
 
@@ -235,9 +235,18 @@ def _demo_network(users) -> None:
     import random
     from datetime import timedelta
 
-    from fieldapp.auth.caller import Caller
+    from fieldapp.auth.callers import Caller
     from fieldapp.clock import utcnow
-    from fieldapp.models import Ambassador, Household, Mentorship, MentorshipStatus, Person, Role, Skill, Village
+    from fieldapp.models import (
+        Ambassador,
+        Household,
+        Mentorship,
+        MentorshipStatus,
+        Person,
+        Role,
+        Skill,
+        Village,
+    )
     from fieldapp.services.ambassadors import ambassador_appoint, mentorship_promote
     from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update
     from fieldapp.services.persons import person_create

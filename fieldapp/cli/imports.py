@@ -5,6 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from fieldapp.cli.progress import Progress
+from fieldapp.cli.runs import cli_run_id
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 
@@ -51,7 +52,6 @@ def households_import_command(file, commune_code, dry_run, allow_duplicates):
     """Import households and people from FILE (.xlsx or .csv): all rows, or nothing if any row is wrong."""
     from pathlib import Path
 
-    from fieldapp.cli import cli_run_id
     from fieldapp.services.imports import households_import
 
     cli_run_id()

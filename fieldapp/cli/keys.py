@@ -6,11 +6,11 @@ is an entry in the national log (``VN``), with the key's id and purpose, never t
 import click
 from flask.cli import with_appcontext
 
+from fieldapp.cli.runs import cli_run_id
 from fieldapp.extensions import db
 
 
 def _logged(row, *, action: str) -> None:
-    from fieldapp.cli import cli_run_id
     from fieldapp.models.activity import NATIONAL_LOG
     from fieldapp.services.activity import activity_record
 

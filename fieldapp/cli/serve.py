@@ -4,6 +4,9 @@ import shutil
 import sys
 
 import click
+from flask import current_app
+
+from fieldapp.serving.startup import server_start
 
 #: gunicorn's settings (worker class, timeouts, request limits, access log): docs/deploy.md.
 GUNICORN_CONFIG = "python:fieldapp.serving.gunicorn_conf"
@@ -21,9 +24,8 @@ def group(host, port, workers, dev):
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     if not dev and os.path.exists(gunicorn):
         os.execv(gunicorn, gunicorn_argv(gunicorn, host, port, workers))
-    from fieldapp.wsgi import app
-
-    app.run(host=host, port=port, debug=False)
+    # The app this command runs in (the CLI built it as gunicorn's fieldapp.wsgi does), set up alike.
+    server_start(current_app._get_current_object()).run(host=host, port=port, debug=False)
 
 
 def gunicorn_argv(gunicorn: str, host: str, port: int, workers: int | None) -> list[str]:

@@ -2,6 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
+from fieldapp.cli.runs import cli_run_id
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.users import Role
@@ -23,7 +24,6 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
     """Create an account (the operator acts; the activity log records it)."""
     import sys
 
-    from fieldapp.cli import cli_run_id
     from fieldapp.services.users import user_create
 
     cli_run_id()
@@ -42,7 +42,6 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
 
 
 def _set_status(phone: str, *, disable: bool) -> None:
-    from fieldapp.cli import cli_run_id
     from fieldapp.selectors.users import user_by_phone
     from fieldapp.services.users import user_disable, user_enable
 

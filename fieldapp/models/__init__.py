@@ -1,47 +1,45 @@
-"""Tables. Import every model here so that Alembic and the app see the whole metadata."""
+"""Tables. Import every model here so that Alembic and the app see the whole metadata.
+
+One module per concept (docs/architecture.md); ``from fieldapp.models import X`` works for every
+model and enum.
+"""
 from fieldapp.models.activity import (
-                                      ActivityCheckpoint,
-                                      ActivityEntry,
-                                      ActivityLeaf,
-                                      ActivityNode,
-                                      ActivityQueued,
+    ActivityCheckpoint,
+    ActivityEntry,
+    ActivityLeaf,
+    ActivityNode,
+    ActivityQueued,
 )
-from fieldapp.models.ambassadors import (
-                                      Ambassador,
-                                      AmbassadorOrigin,
-                                      InteractionMethod,
-                                      MentoringInteraction,
-                                      Mentorship,
-                                      MentorshipSkill,
-                                      MentorshipStatus,
+from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
+from fieldapp.models.assignments import Assignment
+from fieldapp.models.checkins import CheckIn
+from fieldapp.models.evidence import (
+    EvidenceKind,
+    EvidenceReview,
+    EvidenceStatus,
+    ReviewDecision,
+    SkillStatus,
+    Verdict,
 )
-from fieldapp.models.evidence import EvidenceReview, EvidenceStatus, ReviewDecision, SkillStatus
-from fieldapp.models.households import (
-                                      DIGITAL_FAMILY_SKILLS,
-                                      Assignment,
-                                      EvidenceKind,
-                                      Household,
-                                      Person,
-                                      PersonSkill,
-                                      Sex,
-                                      Skill,
-                                      SkillEvent,
-)
+from fieldapp.models.households import Household
 from fieldapp.models.keys import SigningKey
-from fieldapp.models.sessions import (
-                                      CheckIn,
-                                      LearningSession,
-                                      SessionAttendee,
-                                      SessionKind,
-                                      SupportRecord,
-                                      Verdict,
-                                      Visit,
-                                      VisitOutcome,
+from fieldapp.models.mentorships import (
+    InteractionMethod,
+    MentoringInteraction,
+    Mentorship,
+    MentorshipSkill,
+    MentorshipStatus,
 )
+from fieldapp.models.persons import Person, Sex
+from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import Team, TeamKind, TeamMember
+from fieldapp.models.tokens import AuthToken, TokenKind
 from fieldapp.models.units import Unit, UnitLevel
-from fieldapp.models.users import AuthToken, Role, TokenKind, User
+from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
+from fieldapp.models.visits import Visit, VisitOutcome
 
 __all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",

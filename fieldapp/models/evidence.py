@@ -50,6 +50,25 @@ class SkillStatus(str, enum.Enum):
     claimed = "claimed"
 
 
+class Verdict(str, enum.Enum):
+    """The server's judgement of a check-in or a visit (fieldapp.services.judgement), where its
+    status starts from: a rejected one never counts."""
+
+    verified = "verified"
+    accepted_with_flags = "accepted_with_flags"
+    rejected = "rejected"
+
+
+class EvidenceKind(str, enum.Enum):
+    """What a skill or a support record rests on."""
+
+    visit = "visit"
+    session = "session"
+    mentoring = "mentoring"
+    import_ = "import"
+    other = "other"
+
+
 class ReviewDecision(str, enum.Enum):
     accepted = "accepted"
     rejected = "rejected"

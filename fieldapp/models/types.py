@@ -4,6 +4,9 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+#: What the databases' integer columns hold; a larger number in a request is a 422, never an overflow (500).
+INT32 = (-(2**31), 2**31 - 1)
+
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC datetime on both databases.

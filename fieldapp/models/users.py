@@ -1,4 +1,4 @@
-"""Accounts, their role on an area, and their bearer tokens."""
+"""Accounts and their role on an area."""
 from __future__ import annotations
 
 import enum
@@ -43,31 +43,3 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit = relationship("Unit", lazy="joined")
-
-
-class TokenKind(str, enum.Enum):
-    """What a token opens: the JSON API (a bearer token) or the commune console (a browser session)."""
-
-    api = "api"
-    console = "console"
-
-
-class AuthToken(db.Model):
-    """A bearer token, or a console session; only its SHA-256 is stored, so a database leak yields
-    no usable token. A console session's id is never accepted as a bearer token, nor the reverse."""
-
-    __tablename__ = "auth_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: hex SHA-256 of the token.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: ``api`` (a bearer token) or ``console`` (a browser's session); neither is accepted as the other.
-    kind: Mapped[TokenKind] = mapped_column(Enum(TokenKind, native_enum=False, length=8), default=TokenKind.api,
-                                            server_default=TokenKind.api.value)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: Set when the holder signs out or reports the phone lost.
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user = relationship("User", lazy="joined")

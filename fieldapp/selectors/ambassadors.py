@@ -4,38 +4,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
-from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import communes_clause, field_user_clause, mentorship_clause
+from fieldapp.auth.callers import Caller
+from fieldapp.auth.scope import field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import (Ambassador, AmbassadorOrigin, MentoringInteraction, Mentorship,
-                                         MentorshipStatus)
-from fieldapp.models.households import Person
+from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
+from fieldapp.models.mentorships import MentoringInteraction, Mentorship, MentorshipStatus
+from fieldapp.models.persons import Person
 from fieldapp.models.teams import TeamMember
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.network import (MENTEES_PER_MENTOR_TARGET, MenteeCounts, TreeStats, ancestors_of,
-                                        counts_subquery, mentee_counts, tree_stats)
+from fieldapp.selectors.mentorships import (
+    MENTEES_PER_MENTOR_TARGET,
+    MenteeCounts,
+    counts_subquery,
+    mentee_counts,
+)
+from fieldapp.selectors.network import TreeStats, ancestors_of, tree_stats
 from fieldapp.selectors.teams import team_get
-
-
-def _area(caller: Caller | None, column):
-    return true() if caller is None else communes_clause(caller, column)
-
-
-def commune_person_get(*, caller: Caller | None, public_id: str) -> Person:
-    """A resident of the caller's area, found by the id on their person card.
-
-    Wider than the household registry's reads for a volunteer (their assigned doors only): a mentor
-    meets mentees anywhere in the commune and knows them by the card they scan.
-    """
-    person = db.session.scalar(select(Person).where(Person.public_id == public_id,
-                                                    _area(caller, Person.commune_code)))
-    if person is None:
-        raise AppError("person.not_found")
-    return person
 
 
 def mentor_get(*, caller: Caller | None, user_id: int) -> Ambassador:
@@ -148,38 +136,6 @@ def ambassador_summary(*, caller: Caller, commune_code: str | None = None, team_
                               for origin in AmbassadorOrigin if origin in by_origin])
 
 
-_MENTORSHIP_LOADS = (selectinload(Mentorship.skills), selectinload(Mentorship.mentee_person),
-                     selectinload(Mentorship.mentee_user))
-
-
-def mentorship_get(*, caller: Caller | None, public_id: str) -> Mentorship:
-    query = select(Mentorship).options(*_MENTORSHIP_LOADS).where(Mentorship.public_id == public_id)
-    if caller is not None:
-        query = query.where(mentorship_clause(caller))
-    mentorship = db.session.scalar(query)
-    if mentorship is None:
-        raise AppError("mentorship.not_found")
-    return mentorship
-
-
-def mentorship_list_query(*, caller: Caller, mentor_user_id: int | None = None,
-                          status: MentorshipStatus | None = None, mentee_person_id: str | None = None,
-                          mentee_user_id: int | None = None, commune_code: str | None = None) -> Select:
-    query = select(Mentorship).options(*_MENTORSHIP_LOADS).where(mentorship_clause(caller))
-    if mentor_user_id is not None:
-        query = query.where(Mentorship.mentor_user_id == mentor_user_id)
-    if status is not None:
-        query = query.where(Mentorship.status == status)
-    if mentee_person_id is not None:
-        query = query.where(Mentorship.mentee_person_id == select(Person.id).where(
-            Person.public_id == mentee_person_id).scalar_subquery())
-    if mentee_user_id is not None:
-        query = query.where(Mentorship.mentee_user_id == mentee_user_id)
-    if commune_code is not None:
-        query = query.where(Mentorship.commune_code == commune_code)
-    return query.order_by(Mentorship.id.desc())
-
-
 @dataclass(frozen=True)
 class MenteeView:
     """A mentorship seen from the mentor's network: who, how far, how often met."""
@@ -250,10 +206,3 @@ def network_get(*, caller: Caller, user_id: int) -> Network:
 
 def ambassador_rows(rows) -> list[tuple[Ambassador, MenteeCounts]]:
     return [(ambassador, MenteeCounts(active=active, completed=completed)) for ambassador, active, completed in rows]
-
-
-
-def interaction_list_query(*, mentorship: Mentorship) -> Select:
-    """The meetings of a mentorship, latest first."""
-    return (select(MentoringInteraction).where(MentoringInteraction.mentorship_id == mentorship.id)
-            .order_by(MentoringInteraction.occurred_at.desc(), MentoringInteraction.id.desc()))

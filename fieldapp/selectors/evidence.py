@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError, FieldMessage
-from fieldapp.models.ambassadors import InteractionMethod, Mentorship
-from fieldapp.models.households import EvidenceKind
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.mentorships import InteractionMethod, Mentorship
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NOT_THE_MENTEE = FieldMessage("không phải mã thẻ của người học, cũng không phải mã lượt điểm danh",
@@ -19,7 +19,7 @@ def skill_evidence_check(*, caller: Caller, kind: EvidenceKind, ref: str | None)
     """A skill's ``evidence_ref``: the id of the visit, session or mentorship of ``kind`` (404
     otherwise); for ``import`` and ``other`` it is a free reference (a list's name, a document's
     number) that names nothing of ours."""
-    from fieldapp.selectors.ambassadors import mentorship_get
+    from fieldapp.selectors.mentorships import mentorship_get
     from fieldapp.selectors.sessions import session_get
     from fieldapp.selectors.visits import visit_get
 
@@ -38,7 +38,8 @@ def interaction_evidence_check(*, caller: Caller, mentorship: Mentorship, method
     """A mentoring meeting's ``evidence_ref``. ``qr_scan``: the id on the mentee's person card, or the
     check-in that scanned it (the ``id`` ``POST /checkins`` answered); ``visit``, ``session``: the visit
     or the session it happened at; ``in_person``: free (nothing was scanned)."""
-    from fieldapp.selectors.sessions import checkin_get, session_get
+    from fieldapp.selectors.checkins import checkin_get
+    from fieldapp.selectors.sessions import session_get
     from fieldapp.selectors.visits import visit_get
 
     if ref is None:

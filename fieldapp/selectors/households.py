@@ -7,13 +7,16 @@ from functools import cache
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import communes_clause, household_clause
+from fieldapp.auth.callers import Caller
+from fieldapp.auth.scope import household_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon
+from fieldapp.models.assignments import Assignment
 from fieldapp.models.evidence import SkillStatus
-from fieldapp.models.households import DIGITAL_FAMILY_SKILLS, Assignment, Household, Person, PersonSkill
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill
 from fieldapp.selectors import spatial
 from fieldapp.text import fold
 
@@ -83,34 +86,6 @@ def household_by_ids(*, caller: Caller, public_ids: list[str]) -> list[Household
     if missing:
         raise AppError("household.not_found", errors={"household_ids": missing})
     return found
-
-
-def person_clause(caller: Caller):
-    """People are seen where their household is seen."""
-    return Person.household_id.in_(select(Household.id).where(household_clause(caller)))
-
-
-def person_get(*, caller: Caller, public_id: str) -> Person:
-    person = db.session.scalar(select(Person).options(selectinload(Person.skills))
-                               .where(Person.public_id == public_id, person_clause(caller)))
-    if person is None:
-        raise AppError("person.not_found")
-    return person
-
-
-def person_list_query(*, caller: Caller, household: Household | None = None, q: str | None = None,
-                      commune_code: str | None = None) -> Select:
-    query = select(Person).options(selectinload(Person.skills)).where(person_clause(caller))
-    if household is not None:
-        query = query.where(Person.household_id == household.id)
-    if q:
-        # A name is no longer searched once consent is withdrawn (the person is still listed, masked).
-        query = query.where(Person.consent_withdrawn_at.is_(None))
-        for word in fold(q).split(" "):
-            query = query.where(Person.name_folded.contains(word, autoescape=True))
-    if commune_code:
-        query = query.where(Person.commune_code == commune_code, communes_clause(caller, Person.commune_code))
-    return query.order_by(case((Person.is_head.is_(True), 0), else_=1), Person.id)
 
 
 def worklist_household_ids(*, caller: Caller) -> list[int]:

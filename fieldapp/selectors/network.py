@@ -4,7 +4,8 @@ The nodes are ambassadors (user ids). An edge is a mentorship that is active or 
 one trained nobody); its mentee continues the walk when they are an ambassador: a volunteer mentee
 by their own user id, a resident through the ambassador promoted from them
 (``ambassadors.promoted_from_person_id``). Both walks are ``WITH RECURSIVE`` queries, on
-PostgreSQL and SQLite alike; nothing is loaded into Python but the answer.
+PostgreSQL and SQLite alike; nothing is loaded into Python but the answer. The ≥5 rule (how many
+mentees each mentor has) is the mentorships' own: :mod:`fieldapp.selectors.mentorships`.
 """
 from __future__ import annotations
 
@@ -15,16 +16,12 @@ from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import Ambassador, Mentorship, MentorshipStatus
+from fieldapp.models.ambassadors import Ambassador
+from fieldapp.models.mentorships import Mentorship, MentorshipStatus
+from fieldapp.selectors.mentorships import COUNTED
 
-#: Why the ≥5 rule: "Mỗi 'mentor' hướng dẫn kỹ năng số cho ít nhất 05 'mentee'" (Kế hoạch thực hiện
-#: Phong trào "Bình dân học vụ số", Tỉnh ủy Quảng Ngãi, 5/2025, following Kế hoạch 01-KH/BCĐTW);
-#: the indicator is "mentors guiding ≥5 mentees: 100% of mentors". Active and completed mentees count.
-MENTEES_PER_MENTOR_TARGET = 5
 #: A guard on both walks: no real tree is this deep, and a corrupt row could not loop for ever.
 MAX_DEPTH = 1000
-
-_COUNTED = (MentorshipStatus.active, MentorshipStatus.completed)
 
 
 @functools.cache
@@ -33,14 +30,14 @@ def _ancestors_query():
     me = or_(Mentorship.mentee_user_id == bindparam("user_id"),
              Mentorship.mentee_person_id == bindparam("person_id"))
     up = (select(Mentorship.mentor_user_id.label("user_id"), literal(1).label("depth"))
-          .where(me, Mentorship.status.in_(_COUNTED))
+          .where(me, Mentorship.status.in_(COUNTED))
           .cte("up", recursive=True))
     above = aliased(Ambassador)
     up = up.union(
         select(Mentorship.mentor_user_id, up.c.depth + 1)
         .select_from(up)
         .join(above, above.user_id == up.c.user_id)
-        .join(Mentorship, and_(Mentorship.status.in_(_COUNTED),
+        .join(Mentorship, and_(Mentorship.status.in_(COUNTED),
                                or_(Mentorship.mentee_user_id == above.user_id,
                                    Mentorship.mentee_person_id == above.promoted_from_person_id)))
         .where(up.c.depth < MAX_DEPTH))
@@ -93,7 +90,7 @@ def _edges(query, mentor_column):
             .join(Mentorship, Mentorship.mentor_user_id == mentor_column)
             .outerjoin(promoted, promoted.promoted_from_person_id == Mentorship.mentee_person_id)
             .outerjoin(own, own.user_id == Mentorship.mentee_user_id)
-            .where(Mentorship.status.in_(_COUNTED)))
+            .where(Mentorship.status.in_(COUNTED)))
 
 
 @functools.cache
@@ -119,56 +116,3 @@ def tree_stats(user_id: int) -> TreeStats:
                      reach=sum(level.people for level in levels),
                      reach_completed=sum(level.completed for level in levels),
                      ambassadors=sum(level.ambassadors for level in levels), levels=levels)
-
-
-@dataclass(frozen=True)
-class MenteeCounts:
-    """The ≥5 rule for one mentor."""
-
-    active: int = 0
-    completed: int = 0
-
-    @property
-    def counted(self) -> int:
-        return self.active + self.completed
-
-    @property
-    def lacking(self) -> int:
-        return max(0, MENTEES_PER_MENTOR_TARGET - self.counted)
-
-    @property
-    def meets_target(self) -> bool:
-        return self.lacking == 0
-
-
-def mentee_key_expr():
-    """A mentee as one number: residents positive, volunteer accounts negative."""
-    return case((Mentorship.mentee_person_id.is_not(None), Mentorship.mentee_person_id),
-                else_=-Mentorship.mentee_user_id)
-
-
-def counts_subquery(*where):
-    """Per mentor: distinct active mentees, and distinct completed ones not also active with them.
-
-    ``where`` narrows the mentorships first (to an area: a mentorship's commune is its mentor's), so
-    that a commune's list does not group the whole country's mentorships. A materialised CTE, so it
-    is grouped once: under row-level security the planner misjudged how many ambassadors a commune
-    has and re-ran the grouping for each of them (52 ms instead of 2 for a commune's summary).
-    """
-    key = mentee_key_expr()
-    active = func.count(func.distinct(case((Mentorship.status == MentorshipStatus.active, key))))
-    any_counted = func.count(func.distinct(key))
-    return (select(Mentorship.mentor_user_id.label("user_id"), active.label("active"),
-                   (any_counted - active).label("completed"))
-            .where(Mentorship.status.in_(_COUNTED), *where)
-            .group_by(Mentorship.mentor_user_id).cte("mentee_counts")
-            .prefix_with("MATERIALIZED", dialect="postgresql"))
-
-
-def mentee_counts(user_ids: list[int]) -> dict[int, MenteeCounts]:
-    """Active and completed mentee counts for each of ``user_ids`` (absent: no mentee yet)."""
-    if not user_ids:
-        return {}
-    counts = counts_subquery(Mentorship.mentor_user_id.in_(user_ids))
-    rows = db.session.execute(select(counts.c.user_id, counts.c.active, counts.c.completed))
-    return {user_id: MenteeCounts(active=active, completed=completed) for user_id, active, completed in rows}

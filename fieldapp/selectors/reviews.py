@@ -10,21 +10,26 @@ from datetime import datetime
 
 from sqlalchemy import Select, Text, cast, literal, select, union_all
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import (
+    EvidenceKind,
     EvidenceReview,
     EvidenceStatus,
     EvidenceType,
     SkillStatus,
+    Verdict,
     checkin_type,
     configured_hold_back,
     holding_flags,
 )
-from fieldapp.models.households import EvidenceKind, Household, Person, PersonSkill
-from fieldapp.models.sessions import CheckIn, Verdict, Visit
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import PersonSkill
+from fieldapp.models.visits import Visit
 
 #: What can be reviewed, as the API names it.
 TARGET_TYPES = ("checkin", "visit", "skill")

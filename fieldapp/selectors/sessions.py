@@ -1,20 +1,20 @@
-"""Reads of sessions and of the list of people supported, through the caller's area."""
+"""Reads of learning sessions, through the caller's area (out of it: 404)."""
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import undefer
 
-from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import commune_in_scope, communes_clause, field_user_clause
+from fieldapp.auth.callers import Caller
+from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.evidence import EvidenceStatus
-from fieldapp.models.households import Household, Person, Skill
-from fieldapp.models.sessions import CheckIn, LearningSession, SessionKind, SupportRecord
-from fieldapp.models.teams import Team
-from fieldapp.models.users import Role
+from fieldapp.geo import LatLon, point_of
+from fieldapp.models.sessions import LearningSession, SessionKind
+from fieldapp.models.units import Unit
 
 
 def session_list_query(*, caller: Caller, kind: SessionKind | None = None, since: datetime | None = None,
@@ -40,76 +40,49 @@ def session_get(*, caller: Caller, public_id: str) -> LearningSession:
     return session
 
 
-def checkin_get(*, caller: Caller, client_id: str) -> CheckIn:
-    """A check-in the caller may follow (their own; their teams'; their area's), by the id the phone
-    gave it (its ``client_id``, which ``POST /checkins`` answers as ``id``)."""
-    checkin = db.session.scalar(select(CheckIn).where(
-        CheckIn.client_id == client_id, field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)))
-    if checkin is None:
-        raise AppError("checkin.not_found")
-    return checkin
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a check-in needs of a session: cached per process (sessions do not move once planned),
+    so that a check-in, the hot path, reads no session row."""
+
+    id: int
+    commune_code: str
+    province_code: str
+    venue: LatLon
+    radius_m: int
+    starts_at: datetime
+    ends_at: datetime
 
 
-def checkin_status_counts(*, caller: Caller) -> dict[EvidenceStatus, int]:
-    """How many check-ins count, are held back for review, or are rejected (fieldapp.models.evidence),
-    among those the caller may follow (see :func:`~fieldapp.auth.scope.field_user_clause`: volunteers
-    their own, leaders their teams', officers their area's). Every status is in the answer."""
-    rows = db.session.execute(
-        select(CheckIn.evidence_status, func.count())
-        .where(field_user_clause(caller, CheckIn.user_id, CheckIn.commune_code)).group_by(CheckIn.evidence_status))
-    return {status: 0 for status in EvidenceStatus} | dict(rows.all())
+_SESSION_CACHE: dict[str, tuple[float, SessionFacts]] = {}
 
 
-PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")
+SESSION_CACHE_SECONDS = 60
 
 
-def support_records_query(*, caller: Caller, commune_code: str | None = None, village_id: int | None = None,
-                          team_id: int | None = None, volunteer_id: int | None = None,
-                          since: datetime | None = None, until: datetime | None = None, skill: Skill | None = None,
-                          priority_group: str | None = None, verified_only: bool = False,
-                          evidence_status: EvidenceStatus | None = EvidenceStatus.counted) -> Select:
-    """The list of people supported: volunteers see their own, leaders their teams', officers their area's.
+def _session_facts(public_id: str) -> SessionFacts | None:
+    now = time.monotonic()
+    cached = _SESSION_CACHE.get(public_id)
+    if cached is not None and now - cached[0] < SESSION_CACHE_SECONDS:
+        return cached[1]
+    row = db.session.execute(select(LearningSession, Unit.parent_code).join(
+        Unit, Unit.code == LearningSession.commune_code).where(LearningSession.public_id == public_id)).first()
+    if row is None:
+        return None
+    session, province_code = row
+    facts = SessionFacts(id=session.id, commune_code=session.commune_code, province_code=province_code,
+                         venue=point_of(session.venue), radius_m=session.radius_m, starts_at=session.starts_at,
+                         ends_at=session.ends_at)
+    _SESSION_CACHE[public_id] = (now, facts)
+    return facts
 
-    Only what counts by default (fieldapp.models.evidence): support recorded on evidence held back for
-    review, or rejected, is listed only when asked for (``evidence_status``; ``None`` for all)."""
-    query = select(SupportRecord).join(Person, Person.id == SupportRecord.person_id)
-    if caller.role == Role.volunteer:
-        query = query.where(SupportRecord.helper_id == caller.user_id)
-    elif caller.role == Role.team_leader:
-        query = query.where(SupportRecord.team_id.in_(select(Team.id).where(Team.leader_id == caller.user_id))
-                            | (SupportRecord.helper_id == caller.user_id))
-    else:
-        query = query.where(communes_clause(caller, SupportRecord.commune_code))
-    if commune_code:
-        commune_in_scope(caller, commune_code)  # another area's commune is not found (404), as everywhere
-        query = query.where(SupportRecord.commune_code == commune_code)
-    if village_id:
-        query = query.where(SupportRecord.village_id == village_id)
-    if team_id:
-        query = query.where(SupportRecord.team_id == team_id)
-    if volunteer_id:
-        query = query.where(SupportRecord.helper_id == volunteer_id)
-    if since:
-        query = query.where(SupportRecord.supported_at >= since)
-    if until:
-        query = query.where(SupportRecord.supported_at < until)
-    if skill:
-        query = query.where(SupportRecord.skill == skill)
-    if evidence_status is not None:
-        query = query.where(SupportRecord.evidence_status == evidence_status)
-    if verified_only:
-        query = query.where(func.json_array_length(SupportRecord.flags) == 0)
-    if priority_group:
-        from fieldapp.services.persons import ELDERLY_FROM_AGE
-        from fieldapp.clock import utcnow
 
-        if priority_group == "elderly":
-            query = query.where(Person.birth_year <= utcnow().year - ELDERLY_FROM_AGE)
-        elif priority_group == "disability":
-            query = query.where(Person.has_disability.is_(True))
-        elif priority_group == "ethnic_minority":
-            query = query.where(Person.is_ethnic_minority.is_(True))
-        else:
-            flag = {"poor": Household.is_poor, "remote": Household.is_remote}[priority_group]
-            query = query.where(Person.household_id.in_(select(Household.id).where(flag.is_(True))))
-    return query.order_by(SupportRecord.supported_at.desc(), SupportRecord.id.desc())
+def session_facts_get(*, caller: Caller, public_id: str) -> SessionFacts:
+    """What the check-in needs of a session in the caller's area, as :func:`session_get` finds it
+    (another area's session is not found, exactly like one that does not exist), from the
+    per-process cache: the area is decided by the same rule, :meth:`Caller.covers
+    <fieldapp.auth.callers.Caller.covers>`, of which ``communes_clause`` is the SQL form."""
+    facts = _session_facts(public_id)
+    if facts is None or not caller.covers(facts.commune_code, facts.province_code):
+        raise AppError("session.not_found")
+    return facts

@@ -1,32 +1,20 @@
 """Reads of accounts, through the caller's area (out of it: 404, the same as an id that does not exist)."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
-from fieldapp.auth.scope import field_user_clause
+from fieldapp.auth.callers import Caller
+from fieldapp.auth.scope import field_user_clause, units_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.units import Unit
 from fieldapp.models.users import User
 
 
-def _accounts_clause(caller: Caller | None):
-    """SQL: the accounts held on an area inside the caller's: their commune's; for a province's
-    officer, the province's own and its communes'; everything for a nationwide admin or the operator
-    (``None``). Accounts held nationwide (admins) are seen only nationwide."""
-    if caller is None or caller.is_national:
-        return true()
-    if caller.unit_code == caller.province_code:
-        return or_(User.unit_code == caller.province_code,
-                   User.unit_code.in_(select(Unit.code).where(Unit.parent_code == caller.province_code)))
-    return User.unit_code == caller.unit_code
-
-
 def user_get(*, caller: Caller | None, user_id: int) -> User:
-    """An account held on the caller's area (for a volunteer or leader: of their commune); every id a
-    write names an account by comes through here."""
-    user = db.session.scalar(select(User).where(User.id == user_id, _accounts_clause(caller)))
+    """An account held on the caller's area (for a volunteer or leader: of their commune; for a
+    province's officer, the province's own and its communes'; everything for a nationwide admin or the
+    operator, ``None``); every id a write names an account by comes through here."""
+    user = db.session.scalar(select(User).where(User.id == user_id, units_clause(caller, User.unit_code)))
     if user is None:
         raise AppError("user.not_found")
     return user

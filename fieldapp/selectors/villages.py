@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

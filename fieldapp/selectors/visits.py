@@ -6,14 +6,14 @@ from datetime import datetime
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import defer, joinedload
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.scope import communes_clause, field_user_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.households import Household
-from fieldapp.models.sessions import Visit, VisitOutcome
 from fieldapp.models.users import Role
+from fieldapp.models.visits import Visit, VisitOutcome
 
 
 def sees_visit_location(caller: Caller) -> bool:

@@ -7,7 +7,7 @@ from flask import g, has_request_context
 from sqlalchemy import CTE, bindparam, insert, select
 
 from fieldapp.audit.formats import canonical
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.activity import NATIONAL_LOG, ActivityEntry, ActivityQueued

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin, Mentorship, MentorshipStatus
-from fieldapp.models.households import Person
+from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
+from fieldapp.models.mentorships import Mentorship, MentorshipStatus
+from fieldapp.models.persons import Person
 from fieldapp.models.users import Role, User
 from fieldapp.selectors.users import field_user_get, user_get
 from fieldapp.services.activity import activity_record

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause, household_clause
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.geo import polygon_from_geojson
-from fieldapp.models.households import Assignment, Household
+from fieldapp.models.assignments import Assignment
+from fieldapp.models.households import Household
 from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.users import Role
 from fieldapp.selectors import spatial

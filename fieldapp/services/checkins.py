@@ -1,122 +1,35 @@
-"""Verified check-ins: a scanned QR code, the phone's time and GPS, judged by the server.
+"""Verified check-ins: a scanned QR code, the phone's time and GPS, judged by the server
+(fieldapp.services.judgement, the rules visits are judged by too).
 
-Why so many checks: support is official evidence, and a volunteer could inflate figures by
-scanning a photo of a code from home, replaying an old scan, or faking the GPS. Every check-in is
-kept with its verdict and flags, so auditors see the doubtful ones instead of losing them.
+Why: support is official evidence, and a volunteer could inflate figures by scanning a photo of a
+code from home, replaying an old scan, or faking the GPS. Every check-in is kept with its verdict and
+flags, so auditors see the doubtful ones instead of losing them.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.geo import LatLon, distance_m, point_element, point_of
+from fieldapp.geo import LatLon, point_element, point_of
+from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import EvidenceStatus, checkin_type
-from fieldapp.models.sessions import CheckIn, LearningSession, Verdict
-from fieldapp.models.units import Unit
 from fieldapp.qr import signing
-from fieldapp.selectors.households import household_get, person_get
+from fieldapp.selectors.households import household_get
+from fieldapp.selectors.persons import person_get
+from fieldapp.selectors.sessions import session_facts_get
 from fieldapp.services.activity import activity_record, activity_values, entry_params, queued_entry_cte
 from fieldapp.services.evidence import judged
-from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.idempotency import client_id_conflict, replayed
+from fieldapp.services.judgement import Judgement, judge_place, judge_session_time, judge_time
 from fieldapp.services.persons import person_processing_check
-
-
-@dataclass
-class Judgement:
-    """What the checks found: reasons to reject, or flags to keep it with."""
-
-    reasons: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-
-    @property
-    def verdict(self) -> Verdict:
-        if self.reasons:
-            return Verdict.rejected
-        return Verdict.accepted_with_flags if self.flags else Verdict.verified
-
-    @property
-    def recorded_flags(self) -> list[str]:
-        """What is kept with the verdict: the reasons of a rejection, else the flags."""
-        return self.reasons or self.flags
-
-
-def judge_place(judgement: Judgement, gps: dict | None, target: LatLon | None, radius_m: float) -> float | None:
-    """Flags for where the phone was; returns the distance to the target when both are known."""
-    config = current_app.config
-    if gps is None:
-        judgement.flags.append("no_gps")
-        return None
-    if gps.get("mock_location"):
-        judgement.flags.append("mock_location")
-    accuracy = gps.get("accuracy_m") or 0.0
-    if accuracy > config["CHECKIN_LOW_ACCURACY_M"]:
-        judgement.flags.append("low_gps_accuracy")
-    if target is None:
-        return None
-    distance = distance_m(LatLon(gps["lat"], gps["lon"]), target)
-    if distance > radius_m + accuracy:
-        judgement.flags.append("far_from_site")
-    return distance
-
-
-def judge_time(judgement: Judgement, scanned_at: datetime, received_at: datetime) -> None:
-    config = current_app.config
-    if scanned_at > received_at + timedelta(seconds=config["CHECKIN_CLOCK_SKEW_SECONDS"]):
-        judgement.reasons.append("future_scan")
-    elif received_at - scanned_at > timedelta(seconds=config["CHECKIN_LATE_SYNC_SECONDS"]):
-        judgement.flags.append("late_sync")  # scanned offline, synced later: fine, and marked
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """What a check-in needs of a session: cached per process (sessions do not move once planned)."""
-
-    id: int
-    commune_code: str
-    province_code: str
-    venue: LatLon
-    radius_m: int
-    starts_at: datetime
-    ends_at: datetime
-
-
-_SESSION_CACHE: dict[str, tuple[float, SessionFacts]] = {}
-SESSION_CACHE_SECONDS = 60
-
-
-def _session_facts(public_id: str) -> SessionFacts | None:
-    now = time.monotonic()
-    cached = _SESSION_CACHE.get(public_id)
-    if cached is not None and now - cached[0] < SESSION_CACHE_SECONDS:
-        return cached[1]
-    row = db.session.execute(select(LearningSession, Unit.parent_code).join(
-        Unit, Unit.code == LearningSession.commune_code).where(LearningSession.public_id == public_id)).first()
-    if row is None:
-        return None
-    session, province_code = row
-    facts = SessionFacts(id=session.id, commune_code=session.commune_code, province_code=province_code,
-                         venue=point_of(session.venue), radius_m=session.radius_m, starts_at=session.starts_at,
-                         ends_at=session.ends_at)
-    _SESSION_CACHE[public_id] = (now, facts)
-    return facts
-
-
-def _session_in_scope(caller: Caller, public_id: str) -> SessionFacts:
-    facts = _session_facts(public_id)
-    if facts is None or not caller.covers(facts.commune_code, facts.province_code):
-        raise AppError("session.not_found")
-    return facts
-
 
 # The hot path's statements are built once, with bound parameters: building a SQLAlchemy statement
 # (and its cache key) per request cost more CPU than running it.
@@ -163,11 +76,10 @@ def _earlier(checkin: CheckIn, user_id: int) -> list:
 
 
 def _replay(earlier: list, checkin: CheckIn, *, caller: Caller, digest: str):
-    """The first answer to this client_id (409 if the body differs), or ``None`` if it is new."""
-    for row in earlier:
-        if row.client_id == checkin.client_id:
-            return replay_or_conflict(row, user_id=caller.user_id, digest=digest)
-    return None
+    """The first answer to this client_id (409 if it is another request's), or ``None`` if it is new:
+    the rule of :func:`fieldapp.services.idempotency.replayed`, on the rows already read."""
+    stored = next((row for row in earlier if row.client_id == checkin.client_id), None)
+    return replayed(stored, owner=caller.user_id, digest=digest)
 
 
 def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str, earlier: list | None = None):
@@ -180,7 +92,7 @@ def _turned_away(checkin: CheckIn, *, caller: Caller, digest: str, earlier: list
         return replayed
     if earlier:
         raise AppError("checkin.duplicate")
-    raise AppError("idempotency.conflict", errors={"client_id": ["already used for a different request"]})
+    raise client_id_conflict()
 
 
 def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str, scanned_at: datetime,
@@ -211,14 +123,10 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             checkin.target_kind = scanned.kind
             target_id = scanned.public_id
             if scanned.kind == "session":
-                session = _session_in_scope(caller, scanned.public_id)
+                session = session_facts_get(caller=caller, public_id=scanned.public_id)
                 checkin.session_id, checkin.commune_code = session.id, session.commune_code
-                # The rotating code must be the one shown around the time of the scan (±1 step).
-                if abs(scanned.step - signing.session_step(scanned_at.timestamp())) > 1:
-                    judgement.reasons.append("expired")
-                tolerance = timedelta(seconds=current_app.config["CHECKIN_WINDOW_TOLERANCE_SECONDS"])
-                if not (session.starts_at - tolerance <= scanned_at <= session.ends_at + tolerance):
-                    judgement.flags.append("outside_window")
+                judge_session_time(judgement, step=scanned.step, scanned_at=scanned_at,
+                                   starts_at=session.starts_at, ends_at=session.ends_at)
                 checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
             elif scanned.kind == "household":
                 household = household_get(caller=caller, public_id=scanned.public_id)

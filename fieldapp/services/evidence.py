@@ -10,20 +10,23 @@ from collections.abc import Iterable
 
 from sqlalchemy import exists, or_, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.extensions import db
-from fieldapp.models.ambassadors import InteractionMethod, MentoringInteraction, Mentorship
 from fieldapp.models.evidence import (
+    EvidenceKind,
     EvidenceStatus,
     EvidenceType,
     ReviewDecision,
     SkillStatus,
+    Verdict,
     configured_hold_back,
     evidence_status,
 )
-from fieldapp.models.households import EvidenceKind, Person
-from fieldapp.models.sessions import LearningSession, SessionAttendee, Verdict, Visit
+from fieldapp.models.mentorships import InteractionMethod, MentoringInteraction, Mentorship
+from fieldapp.models.persons import Person
+from fieldapp.models.sessions import LearningSession, SessionAttendee
 from fieldapp.models.users import Role
+from fieldapp.models.visits import Visit
 
 #: Roles whose hand-recorded skills are confirmed: the officers who also decide the reviews.
 OFFICER_ROLES = frozenset({Role.commune_officer, Role.province_officer, Role.admin})

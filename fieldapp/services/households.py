@@ -1,7 +1,9 @@
 """Households: created in a village of the caller's commune, at a plausible point."""
 from __future__ import annotations
 
-from fieldapp.auth.caller import Caller
+from datetime import datetime
+
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
@@ -63,3 +65,9 @@ def household_update(*, caller: Caller, household: Household, changes: dict) -> 
                     body={"fields": sorted(changes), **{f: changes[f] for f in _FLAGS if f in changes},
                           **({"village_id": changes["village_id"]} if "village_id" in changes else {})})
     return household
+
+
+def household_mark_visited(household: Household, visited_at: datetime) -> None:
+    """The household's last visit, from a visit that counts."""
+    if household.last_visited_at is None or household.last_visited_at < visited_at:
+        household.last_visited_at = visited_at

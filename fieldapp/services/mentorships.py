@@ -17,31 +17,35 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import field_user_clause
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.ambassadors import (
-    Ambassador,
+from fieldapp.models.ambassadors import Ambassador
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.mentorships import (
     InteractionMethod,
     MentoringInteraction,
     Mentorship,
     MentorshipSkill,
     MentorshipStatus,
 )
-from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import Skill
 from fieldapp.models.units import Unit
 from fieldapp.models.users import Role, User
-from fieldapp.selectors.ambassadors import commune_person_get, mentor_get
+from fieldapp.selectors.ambassadors import mentor_get
 from fieldapp.selectors.evidence import interaction_evidence_check
 from fieldapp.selectors.network import ancestors_of, mentee_node
+from fieldapp.selectors.persons import commune_person_get
 from fieldapp.selectors.users import user_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.ambassadors import eligible_field_user, network_lock
 from fieldapp.services.evidence import mentoring_skill_flags, skill_status
+from fieldapp.services.idempotency import written_once
 from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
 
@@ -203,18 +207,25 @@ def interaction_record(*, caller: Caller, mentorship: Mentorship, method: Intera
                        client_id: str | None = None) -> MentoringInteraction:
     """Record that mentor and mentee met: when, where, how (QR scan, visit, session, in person).
 
-    Idempotent on ``client_id``: a phone that retries after a lost answer records the meeting once.
+    Idempotent on ``client_id``: a phone that retries after a lost answer records the meeting once
+    (:func:`fieldapp.services.idempotency.written_once`). A meeting keeps no digest of its request:
+    its ``client_id`` names it within its mentorship, and the same one sent for another mentorship is
+    409 ``idempotency.conflict``.
     Why evidence: the plans count people supported on lists and logs, not on general reports; a
     mentorship with its dated, located meetings is that evidence.
     """
     if caller.user_id != mentorship.mentor_user_id:
         raise AppError("mentorship.not_the_mentor")
-    if client_id is not None:
-        existing = db.session.scalar(select(MentoringInteraction).where(MentoringInteraction.client_id == client_id))
-        if existing is not None:
-            if existing.mentorship_id != mentorship.id:
-                raise AppError("request.conflict")
-            return existing
+    interaction, _ = written_once(
+        MentoringInteraction, client_id=client_id, owner=mentorship.id, owner_attr="mentorship_id", digest=None,
+        write=lambda: _interaction_write(caller=caller, mentorship=mentorship, method=method, occurred_at=occurred_at,
+                                         location=location, evidence_ref=evidence_ref, client_id=client_id))
+    return interaction
+
+
+def _interaction_write(*, caller: Caller, mentorship: Mentorship, method: InteractionMethod | str,
+                       occurred_at: datetime, location: dict | None, evidence_ref: str | None,
+                       client_id: str | None) -> MentoringInteraction:
     if mentorship.mentee_person is not None:
         person_processing_check([mentorship.mentee_person], field="mentee_person_id")
     method = InteractionMethod(method)

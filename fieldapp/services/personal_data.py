@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.exports import vn_date
 from fieldapp.extensions import db
-from fieldapp.models.households import Person, SkillEvent
-from fieldapp.models.sessions import SessionAttendee, SupportRecord
+from fieldapp.models.persons import Person
+from fieldapp.models.sessions import SessionAttendee
+from fieldapp.models.skills import SkillEvent
+from fieldapp.models.support_records import SupportRecord
 from fieldapp.services.activity import activity_record
 
 ERASED_NAME = "[đã xoá]"

@@ -5,29 +5,23 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Protocol, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import Household, Person, Sex
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person, Sex
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
 from fieldapp.text import fold, nfc
 
 _CITIZEN_ID = re.compile(r"^\d{12}$")
-#: Why 60: the Law on the Elderly (39/2009/QH12) counts people from 60 as elderly.
-ELDERLY_FROM_AGE = 60
-
-
-def is_elderly(birth_year: int | None, *, today: datetime | None = None) -> bool:
-    return birth_year is not None and (today or utcnow()).year - birth_year >= ELDERLY_FROM_AGE
 
 
 def citizen_id_digest(citizen_id: str) -> str:

@@ -17,27 +17,31 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import (
+    EvidenceKind,
     EvidenceReview,
     EvidenceStatus,
     EvidenceType,
     ReviewDecision,
     SkillStatus,
+    Verdict,
     checkin_type,
 )
-from fieldapp.models.households import EvidenceKind, Person, PersonSkill, Skill, SkillEvent
-from fieldapp.models.sessions import CheckIn, SupportRecord, Verdict
-from fieldapp.selectors.households import person_get
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import PersonSkill, Skill, SkillEvent
+from fieldapp.models.support_records import SupportRecord
+from fieldapp.selectors.checkins import checkin_get
+from fieldapp.selectors.persons import person_get
 from fieldapp.selectors.reviews import latest_review, review_target_check
-from fieldapp.selectors.sessions import checkin_get
 from fieldapp.selectors.visits import visit_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import judged, status_of_skill_from
+from fieldapp.services.households import household_mark_visited
 from fieldapp.services.skills import household_derive_digital_family
-from fieldapp.services.visits import household_mark_visited
 
 
 def review_decide(*, caller: Caller, target_type: str, target_ref: str, decision: ReviewDecision | str,

@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import EvidenceKind, Person, Skill
+from fieldapp.models.evidence import EvidenceKind
+from fieldapp.models.persons import Person
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
+from fieldapp.models.skills import Skill
 from fieldapp.models.units import Unit
 from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.persons import person_processing_check
-from fieldapp.services.visits import support_records_add
+from fieldapp.services.support_records import support_records_add
 from fieldapp.text import nfc
 
 
@@ -52,7 +54,7 @@ def session_create(*, caller: Caller, kind: SessionKind | str, title: str, venue
 def attendee_identify(*, caller: Caller, person_card: str | None, person_id: str | None) -> tuple[Person, str]:
     """The resident being recorded: by their scanned person card ("card") or picked by name ("name")."""
     from fieldapp.qr import signing
-    from fieldapp.selectors.households import person_get
+    from fieldapp.selectors.persons import person_get
 
     if bool(person_card) == bool(person_id):
         raise AppError("attendee.person_required", errors={"person_card": ["person_card or person_id"]})

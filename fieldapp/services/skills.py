@@ -10,20 +10,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
-from fieldapp.models.evidence import SkillStatus
-from fieldapp.models.households import (
-    DIGITAL_FAMILY_SKILLS,
-    EvidenceKind,
-    Household,
-    Person,
-    PersonSkill,
-    Skill,
-    SkillEvent,
-)
+from fieldapp.models.evidence import EvidenceKind, SkillStatus
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import hand_recorded_skill_flags, skill_status

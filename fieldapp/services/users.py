@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.permissions import GRANTABLE_ROLES, ROLE_AREA_LEVEL
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.models.tokens import AuthToken
 from fieldapp.models.units import Unit
-from fieldapp.models.users import AuthToken, Role, User
+from fieldapp.models.users import Role, User
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
 from fieldapp.services.passwords import MIN_PASSWORD_LENGTH, password_hash

@@ -1,48 +1,30 @@
-"""Door-to-door visits, and the support records that every support given produces."""
+"""Door-to-door visits: judged as check-ins are (fieldapp.services.judgement), and the people helped at
+the door written to the list of people supported (fieldapp.services.support_records)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_element, point_of
 from fieldapp.ids import new_public_id
-from fieldapp.models.evidence import EvidenceStatus, EvidenceType
-from fieldapp.models.households import EvidenceKind, Household, Person, Skill
-from fieldapp.models.sessions import SupportRecord, Visit, VisitOutcome
-from fieldapp.models.teams import TeamMember
+from fieldapp.models.evidence import EvidenceKind, EvidenceStatus, EvidenceType
+from fieldapp.models.households import Household
+from fieldapp.models.visits import Visit, VisitOutcome
 from fieldapp.qr import signing
 from fieldapp.selectors.households import household_get
 from fieldapp.services.activity import activity_record
-from fieldapp.services.checkins import Judgement, judge_place, judge_time
 from fieldapp.services.evidence import judged, status_of_skill_from
-from fieldapp.services.idempotency import replay_or_conflict
+from fieldapp.services.households import household_mark_visited
+from fieldapp.services.idempotency import written_once
+from fieldapp.services.judgement import Judgement, judge_place, judge_time
 from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
-
-
-def _helper_team(user_id: int) -> int | None:
-    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
-                             .order_by(TeamMember.team_id).limit(1))
-
-
-def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
-                        source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
-                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted
-                        ) -> list[SupportRecord]:
-    """One row per person and skill in the list of people supported, counted as its source is."""
-    team_id = _helper_team(helper_id) if helper_id else None
-    records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
-                             commune_code=person.commune_code, village_id=person.village_id,
-                             source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
-                             flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
-    db.session.add_all(records)
-    return records
+from fieldapp.services.support_records import support_records_add
 
 
 def _plate_proof(judgement: Judgement, plate: str | None, household: Household) -> str:
@@ -64,11 +46,19 @@ def _plate_proof(judgement: Judgement, plate: str | None, household: Household) 
 def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: str, outcome: VisitOutcome | str,
                  visited_at: datetime, plate: str | None = None, gps: dict | None = None,
                  people: list[dict] | None = None, note: str | None = None) -> tuple[Visit, bool]:
-    """Record a visit; people helped get support records and, unless the visit was refused as
-    evidence, their skills recorded with the visit as evidence."""
-    existing = db.session.scalar(select(Visit).where(Visit.client_id == client_id))
-    if existing is not None:
-        return replay_or_conflict(existing, user_id=caller.user_id, digest=digest, owner_attr="volunteer_id"), False
+    """Record a visit, once per ``client_id`` (a retry gets the first visit, and ``False``: see
+    :func:`fieldapp.services.idempotency.written_once`); people helped get support records and,
+    unless the visit was refused as evidence, their skills recorded with the visit as evidence."""
+    return written_once(Visit, client_id=client_id, owner=caller.user_id, digest=digest, owner_attr="volunteer_id",
+                        write=lambda: _visit_write(caller=caller, client_id=client_id, digest=digest,
+                                                   household_id=household_id, outcome=outcome,
+                                                   visited_at=visited_at, plate=plate, gps=gps, people=people,
+                                                   note=note))
+
+
+def _visit_write(*, caller: Caller, client_id: str, digest: str, household_id: str, outcome: VisitOutcome | str,
+                 visited_at: datetime, plate: str | None, gps: dict | None, people: list[dict] | None,
+                 note: str | None) -> Visit:
     outcome = VisitOutcome(outcome)
     people = people or []
     if outcome == VisitOutcome.supported and not any(p.get("skills") for p in people):
@@ -115,10 +105,4 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                     body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
                           "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
                           "flags": visit.flags, "support_records": supported})
-    return visit, True
-
-
-def household_mark_visited(household: Household, visited_at: datetime) -> None:
-    """The household's last visit, from a visit that counts."""
-    if household.last_visited_at is None or household.last_visited_at < visited_at:
-        household.last_visited_at = visited_at
+    return visit

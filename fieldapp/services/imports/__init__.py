@@ -16,7 +16,7 @@ import hashlib
 
 from flask import current_app
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db

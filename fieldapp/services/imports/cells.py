@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 from fieldapp.clock import utcnow
-from fieldapp.models.households import Sex
+from fieldapp.models.persons import Sex
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.imports.report import CellError
 from fieldapp.text import fold, nfc

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_of
-from fieldapp.models.households import Person, Sex, shown_name
+from fieldapp.models.persons import Person, Sex, shown_name
 from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.services.imports import cells

@@ -5,12 +5,13 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from fieldapp.auth.caller import Caller
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon
 from fieldapp.ids import new_public_id
-from fieldapp.models.households import Household, Person
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
 from fieldapp.services.imports.validation import ListedHousehold
 
 #: Households written per statement batch (their people follow them).

@@ -1,40 +1,17 @@
-"""The authenticated caller, resolved from the bearer token once per request."""
+"""Access to a view: the caller resolved from the bearer token once per request, and the verb the
+view requires (:class:`~fieldapp.auth.callers.Caller` is the pure type it resolves to)."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from flask import g, request
 from flask_smorest import Blueprint
 
+from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import Declaration, declares
 from fieldapp.auth.permissions import role_can
 from fieldapp.errors import AppError
-from fieldapp.models.users import Role
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is acting and on which area. The area comes from the account, never the request."""
-
-    user_id: int
-    role: Role
-    #: Code of the area the role is held on; ``None`` for a nationwide admin.
-    unit_code: str | None
-    #: The province of that area (itself for a province), for province-wide reads.
-    province_code: str | None
-
-    @property
-    def is_national(self) -> bool:
-        return self.unit_code is None
-
-    def covers(self, unit_code: str | None, province_code: str | None) -> bool:
-        """Whether a commune (with its province) or a province lies inside the caller's area."""
-        if self.is_national:
-            return True
-        if self.unit_code == self.province_code:  # held on a province
-            return province_code == self.province_code or unit_code == self.province_code
-        return unit_code == self.unit_code
+from fieldapp.selectors.tokens import caller_from_token
 
 
 def bearer_token() -> str | None:
@@ -49,8 +26,6 @@ def current_caller() -> Caller:
     """The caller of this request; 401 when there is none."""
     caller = getattr(g, "caller", None)
     if caller is None:
-        from fieldapp.services.tokens import caller_from_token  # avoid an import cycle
-
         token = bearer_token()
         if token is None:
             raise AppError("auth.required", headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,64 @@
+"""Check-ins: a scanned QR code with where and when, and the server's verdict."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceStatus, Verdict
+from fieldapp.models.sessions import LearningSession
+from fieldapp.models.types import UTCDateTime
+
+
+class CheckIn(db.Model):
+    """A scan of a QR code, with where and when, and the server's verdict. Every one is kept:
+    flagged and rejected ones too, for auditors."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        # One counted check-in per person per session: rejected and held-back ones do not count, so
+        # a good scan after a doubtful one is not refused (fieldapp.models.evidence).
+        Index("uq_checkins_session_user_counted", "session_id", "user_id", unique=True,
+              postgresql_where=text("session_id IS NOT NULL AND evidence_status = 'counted'"),
+              sqlite_where=text("session_id IS NOT NULL AND evidence_status = 'counted'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The phone's UUID for this scan: retries send it again and get the same answer.
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: SHA-256 of the request as first received, to tell a retry from a different body.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The commune whose log and lists it belongs to (the caller's, for a rejected scan).
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    #: What was scanned: "session", "household", "person", or "unknown" for a rejected scan.
+    target_kind: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("learning_sessions.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    mock_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Metres from the venue or household, when both points are known.
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24))
+    #: Flags (accepted_with_flags) or reasons (rejected), e.g. ["far_from_site", "late_sync"].
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Whether it counts: the verdict, its flags and any review, by fieldapp.models.evidence's rule.
+    evidence_status: Mapped[EvidenceStatus] = mapped_column(
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
+
+
+#: Check-ins that count (fieldapp.models.evidence), computed in the same SELECT as the session when asked for
+#: (``undefer``), so a list of sessions costs one query, not one per session.
+LearningSession.checkin_count = column_property(
+    select(func.count()).where(CheckIn.session_id == LearningSession.id,
+                               CheckIn.evidence_status == EvidenceStatus.counted)
+    .correlate_except(CheckIn).scalar_subquery(), deferred=True)

@@ -1,0 +1,34 @@
+"""The list of people supported (danh sách người được hỗ trợ): every support given, whether at a
+door, at a session or by a mentor, becomes one row per person and skill here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from fieldapp.auth.callers import Caller
+from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import Skill
+from fieldapp.models.support_records import SupportRecord
+from fieldapp.models.teams import TeamMember
+
+
+def _helper_team(user_id: int) -> int | None:
+    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+                             .order_by(TeamMember.team_id).limit(1))
+
+
+def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
+                        source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
+                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted
+                        ) -> list[SupportRecord]:
+    """One row per person and skill in the list of people supported, counted as its source is."""
+    team_id = _helper_team(helper_id) if helper_id else None
+    records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
+                             commune_code=person.commune_code, village_id=person.village_id,
+                             source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
+                             flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
+    db.session.add_all(records)
+    return records
