@@ -376,7 +376,7 @@ def test_writes_and_none_get_no_wrapper(app):
     assert declares(personal_data="none")(view) is view
     assert declares(personal_data=reads("thing"))(view) is not view
     read_wrapper = declares(personal_data=reads("thing"))(view).__code__
-    checkin = app.view_functions["field.checkin_post"]
+    checkin = app.view_functions["checkins.checkin_post"]
     assert checkin.personal_data.personal_data == WRITE
     assert all(f.__code__ is not read_wrapper for f in _chain(checkin))
     assert any(f.__code__ is read_wrapper for f in _chain(app.view_functions["households.household_detail"]))

@@ -34,8 +34,6 @@ class Visit(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
     outcome: Mapped[VisitOutcome] = mapped_column(Enum(VisitOutcome, native_enum=False, length=24))
-    #: The scan of the household's plate that proves presence, if there was one.
-    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
