@@ -243,6 +243,23 @@ _SPECS = [
     ErrorSpec("checkin.duplicate", 409, "Bạn đã điểm danh buổi học này rồi.", "You have already checked in to this session."),
     ErrorSpec("idempotency.conflict", 409, "Mã client_id này đã được dùng cho một yêu cầu khác.",
               "This client_id was already used for a different request."),
+    ErrorSpec("record.version_conflict", 412, "Bản ghi đã được sửa ở nơi khác (phiên bản hiện tại: {current}); "
+              "hãy xem bản mới rồi sửa lại.",
+              "The record was changed elsewhere (current version: {current}); review it and edit again."),
+    ErrorSpec("record.version_invalid", 400, "If-Match phải là số phiên bản trong ngoặc kép, ví dụ \"3\".",
+              "If-Match must be a version number in double quotes, for example \"3\"."),
+    ErrorSpec("sync.batch_too_large", 413, "Một lần đồng bộ tối đa {limit} mục; hãy chia nhỏ.",
+              "A push holds at most {limit} items; split it."),
+    ErrorSpec("sync.unknown_kind", 422, "Loại mục không được hỗ trợ.", "This item kind is not supported."),
+    ErrorSpec("sync.unknown_reference", 422, "Chưa có bản ghi nào mang client_id này: hãy gửi mục tạo ra nó "
+              "trước (hoặc cùng lượt).",
+              "Nothing was made under this client_id yet: push the item that makes it first (or in the same batch)."),
+    ErrorSpec("sync.withdraw_not_allowed", 403, "Chỉ cán bộ xã mới thu hồi kỹ năng; từ thực địa kỹ năng chỉ "
+              "được ghi thêm.", "Only officers withdraw a skill; from the field skills are only added."),
+    ErrorSpec("sync.cursor_invalid", 400, "Con trỏ đồng bộ không hợp lệ: hãy đồng bộ lại từ đầu (không có cursor).",
+              "The sync cursor is not valid: pull again from the start (no cursor)."),
+    ErrorSpec("sync.cursor_expired", 410, "Con trỏ đồng bộ đã quá {days} ngày: hãy đồng bộ lại từ đầu "
+              "(không có cursor).", "The sync cursor is older than {days} days: pull again from the start (no cursor)."),
     ErrorSpec("visit.not_found", 404, "Không tìm thấy lượt thăm hộ.", "Visit not found."),
     ErrorSpec("visit.people_required", 422, "Lượt hỗ trợ cần ít nhất một người được hỗ trợ và kỹ năng.",
               "A supported visit needs at least one person helped, with skills."),

@@ -161,6 +161,10 @@ WRITES = {
     ("POST", "/api/v1/visits"): lambda w: {"role": "volunteer", "json": {
         "client_id": str(uuid.uuid4()), "household_id": w["objects"]["household"].public_id,
         "outcome": "nobody_home", "visited_at": utcnow().isoformat()}},
+    ("POST", "/api/v1/sync/push"): lambda w: {"role": "volunteer", "json": {"items": [{
+        "client_id": str(uuid.uuid4()), "kind": "visit", "data": {
+            "household_id": w["objects"]["household"].public_id, "outcome": "nobody_home",
+            "visited_at": utcnow().isoformat()}}]}},
     ("PUT", "/api/v1/ambassadors/<int(max=2147483647):user_id>"): lambda w: {"json": {"origin": "school"}},
     ("POST", "/api/v1/mentorships"): lambda w: {"role": "volunteer", "json": {
         "mentee_person_id": make_person(household=w["objects"]["household"]).public_id, "skills": ["online_safety"]}},

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class Assignment(db.Model):
@@ -31,3 +31,6 @@ class Assignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The transaction that made or ended it: a pull brings a newly assigned household whole, and a
+    #: tombstone for one that left (fieldapp/models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class EvidenceStatus(str, enum.Enum):
@@ -175,6 +175,8 @@ class EvidenceReview(db.Model):
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The earlier decision on the same evidence that this one revises.
     revises_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_reviews.id"))
+    #: The transaction that wrote it: the volunteer whose evidence it decides pulls it (sync.md).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
 
 
 #: What each kind is, for the document.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column, version_column
 
 
 class Household(db.Model):
@@ -38,6 +38,13 @@ class Household(db.Model):
     last_visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Bumped at each change of the fields a correction edits (not the derived ones): an offline
+    #: correction made against an older version is a conflict, never an overwrite (sync.md).
+    version: Mapped[int] = version_column()
+    #: The transaction that last changed the household (fieldapp/models/sync.py): pulls read by it.
+    sync_tx: Mapped[int | None] = sync_stamp_column()
+
+    __versioned__ = {"ignore": {"digital_family_at", "last_visited_at"}}
 
     members = relationship("Person", back_populates="household", order_by="Person.id")
     village = relationship("Village", lazy="joined")

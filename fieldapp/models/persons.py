@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column, version_column
 
 
 class Sex(str, enum.Enum):
@@ -70,6 +70,13 @@ class Person(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Bumped at each change of the person's own fields (skills merge and bump nothing): an offline
+    #: correction made against an older version is a conflict, never an overwrite (sync.md).
+    version: Mapped[int] = version_column()
+    #: The transaction that last changed the person or their skills (fieldapp/models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
+
+    __versioned__ = {"ignore": set()}
 
     household = relationship("Household", back_populates="members")
     skills = relationship("PersonSkill", back_populates="person", cascade="all, delete-orphan",

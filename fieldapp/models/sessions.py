@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class SessionKind(str, enum.Enum):
@@ -54,6 +54,8 @@ class LearningSession(db.Model):
     topics: Mapped[list] = mapped_column(JSON, default=list)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The transaction that last changed the session: the team's phones pull it (fieldapp/models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
 
 
 class SessionAttendee(db.Model):

@@ -30,6 +30,15 @@ class Skill(str, enum.Enum):
     vneid_programme_confirmed = "vneid_programme_confirmed"
 
 
+#: Vietnamese names of the skills: the exported list's, and the catalogue a phone pulls.
+SKILL_VI = {
+    Skill.online_public_services: "Dịch vụ công trực tuyến", Skill.online_shopping: "Mua sắm trực tuyến",
+    Skill.cashless_payment: "Thanh toán không dùng tiền mặt", Skill.online_safety: "An toàn trên không gian mạng",
+    Skill.local_digital_platforms: "Nền tảng số của địa phương", Skill.vneid_level2: "Định danh điện tử VNeID mức 2",
+    Skill.digital_bank_account: "Tài khoản ngân hàng số", Skill.online_documents: "Xử lý văn bản trực tuyến",
+    Skill.digital_signature: "Chữ ký số", Skill.vneid_programme_confirmed: "Xác nhận hoàn thành trên VNeID",
+}
+
 #: The five skills that make a Digital Family when one member holds them all.
 DIGITAL_FAMILY_SKILLS = frozenset({Skill.online_public_services, Skill.online_shopping, Skill.cashless_payment,
                                    Skill.online_safety, Skill.local_digital_platforms})
