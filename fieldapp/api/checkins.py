@@ -9,7 +9,8 @@ from fieldapp.models.evidence import Verdict
 from fieldapp.services.checkins import checkin_create
 from fieldapp.services.idempotency import client_request
 
-blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins: scans of a plate or a session code.")
+blp = Blueprint("checkins", __name__, url_prefix="/api/v1",
+                description="Check-ins: scans of a plate or a session code.")
 
 
 class CheckinIn(Schema):

@@ -233,7 +233,8 @@ class ImportFile(Schema):
 
 
 class ImportRowErrorOut(Schema):
-    line = Integer(required=True, allow_none=True, metadata={"description": "as Excel numbers it; null: the whole file"})
+    line = Integer(required=True, allow_none=True,
+                   metadata={"description": "as Excel numbers it; null: the whole file"})
     column = fields.String(required=True, allow_none=True, metadata={"description": "the column's header as written"})
     code = fields.String(required=True, metadata={"description": "stable: `import.*` (or `location.*`) in errors.md"})
     reason = fields.String(required=True, metadata={"description": "the code's message, in the caller's language"})

@@ -52,7 +52,8 @@ class PersonIn(Schema):
     has_disability = fields.Boolean(load_default=False)
     is_ethnic_minority = fields.Boolean(load_default=None, allow_none=True,
                                         metadata={"description": "Default: the household's flag."})
-    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True, validate=validate.Regexp(r"^\d{12}$"),
+    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True,
+                               validate=validate.Regexp(r"^\d{12}$"),
                                metadata={"description": "CCCD: kept only as a keyed hash, to find duplicates."})
     consent = fields.Nested(ConsentIn, load_default=None, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=False)

@@ -44,8 +44,9 @@ from fieldapp.models.visits import Visit, VisitOutcome
 
 __all__ = ["ClientReceipt", "SyncClock", "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
-           "MentorshipSkill", "MentorshipStatus",
-           "SigningKey", "CheckIn", "LearningSession", "SessionAttendee", "SessionKind", "SupportRecord",
-           "Verdict", "Visit", "VisitOutcome", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
-           "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
-           "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus", "ReviewDecision", "SkillStatus"]
+           "MentorshipSkill", "MentorshipStatus", "SigningKey", "CheckIn", "LearningSession",
+           "SessionAttendee", "SessionKind", "SupportRecord", "Verdict", "Visit", "VisitOutcome",
+           "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
+           "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
+           "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
+           "ReviewDecision", "SkillStatus"]
