@@ -68,7 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     openapi.install(api, app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    from fieldapp.api import health
+    from fieldapp.api import health, sync
+
+    sync.components_register(api.spec)  # the push items' schemas, which no route names directly
 
     limiter.exempt(health.blp)  # probes are not users
     app.extensions["fieldapp_api"] = api

@@ -266,7 +266,8 @@ _SPECS = [
     ErrorSpec("sync.cursor_invalid", 400, "Con trỏ đồng bộ không hợp lệ: hãy đồng bộ lại từ đầu (không có cursor).",
               "The sync cursor is not valid: pull again from the start (no cursor)."),
     ErrorSpec("sync.cursor_expired", 410, "Con trỏ đồng bộ đã quá {days} ngày: hãy đồng bộ lại từ đầu "
-              "(không có cursor).", "The sync cursor is older than {days} days: pull again from the start (no cursor)."),
+              "(không có cursor).",
+              "The sync cursor is older than {days} days: pull again from the start (no cursor)."),
     ErrorSpec("visit.not_found", 404, "Không tìm thấy lượt thăm hộ.", "Visit not found."),
     ErrorSpec("visit.people_required", 422, "Lượt hỗ trợ cần ít nhất một người được hỗ trợ và kỹ năng.",
               "A supported visit needs at least one person helped, with skills."),

@@ -39,6 +39,7 @@ from fieldapp.selectors.mentorships import mentorship_get
 from fieldapp.selectors.persons import person_get
 from fieldapp.selectors.sessions import session_get
 from fieldapp.selectors.sync import PAGES, PHASES, Window, sync_position
+from fieldapp.services.checkins import checkin_create
 from fieldapp.services.households import household_update
 from fieldapp.services.idempotency import client_request, request_digest
 from fieldapp.services.mentorships import interaction_written
@@ -46,7 +47,6 @@ from fieldapp.services.persons import person_create, person_update
 from fieldapp.services.sessions import attendee_add, attendee_identify
 from fieldapp.services.skills import person_skills_record
 from fieldapp.services.sync import item_order, person_made_offline, receipt_written_once
-from fieldapp.services.checkins import checkin_create
 from fieldapp.services.visits import visit_create
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync: push and pull.")
@@ -256,7 +256,8 @@ class PushItemIn(Schema):
 
 class PushIn(Schema):
     # The items stay raw here: each is checked on its own, so that one bad item is turned away alone.
-    items = fields.List(fields.Raw(metadata={"$ref": "#/components/schemas/PushItemIn"}), required=True,
+    # Documented as any object: an item that is not a PushItemIn is one rejected result, never a 422.
+    items = fields.List(fields.Raw(metadata={"type": "object", "description": "a `PushItemIn`"}), required=True,
                         metadata={"description": f"at most {PUSH_MAX_ITEMS}", "maxItems": PUSH_MAX_ITEMS,
                                   "minItems": 1})
 
@@ -500,3 +501,13 @@ def sync_verbs_check() -> None:
     unknown = sorted(kind.verb for kind in KINDS.values() if kind.verb not in known)
     if unknown:
         raise RuntimeError(f"sync item kinds name unknown verbs: {unknown}")
+
+
+def components_register(spec) -> None:
+    """Put the push item envelope and each kind's ``data`` schema in the OpenAPI document, under
+    their class names (a phone client is generated from them; mobile_contract/sync.md)."""
+    spec.components.schema("PushItemIn", schema=PushItemIn)
+    for kind in KINDS.values():
+        name = kind.schema.__name__
+        if name not in spec.components.schemas:
+            spec.components.schema(name, schema=kind.schema)

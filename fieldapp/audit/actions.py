@@ -174,7 +174,8 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
            {"interaction_id": "the interaction's id", "method": "`qr_scan`, `visit`, `session` or `in_person`",
             "occurred_at": "when, as the phone said (ISO 8601)", "evidence_ref": "what evidences it, or `null`",
             "has_location": "whether a location was sent"},
-           by=("POST /api/v1/mentorships/{mentorship_id}/interactions", "POST /api/v1/sync/push", "fieldapp demo load")),
+           by=("POST /api/v1/mentorships/{mentorship_id}/interactions", "POST /api/v1/sync/push",
+               "fieldapp demo load")),
     # --- exports and views of personal data (officers' reads: Decree 13/2023) ---
     Action("signing_key.rotate", "a new signing key was made (the key itself is never logged)", "signing_key",
            "the key's id", {"purpose": "`audit` or `qr`"}, by=("fieldapp keys rotate",)),

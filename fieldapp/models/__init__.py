@@ -42,7 +42,8 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["ClientReceipt", "SyncClock", "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
+__all__ = ["ClientReceipt", "SyncClock",
+           "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
            "MentorshipSkill", "MentorshipStatus", "SigningKey", "CheckIn", "LearningSession",
            "SessionAttendee", "SessionKind", "SupportRecord", "Verdict", "Visit", "VisitOutcome",

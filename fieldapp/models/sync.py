@@ -56,6 +56,7 @@ class ClientReceipt(db.Model):
 
     __tablename__ = "client_receipts"
 
+    #: Surrogate key; receipts are found by ``client_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The phone's id for the item (a UUID), unique over every receipt.
     client_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -71,6 +72,7 @@ class ClientReceipt(db.Model):
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
     #: The item's first answer, as the push gave it.
     answer: Mapped[dict] = mapped_column(JSON)
+    #: When the item was first applied.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -10,9 +10,8 @@ Revision ID: c5d1f0a27e93
 Revises: a3c9e7d51b20
 Create Date: 2026-12-01 13:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c5d1f0a27e93'
 down_revision = 'a3c9e7d51b20'
