@@ -8,22 +8,25 @@ may see it (nor these tests see theirs).
 """
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.models import Household, Role, Unit, UnitLevel, User, Village
-from tests.factories import assign, make_household, make_person, make_team, make_user, make_village
+from tests.factories import HA_NOI, NGHE_AN, assign, make_household, make_person, make_team, make_user, make_village
 
 
 def unused_commune() -> Unit:
-    """A commune with a centroid and no village yet (so no test has worked there)."""
+    """A commune with a centroid and no village yet (so no test has worked there), outside the
+    provinces the other tests work in (their province officers list every household there)."""
     used = select(Village.commune_code)
     return db.session.scalars(select(Unit).where(
-        Unit.level == UnitLevel.commune, Unit.centroid.is_not(None), Unit.code.not_in(used))
+        Unit.level == UnitLevel.commune, Unit.centroid.is_not(None), Unit.code.not_in(used),
+        Unit.parent_code.not_in([NGHE_AN, HA_NOI]))
         .order_by(func.random()).limit(1)).one()
 
 
@@ -61,3 +64,26 @@ def sync_world(*, households: int = 2) -> SyncWorld:
         world.new_household()
     db.session.commit()
     return world
+
+
+def settled() -> None:
+    """Wait until a pull can see everything committed so far (PostgreSQL).
+
+    A pull reads below the oldest transaction still running anywhere in the cluster (transaction ids
+    are the cluster's, not a database's): while another test worker's test transaction that began
+    before our last write is open, our write is held back, never lost. Tests that assert what a pull
+    brings wait for that horizon to pass their writes first.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect() as connection:
+        mark = connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
+        connection.commit()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:
+            horizon = connection.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one()
+        if horizon > mark:
+            return
+        time.sleep(0.02)
+    raise AssertionError("a transaction older than this test's writes stayed open for a minute")

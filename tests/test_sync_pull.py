@@ -15,23 +15,25 @@ from fieldapp.qr import signing
 from fieldapp.services.assignments import assignments_create
 from fieldapp.auth.callers import Caller
 from tests.factories import make_user
-from tests.sync_world import sync_world
+from tests.sync_world import settled, sync_world
 
 pytestmark = pytest.mark.real_commits
 
 
-def _pull(client, headers, cursor=None, **params):
+def _pull(client, headers, cursor=None, settle=True, **params):
+    if settle:
+        settled()
     query = {"cursor": cursor, **params} if cursor else params
     response = client.get("/api/v1/sync/pull", headers=headers, query_string=query)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
-def _pull_all(client, headers, cursor=None, **params):
-    """Every page until ``more`` is false: the pages and the last cursor."""
-    pages = [_pull(client, headers, cursor, **params)]
+def _pull_all(client, headers, cursor=None, settle=True, **params):
+    """Every page until ``more`` is false (``settle``: once every write so far can be seen)."""
+    pages = [_pull(client, headers, cursor, settle=settle, **params)]
     while pages[-1]["more"]:
-        pages.append(_pull(client, headers, pages[-1]["cursor"], **params))
+        pages.append(_pull(client, headers, pages[-1]["cursor"], settle=False, **params))
     return pages
 
 
@@ -204,7 +206,7 @@ def test_no_change_is_missed_when_an_earlier_transaction_commits_later(app, clie
     assert flushed.wait(30)
     _rename_in_own_transaction(app, people[1].id, "Muộn Mà Sớm")
     seen = []
-    middle = _pull_all(client, headers, cursor)
+    middle = _pull_all(client, headers, cursor, settle=False)  # writer 1 is still open
     seen += _ids(middle, "persons")
     release.set()
     early.join(30)
@@ -235,7 +237,7 @@ def test_many_writers_holding_transactions_open_each_change_seen_exactly_once(ap
     for n in order:  # release the writers in an order unlike their start, pulling between each
         holds[n].set()
         time.sleep(0.02)
-        pages = _pull_all(client, headers, cursor)
+        pages = _pull_all(client, headers, cursor, settle=False)  # later writers are still open
         seen += _ids(pages, "persons")
         cursor = pages[-1]["cursor"]
     for thread in threads:

@@ -350,7 +350,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _retention_days() -> int:
-    return int(current_app.config.get("SYNC_CURSOR_RETENTION_DAYS", 30))
+    return int(current_app.config["SYNC_CURSOR_RETENTION_DAYS"])
 
 
 def _cursor_read(cursor: str | None, caller: Caller) -> dict:
