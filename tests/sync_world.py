@@ -82,7 +82,8 @@ def settled() -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with db.engine.connect() as connection:
-            horizon = connection.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one()
+            horizon = connection.execute(
+                text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one()
         if horizon > mark:
             return
         time.sleep(0.02)

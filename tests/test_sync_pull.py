@@ -8,12 +8,12 @@ import uuid
 import pytest
 from sqlalchemy.orm import Session
 
+from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Person, Role
 from fieldapp.qr import signing
 from fieldapp.services.assignments import assignments_create
-from fieldapp.auth.callers import Caller
 from tests.factories import make_user
 from tests.sync_world import settled, sync_world
 
@@ -87,7 +87,8 @@ def test_a_change_comes_once_then_not_again(client, login, world):
 def test_an_edit_against_an_old_version_is_412_and_writes_nothing(client, login, world):
     headers = login(world.volunteer)
     person = world.people[world.households[0].public_id][0]
-    assert client.patch(f"/api/v1/persons/{person.public_id}", headers=headers, json={"birth_year": 1961}).status_code == 200
+    edited = client.patch(f"/api/v1/persons/{person.public_id}", headers=headers, json={"birth_year": 1961})
+    assert edited.status_code == 200
     stale = client.patch(f"/api/v1/persons/{person.public_id}", headers={**headers, "If-Match": '"1"'},
                          json={"birth_year": 1999})
     assert stale.status_code == 412 and stale.get_json()["error_code"] == "record.version_conflict"
@@ -249,17 +250,39 @@ def test_many_writers_holding_transactions_open_each_change_seen_exactly_once(ap
     assert sorted(seen) == sorted(p.public_id for p in people)
 
 
-def test_sessions_of_the_team_and_review_results_come_down(client, login, world):
+def test_sessions_of_the_team_come_down_and_a_new_member_gets_them_whole(client, login, world):
+    from fieldapp.models import LearningSession
+    from fieldapp.services.teams import team_member_add
     from tests.factories import make_session
 
     headers = login(world.volunteer)
     cursor = _pull_all(client, headers)[-1]["cursor"]
     session = make_session(commune_code=world.commune.code, lat=world.lat, lon=world.lon)
-    from fieldapp.models import LearningSession
-
     db.session.get(LearningSession, session.id).team_id = world.team.id
     db.session.commit()
     pages = _pull_all(client, headers, cursor)
     assert _ids(pages, "sessions") == [session.public_id]
-    uuid.uuid4()
-    assert utcnow()
+    newcomer = make_user(role=Role.volunteer, unit_code=world.commune.code)
+    newcomer_cursor = _pull_all(client, login(newcomer))[-1]["cursor"]  # before joining: no team, no sessions
+    team_member_add(team=world.team, user=newcomer, caller=None)
+    db.session.commit()
+    assert _ids(_pull_all(client, login(newcomer), newcomer_cursor), "sessions") == [session.public_id]
+
+
+def test_an_officers_decision_on_my_flagged_check_in_comes_down(client, login, world):
+    from fieldapp.services.reviews import review_decide
+
+    headers = login(world.volunteer)
+    household = world.households[0]
+    far = {"client_id": str(uuid.uuid4()), "payload": signing.qr_text("household", household.public_id),
+           "scanned_at": utcnow().isoformat(), "gps": {"lat": world.lat + 0.05, "lon": world.lon, "accuracy_m": 5}}
+    checkin = client.post("/api/v1/checkins", headers=headers, json=far).get_json()
+    assert "far_from_site" in checkin["flags"], checkin
+    cursor = _pull_all(client, headers)[-1]["cursor"]
+    officer = make_user(role=Role.commune_officer, unit_code=world.commune.code)
+    review_decide(caller=Caller.of_user(officer), target_type="checkin", target_ref=far["client_id"],
+                  decision="accepted", reason="Đã gọi điện xác nhận với hộ")
+    db.session.commit()
+    reviews = [r for page in _pull_all(client, headers, cursor) for r in page["reviews"]]
+    assert [(r["target_type"], r["target_ref"], r["decision"]) for r in reviews] == [
+        ("checkin", far["client_id"], "accepted")]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class TeamKind(str, enum.Enum):
@@ -50,5 +50,7 @@ class TeamMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     #: When they were added.
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The transaction that added the member: their phone then pulls the team's sessions (models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
 
     team = relationship("Team", back_populates="members")

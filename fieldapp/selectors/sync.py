@@ -139,10 +139,14 @@ def sessions_page(*, caller: Caller, window: Window, after: int, limit: int) -> 
         select(TeamMember.team_id).where(TeamMember.user_id == caller.user_id))))
     query = select(LearningSession).where(LearningSession.id > after, LearningSession.team_id.in_(teams),
                                           communes_clause(caller, LearningSession.commune_code))
+    recent = LearningSession.ends_at >= utcnow() - FULL_PULL_SESSIONS_SINCE
     if window.full:
-        query = query.where(LearningSession.ends_at >= utcnow() - FULL_PULL_SESSIONS_SINCE)
+        query = query.where(recent)
     else:
-        query = query.where(window.holds(LearningSession.sync_tx))
+        # Changed in the window, or of a team the caller joined in it (then its sessions come whole).
+        joined = exists().where(TeamMember.team_id == LearningSession.team_id, TeamMember.user_id == caller.user_id,
+                                window.holds(TeamMember.sync_tx))
+        query = query.where(or_(window.holds(LearningSession.sync_tx), and_(joined, recent)))
     return _plain_page(query.order_by(LearningSession.id), limit)
 
 

@@ -1,7 +1,7 @@
 """Offline sync: the commit-order stamp of pulled rows, versions of correctable records, receipts.
 
 ``sync_tx`` on the tables phones pull (households, persons, assignments, learning_sessions,
-signing_keys, evidence_reviews), indexed; ``version`` on households and persons; ``client_receipts``
+signing_keys, evidence_reviews, team_members), indexed; ``version`` on households and persons; ``client_receipts``
 for pushed items that make no row of their own; on SQLite the one-row ``sync_clock``. Existing rows
 get stamp 0 (PostgreSQL) or 0 (SQLite): a first pull, from no cursor, reads them all
 (fieldapp/models/sync.py, mobile_contract/sync.md).
@@ -18,7 +18,8 @@ down_revision = 'a3c9e7d51b20'
 branch_labels = None
 depends_on = None
 
-STAMPED = ('households', 'persons', 'assignments', 'learning_sessions', 'signing_keys', 'evidence_reviews')
+STAMPED = ('households', 'persons', 'assignments', 'learning_sessions', 'signing_keys', 'evidence_reviews',
+           'team_members')
 VERSIONED = ('households', 'persons')
 
 
