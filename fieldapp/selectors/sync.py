@@ -36,6 +36,7 @@ from fieldapp.models.sessions import LearningSession
 from fieldapp.models.sync import SyncClock
 from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.visits import Visit
+from fieldapp.selectors.households import worklist_household_ids
 
 #: The phases of a pull, in order; a cursor names the phase it stopped in.
 PHASES = ("households", "persons", "sessions", "qr_keys", "reviews")
@@ -81,24 +82,25 @@ def sync_position() -> int:
     return int(db.session.scalar(select(SyncClock.value).where(SyncClock.id == 1)) or 0) + 1
 
 
-def _assigned_now(caller: Caller, household_id_column=Household.id):
-    """SQL: the household is assigned to the caller now (an alias: the query may join assignments too)."""
+def _assigned_now(caller: Caller):
+    """SQL: the household is assigned to the caller now (an alias: the query joins assignments too)."""
     active = aliased(Assignment)
-    return exists().where(active.household_id == household_id_column, active.volunteer_id == caller.user_id,
+    return exists().where(active.household_id == Household.id, active.volunteer_id == caller.user_id,
                           active.ended_at.is_(None))
 
 
-def _assigned_in(caller: Caller, window: Window, household_id_column):
-    """SQL: the caller's active assignment of the household was made in the window."""
-    active = aliased(Assignment)
-    return exists().where(active.household_id == household_id_column, active.volunteer_id == caller.user_id,
-                          active.ended_at.is_(None), window.holds(active.sync_tx))
+def _assigned_in(caller: Caller, window: Window) -> list[int]:
+    """The households whose assignment to the caller, active now, was made in the window."""
+    return list(db.session.scalars(select(Assignment.household_id).where(
+        Assignment.volunteer_id == caller.user_id, Assignment.ended_at.is_(None), window.holds(Assignment.sync_tx))))
 
 
 def households_page(*, caller: Caller, window: Window, after: int, limit: int) -> Page:
-    query = select(Household).where(Household.id > after, _assigned_now(caller))
+    # The ids first, from the assignments' partial index (as the worklist reads them): a few hundred
+    # keys to probe, whatever the size of the commune.
+    query = select(Household).where(Household.id > after, Household.id.in_(worklist_household_ids(caller=caller)))
     if not window.full:
-        query = query.where(or_(window.holds(Household.sync_tx), _assigned_in(caller, window, Household.id)))
+        query = query.where(or_(window.holds(Household.sync_tx), Household.id.in_(_assigned_in(caller, window))))
     rows = list(db.session.scalars(query.order_by(Household.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -115,9 +117,9 @@ def households_page(*, caller: Caller, window: Window, after: int, limit: int) -
 
 
 def persons_page(*, caller: Caller, window: Window, after: int, limit: int) -> Page:
-    query = select(Person).where(Person.id > after, _assigned_now(caller, Person.household_id))
+    query = select(Person).where(Person.id > after, Person.household_id.in_(worklist_household_ids(caller=caller)))
     if not window.full:
-        query = query.where(or_(window.holds(Person.sync_tx), _assigned_in(caller, window, Person.household_id)))
+        query = query.where(or_(window.holds(Person.sync_tx), Person.household_id.in_(_assigned_in(caller, window))))
     rows = list(db.session.scalars(query.order_by(Person.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
