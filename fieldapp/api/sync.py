@@ -24,7 +24,7 @@ from fieldapp.api.households import HouseholdOut, HouseholdPatch
 from fieldapp.api.mentorships import InteractionIn, InteractionOut
 from fieldapp.api.persons import PersonIn, PersonOut, PersonPatch, SkillsIn
 from fieldapp.api.qr import QrKeyOut
-from fieldapp.api.schemas import Integer, PublicId
+from fieldapp.api.schemas import Integer, PublicId, UTCDateTime
 from fieldapp.api.sessions import AttendeeIn, AttendeeOut, SessionOut
 from fieldapp.api.visits import VisitIn, VisitOut, VisitPersonIn
 from fieldapp.auth.access import current_caller, requires
@@ -245,6 +245,10 @@ KINDS: dict[str, ItemKind] = {
 }
 
 
+#: One instance per kind, reused for every item (building a schema is dearer than loading with it).
+_DATA_SCHEMAS = {name: kind.schema() for name, kind in KINDS.items()}
+
+
 class PushItemIn(Schema):
     client_id = fields.String(required=True, metadata={
         "format": "uuid", "description": "the phone's id for the item, made once; send it again on every retry"})
@@ -252,6 +256,9 @@ class PushItemIn(Schema):
     data = fields.Dict(required=True, metadata={"description": (
         "the item, as its kind's schema says: " + ", ".join(
             f"`{kind}`: `{spec.schema.__name__}`" for kind, spec in sorted(KINDS.items())))})
+
+
+_ENVELOPE = PushItemIn()
 
 
 class PushIn(Schema):
@@ -298,7 +305,7 @@ def _envelope(error: AppError) -> dict:
 
 def _push_item(caller: Caller, index: int, item: Any) -> dict:
     try:
-        envelope_data = PushItemIn().load(item if isinstance(item, dict) else {})
+        envelope_data = _ENVELOPE.load(item if isinstance(item, dict) else {})
         kind = KINDS.get(envelope_data["kind"])
         if kind is None:
             raise AppError("sync.unknown_kind", errors={"kind": [str(envelope_data["kind"])[:40]]})
@@ -306,7 +313,7 @@ def _push_item(caller: Caller, index: int, item: Any) -> dict:
         if not role_can(caller.role, kind.verb):
             raise AppError("auth.forbidden")
         raw = envelope_data["data"]
-        data = kind.schema().load(raw)
+        data = _DATA_SCHEMAS[envelope_data["kind"]].load(raw)
         with db.session.begin_nested():
             record, applied = kind.apply(caller, client_id, data, raw)
         return _result(index, item, "applied" if applied else "duplicate", record=record)
@@ -389,7 +396,7 @@ class ReviewResultOut(Schema):
     target_ref = fields.String(required=True, metadata={"description": "the check-in's id, or the visit's id"})
     decision = fields.String(attribute="decision.value", required=True, metadata={"enum": ["accepted", "rejected"]})
     reason = fields.String(required=True)
-    reviewed_at = fields.DateTime(required=True)
+    reviewed_at = UTCDateTime(required=True)
 
 
 class SkillCatalogueOut(Schema):
