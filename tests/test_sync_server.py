@@ -24,7 +24,7 @@ from fieldapp.models import CheckIn, ClientReceipt, Person, PersonSkill, Visit
 from fieldapp.qr import signing
 from tests.factories import DEFAULT_PASSWORD
 from tests.servers import app_env, free_port, start_gunicorn, stop
-from tests.sync_world import sync_world
+from tests.sync_world import settled, sync_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_commits]
 
@@ -197,6 +197,7 @@ def test_a_paged_pull_goes_on_from_its_cursor_across_server_restarts(app):
     server = _start(app, port)
     try:
         token = _token(port, world.volunteer.phone)
+        settled()  # PostgreSQL: no transaction older than the world's writes still open on the server
         whole = _pull(port, token, None, None)
         assert not whole["more"]
         pages = [_pull(port, token, None, 3)]
