@@ -281,7 +281,8 @@ class ItemResultOut(Schema):
         "conflict, rejected: the error envelope (`error_code`, `message`, `errors`) the single endpoint "
         "would have answered")})
     retry = fields.Boolean(required=True, metadata={"description": (
-        "rejected only: true when the same item may succeed later unchanged (`sync.unknown_reference`)")})
+        "rejected only: true when the same item may succeed later unchanged (`sync.unknown_reference`; "
+        "`sync.deferred`: the server's time budget for the push ran out before it)")})
 
 
 class PushOut(Schema):
@@ -342,7 +343,15 @@ def sync_push(body):
     caller = current_caller()
     kinds = [item.get("kind") if isinstance(item, dict) else None for item in items]
     results: list[dict | None] = [None] * len(items)
-    for index in item_order(kinds):
+    # Why a budget: a busy server must answer before the 60 s request timeout of gunicorn and nginx,
+    # or the phone gets nothing at all and sends the whole batch again, to the same fate. Items not
+    # reached in time are answered "send again" (retry); at least one is always applied.
+    deadline = time.monotonic() + current_app.config["SYNC_PUSH_TIME_BUDGET_SECONDS"]
+    for position, index in enumerate(item_order(kinds)):
+        if position and time.monotonic() > deadline:
+            results[index] = _result(index, items[index], "rejected", error=_envelope(AppError("sync.deferred")),
+                                     retry=True)
+            continue
         results[index] = _push_item(caller, index, items[index])
     db.session.commit()
     counts = {name: sum(1 for r in results if r["result"] == name)
