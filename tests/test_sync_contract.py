@@ -40,7 +40,7 @@ from fieldapp.models import LearningSession, Person, Role, User
 from fieldapp.qr import signing
 from fieldapp.text import fold
 from tests.factories import make_session, make_user
-from tests.sync_world import sync_world
+from tests.sync_world import settled, sync_world
 
 CONTRACT = Path(__file__).resolve().parent.parent / "mobile_contract"
 SYNC_MD = CONTRACT / "sync.md"
@@ -291,6 +291,7 @@ def test_an_offline_day_as_sync_md_tells_it(client, login, monkeypatch):
     day = Day(client)
 
     # Morning: a full pull (no cursor).
+    settled()
     morning, _ = day.call("morning-pull", "GET", "/api/v1/sync/pull", headers=phone)
     assert morning["reset"] is True and morning["more"] is False and morning["skills"]
     assert {h["id"] for h in morning["households"]} == {kept.public_id, visited.public_id, taken.public_id}
@@ -358,6 +359,7 @@ def test_an_offline_day_as_sync_md_tells_it(client, login, monkeypatch):
     assert resolved["results"][0]["result"] == "applied" and resolved["results"][0]["record"]["version"] == 3
 
     # Then an incremental pull from the morning's cursor.
+    settled()
     after, _ = day.call("next-pull", "GET", "/api/v1/sync/pull", headers=phone, query={"cursor": morning["cursor"]})
     assert after["reset"] is False and after["skills"] is None and after["more"] is False
     changed = {"households": {visited.public_id},  # its last visit changed (its version did not)
