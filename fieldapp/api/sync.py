@@ -137,10 +137,13 @@ class ItemConflict(Exception):
 
 
 def _person_id(caller: Caller, data: dict, field: str = "person_client_id") -> str:
+    # Both keys leave ``data`` (the schema loads the one not given as None): what is left is passed
+    # on to the service as keyword arguments.
     client_id = data.pop("person_client_id", None)
+    person_id = data.pop("person_id", None)
     if client_id is not None:
         return person_made_offline(caller=caller, client_id=str(client_id), field=field)
-    return data.pop("person_id")
+    return person_id
 
 
 def _receipt_digest(kind: str, raw: dict) -> str:
