@@ -468,13 +468,9 @@ def test_the_other_kinds_as_sync_md_shows_them_are_taken_by_the_server(client, l
 
 
 @pytest.mark.real_commits
-def test_a_household_update_as_sync_md_shows_it_is_taken_by_the_server(client, login, request):
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Known bug: version_check locks with SELECT … FOR UPDATE, and Household's village is joined
-        # eagerly (LEFT OUTER JOIN): PostgreSQL refuses, 500 (PATCH /households/{id} with If-Match too).
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "services/versions.py version_check: FOR UPDATE cannot be applied to the nullable side of an "
-            "outer join (Household.village lazy='joined'); lock with FOR UPDATE OF households")))
+def test_a_household_update_as_sync_md_shows_it_is_taken_by_the_server(client, login):
+    """Also on PostgreSQL: the version lock takes the household's row only (FOR UPDATE OF households),
+    as PostgreSQL refuses FOR UPDATE beside the eager outer join of its village."""
     shown = {example["schema"]: json.loads(example["body"]) for example in _examples() if example["schema"]}
     world = sync_world(households=1)
     household = world.households[0]
