@@ -23,7 +23,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.log_interval = log_interval
         self._bar: tqdm | None = None
-        self._logged_at = 0.0
+        self._logged_at: float | None = None  # None: nothing logged yet, so the first line is written
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.stream.isatty():
@@ -43,7 +43,7 @@ class Progress:
     def _log(self, done: int, total: int | None) -> None:
         finished = total is not None and done >= total
         now = time.monotonic()
-        if not finished and now - self._logged_at < self.log_interval:
+        if not finished and self._logged_at is not None and now - self._logged_at < self.log_interval:
             return
         self._logged_at = now
         amount = f"{done}/{total} ({100 * done // total if total else 100}%)" if total is not None else f"{done}"
