@@ -235,3 +235,17 @@ def entries_match_the_documented_actions(monkeypatch):
     yield
     assert not problems, "entries that mobile_contract/actions.md does not describe (fieldapp/audit/actions.py):\n" \
         + "\n".join(dict.fromkeys(problems))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The order's seed once more at the end, with the command that replays it: pytest-randomly puts
+    it in the header only, which -q hides and a long run scrolls away.
+
+    Under xdist every worker shuffles with the same seed and is handed tests in that order, so each
+    worker runs a part of the one shuffled list, in its order: the same seed without -n runs every
+    test that preceded a failure on its worker before it again (README, "Tests in random order")."""
+    if config.pluginmanager.hasplugin("randomly") and not hasattr(config, "workerinput"):
+        seed = config.getoption("randomly_seed", None)
+        if isinstance(seed, int):
+            terminalreporter.write_line(f"tests ran in random order: replay it with -p randomly --randomly-seed={seed} "
+                                        "and the same selection; keep the files' order with -p no:randomly")
