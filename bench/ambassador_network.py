@@ -114,7 +114,8 @@ def seed(app, *, ambassadors: int, mentees: int, communes: int, roots: int, bran
                    CROSS JOIN (VALUES ('online_public_services'), ('cashless_payment')) s(skill)""")
             run("""INSERT INTO mentoring_interactions (mentorship_id, method, occurred_at, evidence_ref, recorded_by,
                                                        recorded_at)
-                   SELECT id, 'visit', started_at + interval '1 day', NULL, mentor_user_id, started_at + interval '1 day'
+                   SELECT id, 'visit', started_at + interval '1 day', NULL, mentor_user_id,
+                          started_at + interval '1 day'
                    FROM mentorships WHERE status <> 'dropped'""")
             run("ANALYZE")
         counts = db.session.execute(sa.text(

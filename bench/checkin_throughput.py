@@ -143,8 +143,8 @@ def seed(app):
         starts = utcnow() - timedelta(minutes=10)
         codes = []
         for number in range(SESSIONS):
-            session = session_create(caller=caller, kind="weekly_class", title=f"Lớp {number}", venue_name="Nhà văn hoá",
-                                     venue={"lat": 19.1222, "lon": 105.563}, starts_at=starts,
+            session = session_create(caller=caller, kind="weekly_class", title=f"Lớp {number}",
+                                     venue_name="Nhà văn hoá", venue={"lat": 19.1222, "lon": 105.563}, starts_at=starts,
                                      ends_at=starts + timedelta(hours=3), topics=["cashless_payment"])
             codes.append(signing.qr_text("session", session.public_id, step=signing.session_step()))
         tokens = []
@@ -217,7 +217,8 @@ def main() -> None:
         lua = {"tokens": ",".join(json.dumps(t) for t in tokens), "codes": ",".join(json.dumps(c) for c in codes),
                "lat": 19.1222, "lon": 105.563, "stride": STRIDE}
         script.write_text(LUA % {**lua, "offset": 0})
-        print(f"gunicorn: {args.workers} {args.worker_class} workers ({args.threads} thread(s) each); wrk: 2 threads, {args.connections} connections, "
+        print(f"gunicorn: {args.workers} {args.worker_class} workers ({args.threads} thread(s) each); "
+              f"wrk: 2 threads, {args.connections} connections, "
               f"{args.seconds} s each; rate limits counted in {args.redis_url}; acting as {role} (row-level security)")
         read_script = Path(keys) / "signed_in_read.lua"
         read_script.write_text(LUA_SIGNED_IN_READ % {"tokens": lua["tokens"]})
@@ -241,7 +242,8 @@ def main() -> None:
         for name, result in (("no-op GET /livez", noop), ("signed-in read GET /qr-keys", signed_in_read),
                              ("POST /checkins", checkin), *references):
             print(f"  {name}: {result['rps']:.0f} req/s, {result['requests']} requests, latency "
-                  f"p50 {result['latency'].get('50')} p90 {result['latency'].get('90')} p99 {result['latency'].get('99')}, "
+                  f"p50 {result['latency'].get('50')} p90 {result['latency'].get('90')} "
+                  f"p99 {result['latency'].get('99')}, "
                   f"non-2xx {result['non_2xx']}, socket errors {result['socket_errors']}")
         print(f"  signed-in read = {100 * signed_in_read['rps'] / noop['rps']:.1f}% of the no-op's (reference)")
         print(f"  check-in throughput = {100 * checkin['rps'] / noop['rps']:.1f}% of the no-op's")

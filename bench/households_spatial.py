@@ -119,7 +119,8 @@ def main() -> None:
         worklist = f"/api/v1/me/worklist?lat={lat}&lon={lon}"
         near = f"/api/v1/households?near={lat},{lon}&radius_m=500"
         timed(client, worklist, volunteer, 10), timed(client, near, officer, 10)  # warm caches
-        print(f"  worklist ({args.assigned} assigned, page of 50): {summary(timed(client, worklist, volunteer, args.runs))}")
+        worklist_times = timed(client, worklist, volunteer, args.runs)
+        print(f"  worklist ({args.assigned} assigned, page of 50): {summary(worklist_times)}")
         count = client.get(near, headers=officer).get_json()["total"]
         print(f"  near= 500 m over {args.households:,} households ({count} found, page of 50): "
               f"{summary(timed(client, near, officer, args.runs))}")

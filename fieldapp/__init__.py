@@ -14,12 +14,12 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by ``config`` (tests)."""
     from fieldapp.api import BLUEPRINTS
-    from fieldapp.request_guard import refuse_unstorable_input
     from fieldapp.api.errors import FieldApi, register_error_handlers
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
     from fieldapp.database import engine_options, install_engine_hooks
     from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
+    from fieldapp.request_guard import refuse_unstorable_input
 
     app = Flask(__name__, instance_relative_config=False)
     from fieldapp.request_guard import FieldRequest
@@ -68,7 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     openapi.install(api, app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    from fieldapp.api import health
+    from fieldapp.api import health, sync
+
+    sync.components_register(api.spec)  # the push items' schemas, which no route names directly
 
     limiter.exempt(health.blp)  # probes are not users
     app.extensions["fieldapp_api"] = api

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from fieldapp.clock import VIETNAM
+
 #: What makes a spreadsheet read a text cell as a formula (OWASP): =, +, -, @, tab, carriage return.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -65,7 +65,10 @@ def check_in_commune(point: LatLon, *, centroid: LatLon | None, area_km2: float 
     lat and lon swapped, and a point picked in the wrong place on the map.
     """
     swapped = LatLon(point.lon, point.lat)
-    near = (lambda p: centroid is not None and distance_m(p, centroid) <= plausible_radius_m(area_km2))
+
+    def near(p: LatLon) -> bool:
+        return centroid is not None and distance_m(p, centroid) <= plausible_radius_m(area_km2)
+
     check_range(point, field=field)
     if not in_vietnam(point):
         if in_vietnam(swapped) and (centroid is None or near(swapped)):

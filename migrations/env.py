@@ -27,6 +27,14 @@ def _configure(connection):
     )
 
 
+def _sqlite_pragma(connection, pragma: str) -> None:
+    # On the driver's connection: through SQLAlchemy the pragma would run inside the BEGIN IMMEDIATE
+    # that fieldapp.database opens for every transaction, where SQLite ignores it.
+    if connection.in_transaction():
+        connection.commit()
+    connection.connection.driver_connection.execute(f"PRAGMA {pragma}")
+
+
 def run_migrations_online():
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
@@ -36,11 +44,24 @@ def run_migrations_online():
             # login that owns the tables, and this connection is not handed back to the pool.
             connection.exec_driver_sql("RESET ROLE")
             connection.commit()
+        # SQLite rebuilds a table to drop or alter a column (batch mode); with foreign keys enforced
+        # the rebuild of a table that others reference fails. Alembic's advice: switch them off for
+        # the migration (the pragma is ignored inside a transaction, so before it), then check that
+        # every reference still holds, and switch them back on.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_pragma(connection, "foreign_keys = OFF")
         try:
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"a migration left broken references: {broken[:5]}")
         finally:
+            if sqlite:
+                _sqlite_pragma(connection, "foreign_keys = ON")
             if acting_as_runtime_role:
                 connection.invalidate()
 

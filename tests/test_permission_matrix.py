@@ -83,6 +83,8 @@ MATRIX = {
     ("GET", "/api/v1/qr-keys"): SIGNED_IN,
     ("POST", "/api/v1/checkins"): FIELD_ONLY,
     ("POST", "/api/v1/visits"): FIELD_ONLY,
+    ("POST", "/api/v1/sync/push"): FIELD_ONLY,
+    ("GET", "/api/v1/sync/pull"): FIELD_ONLY,
     ("GET", "/api/v1/visits"): SIGNED_IN,
     ("GET", "/api/v1/reviews"): OFFICERS,
     # (an empty body is a 422 for everyone allowed: the scope of what is named is tested in test_api_reviews)

@@ -161,6 +161,10 @@ WRITES = {
     ("POST", "/api/v1/visits"): lambda w: {"role": "volunteer", "json": {
         "client_id": str(uuid.uuid4()), "household_id": w["objects"]["household"].public_id,
         "outcome": "nobody_home", "visited_at": utcnow().isoformat()}},
+    ("POST", "/api/v1/sync/push"): lambda w: {"role": "volunteer", "json": {"items": [{
+        "client_id": str(uuid.uuid4()), "kind": "visit", "data": {
+            "household_id": w["objects"]["household"].public_id, "outcome": "nobody_home",
+            "visited_at": utcnow().isoformat()}}]}},
     ("PUT", "/api/v1/ambassadors/<int(max=2147483647):user_id>"): lambda w: {"json": {"origin": "school"}},
     ("POST", "/api/v1/mentorships"): lambda w: {"role": "volunteer", "json": {
         "mentee_person_id": make_person(household=w["objects"]["household"]).public_id, "skills": ["online_safety"]}},
@@ -376,7 +380,7 @@ def test_writes_and_none_get_no_wrapper(app):
     assert declares(personal_data="none")(view) is view
     assert declares(personal_data=reads("thing"))(view) is not view
     read_wrapper = declares(personal_data=reads("thing"))(view).__code__
-    checkin = app.view_functions["field.checkin_post"]
+    checkin = app.view_functions["checkins.checkin_post"]
     assert checkin.personal_data.personal_data == WRITE
     assert all(f.__code__ is not read_wrapper for f in _chain(checkin))
     assert any(f.__code__ is read_wrapper for f in _chain(app.view_functions["households.household_detail"]))

@@ -1,4 +1,4 @@
-"""Check-ins and door-to-door visits: what volunteers send from the field, idempotent on client_id."""
+"""Check-ins: a scanned plate or session code, sent from the phone, idempotent on client_id (visits: api/visits.py)."""
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -9,7 +9,8 @@ from fieldapp.models.evidence import Verdict
 from fieldapp.services.checkins import checkin_create
 from fieldapp.services.idempotency import client_request
 
-blp = Blueprint("field", __name__, url_prefix="/api/v1", description="Check-ins and visits from the field.")
+blp = Blueprint("checkins", __name__, url_prefix="/api/v1",
+                description="Check-ins: scans of a plate or a session code.")
 
 
 class CheckinIn(Schema):

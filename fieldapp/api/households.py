@@ -1,10 +1,12 @@
 """The household registry (sổ hộ), its members, and the volunteer's worklist."""
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 
 from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.persons import PersonIn, PersonOut
 from fieldapp.api.schemas import (
+    IF_MATCH,
     CommuneCode,
     Id,
     Integer,
@@ -14,6 +16,8 @@ from fieldapp.api.schemas import (
     StringList,
     Text,
     UTCDateTime,
+    etag_of,
+    version_field,
 )
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
@@ -34,6 +38,7 @@ from fieldapp.selectors.persons import person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.households import household_create, household_update
 from fieldapp.services.persons import person_create
+from fieldapp.services.versions import if_match_version
 
 blp = Blueprint("households", __name__, url_prefix="/api/v1", description="Households and their members.")
 
@@ -79,6 +84,7 @@ class HouseholdOut(Schema):
     last_visited_at = UTCDateTime(required=True, allow_none=True)
     assignee_id = fields.Function(lambda h: h.active_assignment.volunteer_id if h.active_assignment else None,
                                   required=True, allow_none=True, metadata={"type": "integer"})
+    version = version_field()
 
 
 class HouseholdQuery(PageQuery):
@@ -125,13 +131,15 @@ def household_detail(household_id):
 @requires("household.update", personal_data="write")
 @blp.arguments(HouseholdPatch)
 @blp.response(200, HouseholdOut)
+@blp.alt_response(412, description="`record.version_conflict`: changed since the `If-Match` version; nothing written.")
+@blp.doc(parameters=[IF_MATCH])
 def household_patch(body, household_id):
     """Correct a household: address, village, location, priority flags."""
     caller = current_caller()
     household = household_update(caller=caller, household=household_get(caller=caller, public_id=household_id),
-                                 changes=body)
+                                 changes=body, expected_version=if_match_version(request.headers.get("If-Match")))
     db.session.commit()
-    return household
+    return household, 200, etag_of(household)
 
 
 @blp.route("/households/<public_id:household_id>/members", methods=["GET"])
@@ -225,7 +233,8 @@ class ImportFile(Schema):
 
 
 class ImportRowErrorOut(Schema):
-    line = Integer(required=True, allow_none=True, metadata={"description": "as Excel numbers it; null: the whole file"})
+    line = Integer(required=True, allow_none=True,
+                   metadata={"description": "as Excel numbers it; null: the whole file"})
     column = fields.String(required=True, allow_none=True, metadata={"description": "the column's header as written"})
     code = fields.String(required=True, metadata={"description": "stable: `import.*` (or `location.*`) in errors.md"})
     reason = fields.String(required=True, metadata={"description": "the code's message, in the caller's language"})

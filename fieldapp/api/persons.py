@@ -1,9 +1,19 @@
 """Residents: details, consent and the skills record."""
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of
-from fieldapp.api.schemas import CommuneCode, Integer, PatchSchema, Text, UTCDateTime
+from fieldapp.api.schemas import (
+    IF_MATCH,
+    CommuneCode,
+    Integer,
+    PatchSchema,
+    Text,
+    UTCDateTime,
+    etag_of,
+    version_field,
+)
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
@@ -17,6 +27,7 @@ from fieldapp.selectors.persons import person_get, person_list_query
 from fieldapp.services.activity import personal_data_read_record
 from fieldapp.services.persons import person_update
 from fieldapp.services.skills import person_skills_record
+from fieldapp.services.versions import if_match_version
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="Residents and their skills.")
 
@@ -41,7 +52,8 @@ class PersonIn(Schema):
     has_disability = fields.Boolean(load_default=False)
     is_ethnic_minority = fields.Boolean(load_default=None, allow_none=True,
                                         metadata={"description": "Default: the household's flag."})
-    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True, validate=validate.Regexp(r"^\d{12}$"),
+    citizen_id = fields.String(load_default=None, allow_none=True, load_only=True,
+                               validate=validate.Regexp(r"^\d{12}$"),
                                metadata={"description": "CCCD: kept only as a keyed hash, to find duplicates."})
     consent = fields.Nested(ConsentIn, load_default=None, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=False)
@@ -106,6 +118,7 @@ class PersonOut(Schema):
                        "(UTC) minus `birth_year` is at least 60, whatever the birthday; false without a birth year."})
     consent = fields.Function(lambda p: ConsentOut().dump(p), required=True, metadata={"type": "object"})
     skills = fields.List(fields.Nested(SkillOut), required=True)
+    version = version_field()
     is_digital_core = fields.Function(lambda p: DIGITAL_FAMILY_SKILLS <= {s.skill for s in p.skills
                                                                            if s.status == SkillStatus.confirmed},
                                       required=True,
@@ -161,12 +174,15 @@ def person_detail(person_id):
 @requires("person.update", personal_data="write")
 @blp.arguments(PersonPatch)
 @blp.response(200, PersonOut)
+@blp.alt_response(412, description="`record.version_conflict`: changed since the `If-Match` version; nothing written.")
+@blp.doc(parameters=[IF_MATCH])
 def person_patch(body, person_id):
     """Correct a resident's details or consent (skills change through /skills)."""
     caller = current_caller()
-    person = person_update(caller=caller, person=person_get(caller=caller, public_id=person_id), changes=body)
+    person = person_update(caller=caller, person=person_get(caller=caller, public_id=person_id), changes=body,
+                           expected_version=if_match_version(request.headers.get("If-Match")))
     db.session.commit()
-    return person
+    return person, 200, etag_of(person)
 
 
 @blp.route("/<public_id:person_id>/skills", methods=["POST"])

@@ -95,7 +95,8 @@ class QrKeyOut(Schema):
 @blp.response(200, QrKeyOut(many=True))
 def qr_keys():
     """The public keys that sign QR codes, for verifying scans offline on the phone."""
-    return [{"key_id": k.key_id, "algorithm": "ed25519", "public_key": k.public_key, "retired": k.retired_at is not None}
+    return [{"key_id": k.key_id, "algorithm": "ed25519", "public_key": k.public_key,
+             "retired": k.retired_at is not None}
             for k in public_keys(purpose="qr")]
 
 

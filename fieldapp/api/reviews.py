@@ -62,7 +62,8 @@ class DecisionIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(TARGET_TYPES))
     id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     decision = fields.Enum(ReviewDecision, by_value=True, required=True)
-    reason = Text(required=True, max_length=1000, metadata={"description": "why, shown to the volunteer and inspectors"})
+    reason = Text(required=True, max_length=1000,
+                  metadata={"description": "why, shown to the volunteer and inspectors"})
 
 
 class ReviewOut(DecisionOut):

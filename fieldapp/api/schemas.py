@@ -223,3 +223,21 @@ class PatchSchema(Schema):
         if not data:
             raise ValidationError("Nothing to change: send at least one field.", field_name="_schema")
 
+
+
+#: The ``If-Match`` header of a correction (``PATCH``), for the OpenAPI document.
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string", "example": '"3"'},
+            "description": "The record's `version` the edit was made against, in double quotes (its `ETag`). "
+                           "When the record has changed since: 412 `record.version_conflict`, nothing written. "
+                           "Without it the edit applies to whatever version is current (mobile_contract/sync.md)."}
+
+
+def version_field() -> fields.Integer:
+    return fields.Integer(required=True, metadata={"description": (
+        "1 when made, one more at each change of the record's own fields; send it back as `If-Match` "
+        "(or a sync item's `version`) with a correction")})
+
+
+def etag_of(record) -> dict[str, str]:
+    """The ``ETag`` header of a versioned record: its version, quoted."""
+    return {"ETag": f'"{record.version}"'}

@@ -19,8 +19,7 @@ from fieldapp.audit.merkle import leaf_hash
 from fieldapp.audit.store import compact_range, log_size
 from fieldapp.clock import utcnow
 from fieldapp.crypto.keys import active_key
-from fieldapp.models.activity import (ActivityCheckpoint, ActivityEntry, ActivityLeaf, ActivityNode,
-                                      ActivityQueued)
+from fieldapp.models.activity import ActivityCheckpoint, ActivityEntry, ActivityLeaf, ActivityNode, ActivityQueued
 
 DEFAULT_BATCH = 2000
 

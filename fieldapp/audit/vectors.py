@@ -24,8 +24,8 @@ ENTRIES = [
     dict(entry_id=102, time=datetime(2026, 10, 10, 1, 5, 30, 250000, tzinfo=timezone.utc), actor_id=9,
          actor_role="volunteer", action="visit.create", object_type="visit", object_id="V4T9K2M7QWX",
          request_id="r-2", client_id="6f1c1d0e-8a4b-4f7e-9a51-0c1e2d3f4a5b",
-         body={"household_id": "H7K2M9Q4TZX", "outcome": "supported", "proof": "qr_plate", "verdict": "verified", "evidence_status": "counted",
-               "flags": [], "support_records": 1}),
+         body={"household_id": "H7K2M9Q4TZX", "outcome": "supported", "proof": "qr_plate", "verdict": "verified",
+               "evidence_status": "counted", "flags": [], "support_records": 1}),
     dict(entry_id=103, time=datetime(2026, 10, 10, 2, 0, 0, tzinfo=timezone.utc), actor_id=None,
          actor_role="operator", action="user.create", object_type="user", object_id="31", request_id="cli-1",
          client_id=None, body={"role": "volunteer", "unit_code": "17395"}),
@@ -66,7 +66,8 @@ def build() -> dict:
     header = {"type": "header", "format": FORMAT, "log": LOG, "exported_at": "2026-10-10T02:00:02.000000Z",
               "keys": [{"key_id": key_id, "algorithm": "ed25519", "public_key": public_b64,
                         "created_at": "2026-10-01T00:00:00.000000Z", "retired_at": None}]}
-    lines = [canonical(header).decode(), leaves[0]["leaf_data"], leaves[1]["leaf_data"], canonical(checkpoints[2]).decode()]
+    lines = [canonical(header).decode(), leaves[0]["leaf_data"], leaves[1]["leaf_data"],
+             canonical(checkpoints[2]).decode()]
     export = lines + [leaves[2]["leaf_data"], canonical(checkpoint).decode()]
     roots = [bytes.fromhex(leaf["root_after"]) for leaf in leaves]
     return {"private_key_seed_hex": SEED.hex(), "public_key": public_b64, "key_id": key_id,

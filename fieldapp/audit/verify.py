@@ -219,7 +219,9 @@ def verify_export(lines: Iterable[bytes], *, pinned_keys: Mapping[str, bytes] | 
     if last_checkpoint_size != tree.size:
         raise Tampered(number, f"{_entries(last_checkpoint_size, tree.size - 1)} "
                                f"{'comes' if tree.size - last_checkpoint_size == 1 else 'come'} after the last signed "
-                               f"checkpoint: nothing vouches for {'it' if tree.size - last_checkpoint_size == 1 else 'them'}", seqs=(last_checkpoint_size, tree.size - 1))
+                               f"checkpoint: nothing vouches for "
+                               f"{'it' if tree.size - last_checkpoint_size == 1 else 'them'}",
+                       seqs=(last_checkpoint_size, tree.size - 1))
     if head is not None:
         _compare_with_head(head, head_root, tree.size, number, line_of_seq)
     report.entries = tree.size
@@ -306,11 +308,13 @@ def _check_checkpoint(record: dict, number: int, tree: CompactRange, keys: Mappi
         raise Tampered(number, "malformed checkpoint")
     if size > tree.size:
         raise Tampered(number, f"the checkpoint for size {size} comes after only {tree.size} entries: "
-                               f"{_count(size - tree.size)} before it {'is' if size - tree.size == 1 else 'are'} missing (or it was moved)",
+                               f"{_count(size - tree.size)} before it {'is' if size - tree.size == 1 else 'are'} "
+                               f"missing (or it was moved)",
                        seqs=(tree.size, size - 1))
     if size < tree.size:
         raise Tampered(number, f"the checkpoint for size {size} comes after {tree.size} entries: "
-                               f"{_count(tree.size - size)} before it {'was' if tree.size - size == 1 else 'were'} added (or it was moved)",
+                               f"{_count(tree.size - size)} before it {'was' if tree.size - size == 1 else 'were'} "
+                               f"added (or it was moved)",
                        seqs=(size, tree.size - 1))
     if size < previous_size or when < previous_time:
         raise Tampered(number, "checkpoints go backwards in size or time")

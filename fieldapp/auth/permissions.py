@@ -23,7 +23,9 @@ _EVERYONE = frozenset({
 #: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
                           "visit.create", "session.attendee_add", "mentorship.create", "mentorship.update",
-                          "mentorship.interaction_record"}
+                          "mentorship.interaction_record",
+                          # Offline sync (mobile_contract/sync.md): each pushed item still needs its own verb.
+                          "sync.push", "sync.pull"}
 #: Leaders also register households, build their team, assign households and appoint ambassadors;
 #: they and the officers use the commune console (volunteers work from the phone app).
 _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.assign", "team.member_add",

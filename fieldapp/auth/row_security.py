@@ -6,9 +6,10 @@ held in the transaction-local setting ``fieldapp.area``. The API's runtime role 
 tables, so the policies apply to it; with no area set it reads nothing.
 
 The value is ``*`` (nationwide), or the comma-separated codes of the units in the area: a commune's
-own code, or a province's code and its communes' (the policies compare a row's code with the list). In a request it is the caller's area, set as soon as the caller is known; before that it is
-empty. Work outside a request (the log's sequencer thread, the operator's CLI) is the system's own
-and runs nationwide. SQLite has no row-level security; there the scope clauses are the only wall.
+own code, or a province's code and its communes' (the policies compare a row's code with the list). In
+a request it is the caller's area, set as soon as the caller is known; before that it is empty. Work
+outside a request (the log's sequencer thread, the operator's CLI) is the system's own and runs
+nationwide. SQLite has no row-level security; there the scope clauses are the only wall.
 """
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ def generated_files() -> dict[str, str]:
 #: ``HEADERS`` without an entry here stops ``fieldapp contract write`` (and fails the drift test).
 EXPORT_COLUMNS = {
     "STT": ("row number, 1, 2, 3, … in the order of the list", "integer"),
-    "Họ và tên": ("the person's full name (a placeholder once their data was erased: `POST /persons/{id}/erase`)", "text"),
+    "Họ và tên": ("the person's full name (a placeholder once their data was erased: "
+                  "`POST /persons/{id}/erase`)", "text"),
     "Năm sinh": ("the person's birth year", "integer, or empty when unknown"),
     "Thôn/xóm": ("the village (thôn, xóm, bản, …) the person lived in when supported", "text"),
     "Kỹ năng được hỗ trợ": ("the skill supported, by its Vietnamese name (table below)", "text"),
@@ -54,7 +55,8 @@ def exports_markdown() -> str:
     lines = [
         "# The list of people supported: CSV and XLSX",
         "",
-        "Generated from `fieldapp/selectors/support_records.py` and `fieldapp/exports.py` by `fieldapp contract write`;",
+        "Generated from `fieldapp/selectors/support_records.py` and `fieldapp/exports.py` by "
+        "`fieldapp contract write`;",
         "a test fails when it drifts.",
         "",
         "`GET /support-records?format=csv` or `?format=xlsx` exports the whole list that the same query with",

@@ -119,7 +119,7 @@ def _demo_households(team, *, leader, volunteer) -> None:
     villages = list(db.session.scalars(select(Village).where(Village.commune_code == DEMO_COMMUNE)
                                        .order_by(Village.id)))[:len(DEMO_VILLAGE_OFFSETS)]
     skills = list(Skill)[:7]
-    for village, (dlat, dlon) in zip(villages, DEMO_VILLAGE_OFFSETS):
+    for village, (dlat, dlon) in zip(villages, DEMO_VILLAGE_OFFSETS, strict=False):  # a commune may have fewer villages
         if db.session.scalar(select(Household.id).where(Household.village_id == village.id).limit(1)) is not None:
             continue
         rng = random.Random(f"{DEMO_COMMUNE} {village.name}")  # the same village every time
@@ -294,7 +294,7 @@ def _demo_network(users) -> None:
         return mentorship
 
     def mentor_each(mentor_user, statuses):
-        for status, person in zip(statuses, residents):  # fewer when the commune has fewer residents free
+        for status, person in zip(statuses, residents, strict=False):  # fewer when the commune has fewer residents free
             mentor(mentor_user, person, status)
 
     trained_anh = mentor(nam, resident_anh, "completed")

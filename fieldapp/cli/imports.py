@@ -63,7 +63,8 @@ def households_import_command(file, commune_code, dry_run, allow_duplicates):
                                        progress=_Phases("households import"))
     except AppError as error:
         db.session.rollback()
-        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
+        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip()) \
+            from error
     except Exception:
         db.session.rollback()
         raise

@@ -49,7 +49,7 @@ def keys_retire(key_id):
         already = getattr(db.session.get(SigningKey, key_id), "retired_at", None) is not None
         row = key_retire(key_id=key_id)
     except KeyUnavailable as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     if not already:  # retiring a retired key changes nothing, and logs nothing
         _logged(row, action="signing_key.retire")
     db.session.commit()

@@ -23,7 +23,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.log_interval = log_interval
         self._bar: tqdm | None = None
-        self._logged_at: float | None = None  # None: nothing logged yet, so the first line is written
+        self._logged_at: float | None = None  # the first call always writes a line
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.stream.isatty():

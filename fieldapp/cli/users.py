@@ -36,7 +36,8 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
                            password=password, granter=None)
     except AppError as error:
         db.session.rollback()
-        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
+        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip()) \
+            from error
     db.session.commit()
     click.echo(f"created user {user.id}: {user.phone} {user.role.value} on {user.unit_code or 'VN'}")
 
@@ -52,7 +53,8 @@ def _set_status(phone: str, *, disable: bool) -> None:
         (user_disable if disable else user_enable)(user=user, caller=None)
     except AppError as error:
         db.session.rollback()
-        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip())
+        raise click.ClickException(f"{error.spec.code}: {error.message('en')} {error.errors or ''}".strip()) \
+            from error
     db.session.commit()
     state = "disabled" if disable else "enabled"
     changed = "" if was_active == disable else " (it already was)"

@@ -34,6 +34,7 @@ from fieldapp.models.persons import Person, Sex
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.models.support_records import SupportRecord
+from fieldapp.models.sync import ClientReceipt, SyncClock
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.tokens import AuthToken, TokenKind
 from fieldapp.models.units import Unit, UnitLevel
@@ -41,10 +42,12 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
+__all__ = ["ClientReceipt", "SyncClock",
+           "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
-           "MentorshipSkill", "MentorshipStatus",
-           "SigningKey", "CheckIn", "LearningSession", "SessionAttendee", "SessionKind", "SupportRecord",
-           "Verdict", "Visit", "VisitOutcome", "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person",
-           "PersonSkill", "Sex", "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit", "UnitLevel",
-           "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus", "ReviewDecision", "SkillStatus"]
+           "MentorshipSkill", "MentorshipStatus", "SigningKey", "CheckIn", "LearningSession",
+           "SessionAttendee", "SessionKind", "SupportRecord", "Verdict", "Visit", "VisitOutcome",
+           "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
+           "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
+           "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
+           "ReviewDecision", "SkillStatus"]

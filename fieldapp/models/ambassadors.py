@@ -47,8 +47,11 @@ class Ambassador(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     #: The commune the volunteer works in (copied from the account, for scoped reads).
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    #: Where they come from (``AmbassadorOrigin``): indicators are broken down by it; appointing again corrects it.
     origin: Mapped[AmbassadorOrigin] = mapped_column(Enum(AmbassadorOrigin, native_enum=False, length=16))
+    #: When they were appointed or promoted.
     appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who appointed them; empty for the command line.
     appointed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The resident this ambassador was, before promotion: the tree continues through this link.
     promoted_from_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)

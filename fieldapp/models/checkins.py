@@ -27,27 +27,40 @@ class CheckIn(db.Model):
               sqlite_where=text("session_id IS NOT NULL AND evidence_status = 'counted'")),
     )
 
+    #: Database id, for joins; the API names a check-in by ``client_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The phone's UUID for this scan: retries send it again and get the same answer.
     client_id: Mapped[str] = mapped_column(String(36), unique=True)
     #: SHA-256 of the request as first received, to tell a retry from a different body.
     request_hash: Mapped[str] = mapped_column(String(64))
+    #: Who scanned (the caller).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: The commune whose log and lists it belongs to (the caller's, for a rejected scan).
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
     #: What was scanned: "session", "household", "person", or "unknown" for a rejected scan.
     target_kind: Mapped[str] = mapped_column(String(16))
+    #: The session whose rotating code was scanned, for a session's check-in.
     session_id: Mapped[int | None] = mapped_column(ForeignKey("learning_sessions.id"))
+    #: The household whose plate was scanned, for a household's check-in.
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    #: The person whose card was scanned, for a person card's check-in.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    #: The key that signed the scanned payload; empty when its signature did not verify.
     key_id: Mapped[str | None] = mapped_column(String(16))
+    #: When the phone scanned, by its clock: ahead of the server's (beyond ``CHECKIN_CLOCK_SKEW_SECONDS``) is
+    #: rejected, ``future_scan``; received over ``CHECKIN_LATE_SYNC_SECONDS`` later is flagged ``late_sync``.
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the server received it.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Where the phone was (GPS, WGS 84); empty when it sent none (flag ``no_gps``).
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    #: The GPS accuracy the phone reported, metres; worse than ``CHECKIN_LOW_ACCURACY_M``: ``low_gps_accuracy``.
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+    #: The phone said its position was mocked (flag ``mock_location``, which holds the check-in back).
     mock_location: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Metres from the venue or household, when both points are known.
     distance_m: Mapped[float | None] = mapped_column(Float)
+    #: The server's judgement (fieldapp.services.judgement): verified, accepted_with_flags or rejected.
     verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=24))
     #: Flags (accepted_with_flags) or reasons (rejected), e.g. ["far_from_site", "late_sync"].
     flags: Mapped[list] = mapped_column(JSON, default=list)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class EvidenceStatus(str, enum.Enum):
@@ -158,6 +158,7 @@ class EvidenceReview(db.Model):
 
     __tablename__ = "evidence_reviews"
 
+    #: The decision's id: ``id`` in the answer, ``review_id`` in its log entry, what a later one revises.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The commune whose evidence it is (its log and its officers).
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
@@ -166,15 +167,20 @@ class EvidenceReview(db.Model):
     #: The evidence as the API names it: a check-in's id (its client_id), a visit's public id, or a
     #: skill as "<person public id>:<skill>".
     target_ref: Mapped[str] = mapped_column(String(64), index=True)
+    #: ``accepted`` (the evidence counts) or ``rejected`` (it never will), until a later decision revises it.
     decision: Mapped[ReviewDecision] = mapped_column(Enum(ReviewDecision, native_enum=False, length=16))
     #: Why, in the officer's words (shown to the volunteer and to inspectors).
     reason: Mapped[str] = mapped_column(Text)
-    #: The flags the evidence carried when it was decided on.
+    #: The flags the evidence carried when it was decided on, comma-separated.
     flags: Mapped[str] = mapped_column(Text, default="")
+    #: The officer who decided (``evidence.review``), of the evidence's area.
     reviewed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: When they decided.
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The earlier decision on the same evidence that this one revises.
     revises_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_reviews.id"))
+    #: The transaction that wrote it: the volunteer whose evidence it decides pulls it (sync.md).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
 
 
 #: What each kind is, for the document.

@@ -37,21 +37,30 @@ class Mentorship(db.Model):
         Index("ix_mentorships_mentor_status", "mentor_user_id", "status"),
     )
 
+    #: Database id, for joins; the API names a mentorship by ``public_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The id the app shows and sends back; never the database id.
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
     #: The commune of both mentor and mentee.
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    #: The mentor: an ambassador, with at most ``MENTEES_PER_MENTOR_MAX`` active mentees (the plans' target
+    #: is at least 5: ``selectors.mentorships.MENTEES_PER_MENTOR_TARGET``).
     mentor_user_id: Mapped[int] = mapped_column(ForeignKey("ambassadors.user_id"))
     #: The mentee: a resident of the registry, or (exclusively) another volunteer.
     mentee_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    #: Or the mentee is another volunteer's account (never the mentor's own).
     mentee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: ``active`` until completed (every skill reached) or dropped; active and completed ones count for the
+    #: ≥5 rule, a dropped one trained nobody.
     status: Mapped[MentorshipStatus] = mapped_column(Enum(MentorshipStatus, native_enum=False, length=16),
                                                      default=MentorshipStatus.active)
+    #: When the mentoring began: as given (at most 10 minutes ahead of the server's clock), else when created.
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When it was completed or dropped; empty while active.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who recorded it; empty for the command line.
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Who completed or dropped it.
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     skills = relationship("MentorshipSkill", back_populates="mentorship", cascade="all, delete-orphan",
@@ -65,9 +74,13 @@ class MentorshipSkill(db.Model):
 
     __tablename__ = "mentorship_skills"
 
+    #: The mentorship working on it.
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), primary_key=True)
+    #: The skill worked on; one row per mentorship and skill.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32), primary_key=True)
+    #: When the mentor recorded it reached (a resident mentee's skills record gets it too); empty until then.
     reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who recorded it reached.
     reached_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     mentorship = relationship("Mentorship", back_populates="skills")
@@ -89,17 +102,23 @@ class MentoringInteraction(db.Model):
 
     __tablename__ = "mentoring_interactions"
 
+    #: The meeting's id, as the API shows it and its log entry names it.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The mentorship whose meeting this was.
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    #: How they met; a QR scan or an in-person meeting must come with a location.
     method: Mapped[InteractionMethod] = mapped_column(Enum(InteractionMethod, native_enum=False, length=16))
     #: When it happened, as the phone recorded it (it may be synced later).
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Where it happened, WGS 84, when the phone had a fix.
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
-    #: The scan, visit or session it rests on: the check-in id (or the scanned payload's id) for a QR
-    #: scan, the visit's or session's id otherwise. Kept as given until those issues link and verify it.
+    #: What it rests on: for a QR scan, the mentee's person-card id or the check-in's id (its client_id);
+    #: the visit's or the session's public id; free for in_person. Looked up through the caller's area
+    #: when recorded (fieldapp.selectors.evidence.interaction_evidence_check).
     evidence_ref: Mapped[str | None] = mapped_column(String(64))
     #: The phone's UUID for this record: sending it twice records it once (offline retries).
     client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    #: Who recorded it: only the mentor records a meeting.
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When the server recorded it.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column, version_column
 
 
 class Sex(str, enum.Enum):
@@ -40,36 +40,60 @@ class Person(db.Model):
         Index("ix_persons_village_name_year", "village_id", "name_folded", "birth_year"),
     )
 
+    #: Database id, for joins; the API, the person card and the log name a person by ``public_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The id printed on the person card; never the database id.
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    #: The household they are a member of.
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     #: Copied from the household, for scoped reads without a join.
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    #: The household's village, copied (and moved with it): the duplicate rule looks within a village,
+    #: and a support record takes it.
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     #: "Họ, chữ đệm và tên", NFC.
     full_name: Mapped[str] = mapped_column(String(200))
+    #: ``fold(full_name)``: for search without diacritics and the duplicate rule; emptied on erasure.
     name_folded: Mapped[str] = mapped_column(String(200))
+    #: 1900 to this year, or unknown: the elderly priority group (``ELDERLY_FROM_AGE``) and the duplicate rule.
     birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    #: As recorded, or unknown.
     sex: Mapped[Sex | None] = mapped_column(Enum(Sex, native_enum=False, length=8))
     #: E.164, optional: many residents have no phone.
     phone: Mapped[str | None] = mapped_column(String(16))
+    #: Chủ hộ: at most one per household.
     is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Người khuyết tật: a priority group of the plans (classes adapted for them, indicators broken down by it).
     has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Đồng bào dân tộc thiểu số, a priority group of the plans; the household's flag unless given.
     is_ethnic_minority: Mapped[bool] = mapped_column(Boolean, default=False)
     #: HMAC-SHA256 of the citizen id (CCCD) under the server's secret: for finding duplicates only;
     #: the number itself reveals birthplace, sex and birth year and is never stored.
     citizen_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     #: Consent to processing (Decree 13/2023): who collected it, when, for what, under which notice.
     consent_collected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When consent was collected (given again: a new date).
     consent_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The purpose consented to, as the notice stated it (Decree 13/2023: consent is for a purpose).
     consent_purpose: Mapped[str | None] = mapped_column(String(200))
+    #: Which version of the privacy notice the person was shown.
     consent_notice_version: Mapped[str | None] = mapped_column(String(32))
+    #: When consent was withdrawn (Decree 13/2023 art. 12): from then nothing new is recorded about them and
+    #: their name is masked (``WITHDRAWN_NAME``); empty while consent holds.
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the person's data was erased on request (Law 91/2025): name and contact pseudonymised.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When they were added (by hand or by an imported list).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who added them; empty for the command line.
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Bumped at each change of the person's own fields (skills merge and bump nothing): an offline
+    #: correction made against an older version is a conflict, never an overwrite (sync.md).
+    version: Mapped[int] = version_column()
+    #: The transaction that last changed the person or their skills (fieldapp/models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
+
+    __versioned__ = {"ignore": set()}
 
     household = relationship("Household", back_populates="members")
     skills = relationship("PersonSkill", back_populates="person", cascade="all, delete-orphan",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models.types import UTCDateTime
+from fieldapp.models.types import UTCDateTime, sync_stamp_column
 
 
 class SessionKind(str, enum.Enum):
@@ -34,26 +34,39 @@ class SessionKind(str, enum.Enum):
 class LearningSession(db.Model):
     __tablename__ = "learning_sessions"
 
+    #: Database id, for joins; the API and the QR code name a session by ``public_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Shown on the rotating QR code; never the database id.
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    #: The commune it is held in: its creator's, or one of their area that they name.
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    #: The village it is held for, if any.
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     #: The organising team.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    #: Which kind of class or desk of the plans (``SessionKind``).
     kind: Mapped[SessionKind] = mapped_column(Enum(SessionKind, native_enum=False, length=32))
+    #: Its title, NFC.
     title: Mapped[str] = mapped_column(String(200))
+    #: Where it is held, as people name the place (NFC).
     venue_name: Mapped[str] = mapped_column(String(200))
     #: Where it takes place, WGS 84; check-ins are compared with it.
     venue = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     #: Radius around the venue within which a check-in is on site, metres.
     radius_m: Mapped[int] = mapped_column(Integer, default=100)
+    #: Start of the window; a check-in outside it (± ``CHECKIN_WINDOW_TOLERANCE_SECONDS``) is flagged
+    #: ``outside_window``; the time of the support records of the residents recorded at it.
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: End of the window; after ``starts_at``.
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Skills taught (``Skill`` values).
     topics: Mapped[list] = mapped_column(JSON, default=list)
+    #: Who planned it.
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When it was planned.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The transaction that last changed the session: the team's phones pull it (fieldapp/models/sync.py).
+    sync_tx: Mapped[int | None] = sync_stamp_column()
 
 
 class SessionAttendee(db.Model):
@@ -61,11 +74,15 @@ class SessionAttendee(db.Model):
 
     __tablename__ = "session_attendees"
 
+    #: The session.
     session_id: Mapped[int] = mapped_column(ForeignKey("learning_sessions.id"), primary_key=True)
+    #: The resident recorded at it; once per session (the primary key).
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    #: Who recorded them (the caller), also the helper of their support records.
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: "card" (person card scanned) or "name" (picked from the registry).
     via: Mapped[str] = mapped_column(String(8))
+    #: When they were recorded.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person")

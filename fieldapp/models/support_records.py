@@ -20,24 +20,37 @@ class SupportRecord(db.Model):
     __tablename__ = "support_records"
     __table_args__ = (Index("ix_support_records_commune_time", "commune_code", "supported_at"),)
 
+    #: The record's id, as the API and the exported list show it ("Mã bản ghi").
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The person helped.
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    #: The skill they were helped with; one record per person and skill of a visit or session.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32))
+    #: Who helped: the volunteer of the visit, or who recorded the attendee at the session.
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The helper's team when it was recorded (the lowest-numbered one they are in), for team leaders' lists.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    #: The person's commune: the list's area.
     commune_code: Mapped[str] = mapped_column(String(5))
+    #: The person's village when supported (not moved later: it is the evidence of where).
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
-    #: visit, session or mentoring
+    #: What it came from: ``visit`` or ``session`` (the two writers of the list today).
     source_kind: Mapped[EvidenceKind] = mapped_column(Enum(EvidenceKind, native_enum=False, length=16,
                                                            values_callable=lambda k: [e.value for e in k]))
+    #: The public id of the visit or session it came from.
     source_id: Mapped[str] = mapped_column(String(32))
+    #: When: the visit's ``visited_at``, or the session's ``starts_at``.
     supported_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: How presence was proven: "qr_plate", "qr_session", "qr_card", "gps", "none".
+    #: How presence was proven: a visit's "qr_plate" (the household's own plate), "gps" or "none"; a
+    #: session's "qr_card" (person card scanned) or "none" (picked by name).
     proof: Mapped[str] = mapped_column(String(16))
+    #: The flags of its source (a visit's; none for a session), shown in the list's "Ghi chú kiểm tra"
+    #: column; ``verified_only`` lists the records without any.
     flags: Mapped[list] = mapped_column(JSON, default=list)
     #: Its source's status (the visit's, when it came from one): only counted records are the list.
     evidence_status: Mapped[EvidenceStatus] = mapped_column(
         Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
+    #: When the record was written.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person", lazy="joined")

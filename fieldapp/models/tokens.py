@@ -25,14 +25,20 @@ class AuthToken(db.Model):
 
     __tablename__ = "auth_tokens"
 
+    #: Named in the log entries of its issue and revocation (``token_id``); never the token itself.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The account it signs in as; it dies with the account (disabling revokes it, and a disabled account's
+    #: token is refused anyway).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: hex SHA-256 of the token.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: ``api`` (a bearer token) or ``console`` (a browser's session); neither is accepted as the other.
     kind: Mapped[TokenKind] = mapped_column(Enum(TokenKind, native_enum=False, length=8), default=TokenKind.api,
                                             server_default=TokenKind.api.value)
+    #: When it was issued (signing in).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Issue time plus ``TOKEN_TTL_SECONDS`` (a bearer token) or ``SESSION_LIFETIME_SECONDS`` (a console
+    #: session); refused from then on.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when the holder signs out or reports the phone lost.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

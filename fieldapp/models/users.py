@@ -25,6 +25,7 @@ class User(db.Model):
 
     __tablename__ = "users"
 
+    #: The account's id, as the API names people who sign in (``volunteer_id``, ``actor_id`` …).
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: E.164, "+84912345678".
     phone: Mapped[str] = mapped_column(String(16), unique=True)
@@ -38,8 +39,10 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
     #: The area the role is granted on: a commune or province code; empty only for admins.
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
-    #: False once an account is disabled; its tokens stop working.
+    #: False while the account is disabled: no sign-in, and its tokens were revoked (enabling does not
+    #: bring them back).
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit = relationship("Unit", lazy="joined")

@@ -57,11 +57,13 @@ def review_queue_query(*, caller: Caller, target_type: str | None = None, flag: 
         query = (select(literal("checkin").label("target_type"), CheckIn.client_id.label("target_ref"),
                         CheckIn.scanned_at.label("recorded_at"))
                  .where(communes_clause(caller, CheckIn.commune_code), CheckIn.verdict == Verdict.accepted_with_flags))
-        query = _state(query, state, CheckIn.evidence_status == EvidenceStatus.held, _decided("checkin", CheckIn.client_id))
+        query = _state(query, state, CheckIn.evidence_status == EvidenceStatus.held,
+                       _decided("checkin", CheckIn.client_id))
         if flag:
             query = query.where(cast(CheckIn.flags, Text).contains(f'"{flag}"'))
         if village_id:
-            query = query.where(CheckIn.household_id.in_(select(Household.id).where(Household.village_id == village_id)))
+            query = query.where(CheckIn.household_id.in_(
+                select(Household.id).where(Household.village_id == village_id)))
         if volunteer_id:
             query = query.where(CheckIn.user_id == volunteer_id)
         parts.append(_period(query, CheckIn.scanned_at, since, until))
@@ -83,7 +85,8 @@ def review_queue_query(*, caller: Caller, target_type: str | None = None, flag: 
                         PersonSkill.recorded_at.label("recorded_at"))
                  .join(Person, Person.id == PersonSkill.person_id)
                  .where(communes_clause(caller, Person.commune_code),
-                        ~((PersonSkill.evidence_kind == EvidenceKind.visit) & PersonSkill.evidence_ref.in_(held_visit_refs))))
+                        ~((PersonSkill.evidence_kind == EvidenceKind.visit)
+                          & PersonSkill.evidence_ref.in_(held_visit_refs))))
         pending = PersonSkill.status == SkillStatus.claimed
         if state == "pending":
             query = query.where(pending)

@@ -14,7 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
 from fieldapp.models.households import Household
 from fieldapp.models.persons import ELDERLY_FROM_AGE, Person
-from fieldapp.models.skills import Skill
+from fieldapp.models.skills import SKILL_VI, Skill
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import Team
 from fieldapp.models.users import Role, User
@@ -76,14 +76,6 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
 EXPORT_LIMIT = 200_000
 
 
-#: Vietnamese names of the skills, for the exported list.
-SKILL_VI = {
-    Skill.online_public_services: "Dịch vụ công trực tuyến", Skill.online_shopping: "Mua sắm trực tuyến",
-    Skill.cashless_payment: "Thanh toán không dùng tiền mặt", Skill.online_safety: "An toàn trên không gian mạng",
-    Skill.local_digital_platforms: "Nền tảng số của địa phương", Skill.vneid_level2: "Định danh điện tử VNeID mức 2",
-    Skill.digital_bank_account: "Tài khoản ngân hàng số", Skill.online_documents: "Xử lý văn bản trực tuyến",
-    Skill.digital_signature: "Chữ ký số", Skill.vneid_programme_confirmed: "Xác nhận hoàn thành trên VNeID",
-}
 
 
 SOURCE_VI = {EvidenceKind.visit: "Đến tận nhà", EvidenceKind.session: "Lớp học", EvidenceKind.mentoring: "Đại sứ số",

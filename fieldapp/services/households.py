@@ -12,6 +12,7 @@ from fieldapp.models.households import Household
 from fieldapp.models.units import Unit
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
+from fieldapp.services.versions import version_check
 from fieldapp.text import nfc
 
 _FLAGS = ("is_poor", "is_ethnic_minority", "is_remote")
@@ -43,8 +44,11 @@ def household_create(*, caller: Caller | None, village_id: int, address: str, lo
     return household
 
 
-def household_update(*, caller: Caller, household: Household, changes: dict) -> Household:
-    """Change address, village, location or priority flags. What changed is logged (not the address)."""
+def household_update(*, caller: Caller, household: Household, changes: dict,
+                     expected_version: int | None = None) -> Household:
+    """Change address, village, location or priority flags. What changed is logged (not the address).
+    ``expected_version``: the version the edit was made against (:func:`version_check`)."""
+    version_check(household, expected_version)
     if "village_id" in changes and changes["village_id"] != household.village_id:
         village = village_get(caller=caller, village_id=changes["village_id"])
         if village.commune_code != household.commune_code:

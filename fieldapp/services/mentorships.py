@@ -205,6 +205,14 @@ def mentorship_update(*, caller: Caller | None, mentorship: Mentorship, status: 
 def interaction_record(*, caller: Caller, mentorship: Mentorship, method: InteractionMethod | str,
                        occurred_at: datetime, location: dict | None = None, evidence_ref: str | None = None,
                        client_id: str | None = None) -> MentoringInteraction:
+    """:func:`interaction_written`, the meeting alone."""
+    return interaction_written(caller=caller, mentorship=mentorship, method=method, occurred_at=occurred_at,
+                               location=location, evidence_ref=evidence_ref, client_id=client_id)[0]
+
+
+def interaction_written(*, caller: Caller, mentorship: Mentorship, method: InteractionMethod | str,
+                        occurred_at: datetime, location: dict | None = None, evidence_ref: str | None = None,
+                        client_id: str | None = None) -> tuple[MentoringInteraction, bool]:
     """Record that mentor and mentee met: when, where, how (QR scan, visit, session, in person).
 
     Idempotent on ``client_id``: a phone that retries after a lost answer records the meeting once
@@ -216,11 +224,10 @@ def interaction_record(*, caller: Caller, mentorship: Mentorship, method: Intera
     """
     if caller.user_id != mentorship.mentor_user_id:
         raise AppError("mentorship.not_the_mentor")
-    interaction, _ = written_once(
+    return written_once(
         MentoringInteraction, client_id=client_id, owner=mentorship.id, owner_attr="mentorship_id", digest=None,
         write=lambda: _interaction_write(caller=caller, mentorship=mentorship, method=method, occurred_at=occurred_at,
                                          location=location, evidence_ref=evidence_ref, client_id=client_id))
-    return interaction
 
 
 def _interaction_write(*, caller: Caller, mentorship: Mentorship, method: InteractionMethod | str,

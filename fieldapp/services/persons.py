@@ -19,6 +19,7 @@ from fieldapp.models.households import Household
 from fieldapp.models.persons import Person, Sex
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
+from fieldapp.services.versions import version_check
 from fieldapp.text import fold, nfc
 
 _CITIZEN_ID = re.compile(r"^\d{12}$")
@@ -151,7 +152,7 @@ def person_processing_check(people: Iterable[Person], *, field: str = "person_id
         raise AppError("person.consent_withdrawn", errors={field: withdrawn})
 
 
-def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
+def person_update(*, caller: Caller, person: Person, changes: dict, expected_version: int | None = None) -> Person:
     """Correct a resident's details, or record consent given or withdrawn. Skills change only through
     :func:`skills_record`.
 
@@ -159,6 +160,7 @@ def person_update(*, caller: Caller, person: Person, changes: dict) -> Person:
     stays) or given again, with a new purpose and notice, which lets the other fields in the same
     request through. An erased person changes no more.
     """
+    version_check(person, expected_version)
     consent_given = changes.get("consent") is not None
     if person.erased_at is not None:
         raise AppError("person.erased", errors={name: ["erased"] for name in sorted(changes)})

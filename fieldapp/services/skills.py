@@ -69,12 +69,14 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
     for skill in dict.fromkeys(Skill(s) for s in grant):
         if skill in held:
             if held[skill].status == SkillStatus.claimed and status == SkillStatus.confirmed:
-                held[skill].status, held[skill].evidence_kind, held[skill].evidence_ref = status, evidence_kind, evidence_ref
+                held[skill].status, held[skill].evidence_kind, held[skill].evidence_ref = (
+                    status, evidence_kind, evidence_ref)
                 changed.append(("confirmed", skill))
             continue
-        person.skills.append(PersonSkill(skill=skill, recorded_by=caller.user_id if caller else None, recorded_at=now,
-                                         evidence_kind=evidence_kind, evidence_ref=evidence_ref, status=status,
-                                         confirmed_on=confirmed_on if skill == Skill.vneid_programme_confirmed else None))
+        person.skills.append(PersonSkill(
+            skill=skill, recorded_by=caller.user_id if caller else None, recorded_at=now,
+            evidence_kind=evidence_kind, evidence_ref=evidence_ref, status=status,
+            confirmed_on=confirmed_on if skill == Skill.vneid_programme_confirmed else None))
         changed.append(("granted", skill))
     for skill in dict.fromkeys(Skill(s) for s in withdraw):
         if skill in held:

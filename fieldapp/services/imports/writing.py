@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
@@ -12,6 +12,7 @@ from fieldapp.geo import LatLon
 from fieldapp.ids import new_public_id
 from fieldapp.models.households import Household
 from fieldapp.models.persons import Person
+from fieldapp.models.sync import stamp_expression
 from fieldapp.services.imports.validation import ListedHousehold
 
 #: Households written per statement batch (their people follow them).
@@ -67,6 +68,16 @@ def households_write(households: list[ListedHousehold], *, commune_code: str, ca
                 })
         if person_rows:
             db.session.execute(_BULK_PERSONS, person_rows)
+        _stamp(ids)
         written += len(person_rows)
         if progress:
             progress(written, total_persons)
+
+
+def _stamp(household_ids: list[int]) -> None:
+    """A bulk insert passes the flush hook by: stamp its rows for sync here (fieldapp/models/sync.py),
+    or a phone assigned one of these households would never pull them as changed."""
+    stamp = stamp_expression(db.session)
+    for model, column in ((Household, Household.id), (Person, Person.household_id)):
+        db.session.execute(update(model).where(column.in_(household_ids)).values(sync_tx=stamp)
+                           .execution_options(synchronize_session=False))
