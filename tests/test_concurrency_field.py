@@ -10,8 +10,16 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import CheckIn, SupportRecord, Visit
 from fieldapp.qr import signing
-from tests.factories import (DEFAULT_PASSWORD, assign, make_household, make_person, make_session, make_team,
-                             make_user, make_village)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    assign,
+    make_household,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+    make_village,
+)
 
 PARALLEL = 50
 
@@ -55,8 +63,8 @@ def test_fifty_identical_checkins_make_one_record(app, own_commune):
     with app.app_context():
         rows = db.session.query(CheckIn).filter_by(client_id=body["client_id"]).count()
         counted = db.session.query(CheckIn).filter_by(session_id=session_id).count()
-    print(f"\nidentical check-ins: {PARALLEL} sent at once, statuses {dict((s, statuses.count(s)) for s in set(statuses))}, "
-          f"records expected 1, found {rows}")
+    tally = {s: statuses.count(s) for s in set(statuses)}
+    print(f"\nidentical check-ins: {PARALLEL} sent at once, statuses {tally}, records expected 1, found {rows}")
     assert statuses.count(201) == 1 and statuses.count(200) == PARALLEL - 1
     assert rows == 1 and counted == 1
     assert len({str(answer) for _, answer in results}) == 1  # everyone got the same answer
@@ -83,7 +91,8 @@ def test_fifty_identical_visits_make_one_visit_and_one_set_of_support_records(ap
     with app.app_context():
         visits = db.session.query(Visit).filter_by(client_id=body["client_id"]).count()
         records = db.session.query(SupportRecord).filter_by(person_id=person_id).count()
-    print(f"\nidentical visits: {PARALLEL} sent at once, statuses {dict((s, statuses.count(s)) for s in set(statuses))}, "
+    tally = {s: statuses.count(s) for s in set(statuses)}
+    print(f"\nidentical visits: {PARALLEL} sent at once, statuses {tally}, "
           f"visits expected 1, found {visits}; support records expected 2, found {records}")
     assert statuses.count(201) == 1 and statuses.count(200) == PARALLEL - 1
     assert visits == 1 and records == 2

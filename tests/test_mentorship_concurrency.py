@@ -13,8 +13,15 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import Ambassador, Mentorship, MentorshipStatus, Role
 from fieldapp.selectors.network import ancestors_of
-from tests.factories import (DEFAULT_PASSWORD, make_ambassador, make_household, make_mentorship, make_person,
-                             make_user, make_village)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_user,
+    make_village,
+)
 
 #: At most the connection pool (10 + 5 overflow on PostgreSQL), so nobody waits for a connection.
 THREADS = 12

@@ -449,8 +449,8 @@ def test_an_upload_the_app_refuses_unread_gets_the_apps_answer_through_nginx(ngi
 @pytest.mark.real_commits  # gunicorn, another process, must see the officer's token
 def test_nginx_lets_an_import_through_above_the_general_body_limit(app, nginx_app, own_commune):
     token = _officer_token(app, own_commune.code)
-    blank = b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n" + b" " * len(THREE_MIB) + \
-        b"\r\n--cut--\r\n"
+    blank = (b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n"
+             + b" " * len(THREE_MIB) + b"\r\n--cut--\r\n")
     answer = exchange(nginx_app.port, get("/api/v1/households/import?dry_run=false", f"Authorization: Bearer {token}",
                                           "Content-Type: multipart/form-data; boundary=cut", method="POST", body=blank),
                       tls=True)
@@ -466,7 +466,8 @@ def test_nginx_tells_the_app_who_asked_and_how(nginx_sleepy):
     # TRUSTED_PROXIES=1 believes the last address: the one nginx saw, whatever the client claimed.
     assert seen["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1" and seen["X-Forwarded-Proto"] == "https"
     assert seen["Host"] == seen["X-Forwarded-Host"] == "fieldapp.test"
-    assert re.fullmatch(r"[0-9a-f]{32}", seen["X-Request-ID"]) and answer.headers["X-Request-ID"] == seen["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", seen["X-Request-ID"])
+    assert answer.headers["X-Request-ID"] == seen["X-Request-ID"]
 
 
 @pytest.mark.slow
