@@ -136,14 +136,17 @@ def own_commune(committing_app) -> OwnCommune:
     from sqlalchemy import select
 
     from fieldapp.geo import point_of
-    from fieldapp.models.units import Unit, UnitLevel
+    from fieldapp.models import Unit, UnitLevel, User, Village
     from tests.factories import HUNG_CHAU, OTHER_COMMUNE
 
     taken = _communes_handed_out | {HUNG_CHAU, OTHER_COMMUNE}
     with committing_app.app_context():
         code, centroid = _db.session.execute(
-            select(Unit.code, Unit.centroid).where(Unit.level == UnitLevel.commune, Unit.centroid.is_not(None),
-                                                   Unit.code.not_in(taken))
+            select(Unit.code, Unit.centroid).where(
+                Unit.level == UnitLevel.commune, Unit.centroid.is_not(None), Unit.code.not_in(taken),
+                # nor one a test made villages or accounts in otherwise (tests/sync_world.py picks its own)
+                Unit.code.not_in(select(Village.commune_code)),
+                Unit.code.not_in(select(User.unit_code).where(User.unit_code.is_not(None))))
             .order_by(Unit.code.desc()).limit(1)).one()
         _db.session.remove()
     _communes_handed_out.add(code)
