@@ -21,9 +21,10 @@ from tests.factories import HA_NOI, NGHE_AN, assign, make_household, make_person
 
 
 def unused_commune() -> Unit:
-    """A commune with a centroid and no village yet (so no test has worked there), outside the
-    provinces the other tests work in (their province officers list every household there)."""
-    used = select(Village.commune_code)
+    """A commune with a centroid and no village nor account yet (so no test has worked there: the
+    real-commit tests' ``own_commune`` skips the same ones), outside the provinces the other tests
+    work in (their province officers list every household there)."""
+    used = select(Village.commune_code).union(select(User.unit_code).where(User.unit_code.is_not(None)))
     return db.session.scalars(select(Unit).where(
         Unit.level == UnitLevel.commune, Unit.centroid.is_not(None), Unit.code.not_in(used),
         Unit.parent_code.not_in([NGHE_AN, HA_NOI]))

@@ -28,8 +28,8 @@ def _request_fields(spec):
 
 
 @pytest.fixture(scope="module")
-def spec(app):
-    with app.app_context():
+def spec(shared_app):
+    with shared_app.app_context():
         return yaml.safe_load(generated_files()["openapi.yaml"])
 
 

@@ -20,7 +20,7 @@ from fieldapp.clock import utcnow
 from fieldapp.display import display_key
 from fieldapp.extensions import db
 from fieldapp.qr import signing
-from tests.factories import DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, make_session, make_user
+from tests.factories import DEFAULT_PASSWORD, make_session, make_user
 
 
 @pytest.fixture
@@ -61,15 +61,15 @@ def _path_of(svg: str) -> str:
 
 
 @pytest.mark.real_commits  # the browser's requests are served by other threads: the rows must be committed
-def test_the_browser_draws_the_current_code_and_the_live_count(app, browser, live_server, tmp_path):
+def test_the_browser_draws_the_current_code_and_the_live_count(app, browser, live_server, tmp_path, own_commune):
     with app.app_context():
-        session = make_session()
-        volunteer = make_user()
+        session = make_session(commune_code=own_commune.code, lat=own_commune.lat, lon=own_commune.lon)
+        volunteer = make_user(unit_code=own_commune.code)
         db.session.commit()
         public_id, phone, title = session.public_id, volunteer.phone, session.title
     client = app.test_client()
     token = client.post("/api/v1/auth/token", json={"phone": phone, "password": DEFAULT_PASSWORD}).get_json()
-    lat, lon = HUNG_CHAU_CENTRE
+    lat, lon = own_commune.centre
     checked_in = client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {token['access_token']}"}, json={
         "client_id": str(uuid.uuid4()), "payload": signing.qr_text("session", public_id, step=signing.session_step()),
         "scanned_at": utcnow().isoformat(), "gps": {"lat": lat, "lon": lon, "accuracy_m": 5}})

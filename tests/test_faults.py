@@ -42,16 +42,17 @@ def _start_gunicorn(app, port):
 class RetryingClient:
     """A phone on a bad network: sends each check-in until it is acknowledged, counting every try."""
 
-    def __init__(self, app, count: int):
+    def __init__(self, app, count: int, commune):
         import uuid
 
         from fieldapp.qr import signing
-        from tests.factories import DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, assign, make_household, make_team, make_user
+        from tests.factories import DEFAULT_PASSWORD, assign, make_household, make_team, make_user, make_village
 
+        self.lat, self.lon = commune.centre
         with app.app_context():
-            volunteer = make_user()
-            household = make_household(lat=HUNG_CHAU_CENTRE[0], lon=HUNG_CHAU_CENTRE[1])
-            assign(household, volunteer, make_team(members=[volunteer]))
+            volunteer = make_user(unit_code=commune.code)
+            household = make_household(village=make_village(commune_code=commune.code), lat=self.lat, lon=self.lon)
+            assign(household, volunteer, make_team(members=[volunteer], commune_code=commune.code))
             self.plate = signing.qr_text("household", household.public_id)
             db.session.commit()
             token = app.test_client().post("/api/v1/auth/token", json={"phone": volunteer.phone,
@@ -69,11 +70,10 @@ class RetryingClient:
         import urllib.request
 
         from fieldapp.clock import utcnow
-        from tests.factories import HUNG_CHAU_CENTRE
 
         for client_id in self.items:
             body = json.dumps({"client_id": client_id, "payload": self.plate, "scanned_at": utcnow().isoformat(),
-                               "gps": {"lat": HUNG_CHAU_CENTRE[0], "lon": HUNG_CHAU_CENTRE[1], "accuracy_m": 9}})
+                               "gps": {"lat": self.lat, "lon": self.lon, "accuracy_m": 9}})
             for _ in range(600):
                 request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/checkins", data=body.encode(),
                                                  headers={"Content-Type": "application/json",
@@ -116,12 +116,12 @@ class RetryingClient:
 
 @pytest.mark.slow
 @pytest.mark.real_commits
-def test_sigkill_of_the_server_loses_no_acknowledged_checkin_and_duplicates_none(app):
+def test_sigkill_of_the_server_loses_no_acknowledged_checkin_and_duplicates_none(app, own_commune):
     """A client retries each check-in until acknowledged while the server is killed with SIGKILL
     and started again: every acknowledged check-in is there, exactly once."""
     import signal
 
-    client = RetryingClient(app, 40)
+    client = RetryingClient(app, 40, own_commune)
     server = _start_gunicorn(app, client.port)
     try:
         client.start()
@@ -154,14 +154,14 @@ def _restart_postgres() -> None:
 
 @pytest.mark.slow
 @pytest.mark.real_commits
-def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app):
+def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app, own_commune):
     """PostgreSQL is restarted while a client sends check-ins (retrying each until acknowledged):
     the running app recovers by itself, and every acknowledged check-in is stored exactly once."""
     import signal
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("a PostgreSQL fault")
-    client = RetryingClient(app, 60)
+    client = RetryingClient(app, 60, own_commune)
     server = _start_gunicorn(app, client.port)
     try:
         client.start()

@@ -1,7 +1,8 @@
 """Many requests at once through the HTTP API, committing for real: the network's rules still hold.
 
 The ceiling, one active mentor per mentee, and no cycles (including a cycle closed by two requests on
-four different people). The data lives in a commune no other test uses, since it stays committed.
+four different people). The data stays committed: it lives in the database of the ``real_commits``
+tests, in a commune of each test's own (``own_commune``).
 """
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -10,10 +11,17 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Ambassador, Mentorship, MentorshipStatus, Role, Unit
+from fieldapp.models import Ambassador, Mentorship, MentorshipStatus, Role
 from fieldapp.selectors.network import ancestors_of
-from tests.factories import (DEFAULT_PASSWORD, make_ambassador, make_household, make_mentorship, make_person,
-                             make_user, make_village)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_user,
+    make_village,
+)
 
 #: At most the connection pool (10 + 5 overflow on PostgreSQL), so nobody waits for a connection.
 THREADS = 12
@@ -21,9 +29,8 @@ SKILLS = ["online_public_services"]
 
 
 @pytest.fixture
-def commune(app):
-    """The last commune of the country: no other test touches it."""
-    return db.session.scalar(select(Unit.code).where(Unit.level == "commune").order_by(Unit.code.desc()).limit(1))
+def commune(own_commune) -> str:
+    return own_commune.code
 
 
 def _token(app, user) -> dict:

@@ -84,19 +84,6 @@ def assert_catalogue_envelope(answer: Answer | None, error_code: str, lang: str 
     assert answer.envelope(content_type) == envelope(AppError(error_code), lang)
 
 
-def _commune_of_its_own(app) -> str:
-    """A commune for tests that commit for real (what they commit stays, and other tests count Hùng
-    Châu's rows)."""
-    from sqlalchemy import select
-
-    from fieldapp.extensions import db
-    from fieldapp.models.units import Unit, UnitLevel
-
-    with app.app_context():
-        return db.session.scalar(select(Unit.code).where(Unit.level == UnitLevel.commune)
-                                 .order_by(Unit.code.desc()).limit(1))
-
-
 def _officer_token(app, commune: str) -> str:
     """A committed commune officer's bearer token, good for a server in another process."""
     with app.app_context():
@@ -110,13 +97,14 @@ def _officer_token(app, commune: str) -> str:
 # gunicorn
 
 @pytest.fixture(scope="module")
-def fieldapp_servers(app):
-    """The real app under gunicorn with fieldapp's configuration, once per worker class."""
+def fieldapp_servers(committing_app):
+    """The real app under gunicorn with fieldapp's configuration, once per worker class, on the
+    database of the ``real_commits`` tests (those of this module write what the server must read)."""
     servers, ports = [], {}
     try:
         for name, flags in WORKER_CLASSES.items():
             ports[name] = free_port()
-            servers.append(start_gunicorn(ports[name], "--workers", "1", *flags, env=app_env(app)))
+            servers.append(start_gunicorn(ports[name], "--workers", "1", *flags, env=app_env(committing_app)))
         yield ports
     finally:
         for server in servers:
@@ -192,14 +180,14 @@ def test_gunicorns_envelope_is_english_when_the_request_asks_and_got_that_far(fi
 
 @pytest.mark.slow
 @pytest.mark.real_commits  # the server, another process, must see the household and the officer
-def test_the_longest_plates_request_of_the_contract_is_answered_by_gunicorn(app, fieldapp_servers):
+def test_the_longest_plates_request_of_the_contract_is_answered_by_gunicorn(app, fieldapp_servers, own_commune):
     """500 ids, comma-separated and repeated, fit gunicorn's request line; one byte more does not."""
     from fieldapp.api.qr import PlatesQuery
     from fieldapp.extensions import db
     from fieldapp.services.households import household_create
 
     most = PlatesQuery().fields["ids"].validators[0].max
-    commune = _commune_of_its_own(app)
+    commune = own_commune.code
     with app.app_context():
         village = make_village(commune_code=commune)
         ids = [household_create(caller=None, village_id=village.id, address=f"Nhà số {n}").public_id
@@ -459,10 +447,10 @@ def test_an_upload_the_app_refuses_unread_gets_the_apps_answer_through_nginx(ngi
 
 @pytest.mark.slow
 @pytest.mark.real_commits  # gunicorn, another process, must see the officer's token
-def test_nginx_lets_an_import_through_above_the_general_body_limit(app, nginx_app):
-    token = _officer_token(app, _commune_of_its_own(app))
-    blank = b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n" + b" " * len(THREE_MIB) + \
-        b"\r\n--cut--\r\n"
+def test_nginx_lets_an_import_through_above_the_general_body_limit(app, nginx_app, own_commune):
+    token = _officer_token(app, own_commune.code)
+    blank = (b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n"
+             + b" " * len(THREE_MIB) + b"\r\n--cut--\r\n")
     answer = exchange(nginx_app.port, get("/api/v1/households/import?dry_run=false", f"Authorization: Bearer {token}",
                                           "Content-Type: multipart/form-data; boundary=cut", method="POST", body=blank),
                       tls=True)
@@ -478,7 +466,8 @@ def test_nginx_tells_the_app_who_asked_and_how(nginx_sleepy):
     # TRUSTED_PROXIES=1 believes the last address: the one nginx saw, whatever the client claimed.
     assert seen["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1" and seen["X-Forwarded-Proto"] == "https"
     assert seen["Host"] == seen["X-Forwarded-Host"] == "fieldapp.test"
-    assert re.fullmatch(r"[0-9a-f]{32}", seen["X-Request-ID"]) and answer.headers["X-Request-ID"] == seen["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", seen["X-Request-ID"])
+    assert answer.headers["X-Request-ID"] == seen["X-Request-ID"]
 
 
 @pytest.mark.slow
