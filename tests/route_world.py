@@ -8,8 +8,19 @@ import pytest
 
 from fieldapp.clock import utcnow
 from fieldapp.models import Role
-from tests.factories import (OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship, make_person,
-                             make_session, make_team, make_user, make_village, make_visit)
+from tests.factories import (
+    OTHER_COMMUNE,
+    assign,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+    make_village,
+    make_visit,
+)
 
 
 @pytest.fixture
@@ -34,8 +45,9 @@ def world():
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
               "session_id": session.public_id, "public_id:household_id": household.public_id,
               "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
-              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
-              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
+              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id,
+              "int(max=2147483647):team_id": str(team.id), "int(max=2147483647):user_id": str(volunteer.id),
+              "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
               "visit_id": visit.public_id}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
@@ -45,7 +57,8 @@ def world():
     # Valid bodies where the object's scope is checked after the body is read (empty bodies would
     # stop at 422 before the scope check, for everyone alike).
     bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
-              "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
+              "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận",
+                                                                      "confirm_duplicate": True},
               "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},
               "/api/v1/sessions/<public_id:session_id>/attendees": {"person_id": person.public_id},
               "/api/v1/teams/<int(max=2147483647):team_id>/members": {"user_id": volunteer.id},

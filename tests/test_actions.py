@@ -91,8 +91,8 @@ def test_each_entry_is_checked_against_the_table(app):
 
         request.url_rule = next(r for r in app.url_map.iter_rules() if r.rule == "/api/v1/visits")
         good = dict(action="visit.create", object_type="visit", object_id="V1", log_unit="17395", caller=None,
-                    body={"household_id": "H1", "outcome": "supported", "proof": "gps", "verdict": "verified", "evidence_status": "counted",
-                          "flags": [], "support_records": 1})
+                    body={"household_id": "H1", "outcome": "supported", "proof": "gps", "verdict": "verified",
+                          "evidence_status": "counted", "flags": [], "support_records": 1})
         assert entry_problems(activity_values(**good)) == []
         for change, expected in [({"action": "visit.remove"}, "not a documented action"),
                                  ({"object_type": "household"}, "object_type"),

@@ -4,7 +4,7 @@ import pytest
 from fieldapp.clock import utcnow
 from fieldapp.models import ActivityEntry, Role
 from fieldapp.services.mentorships import interaction_record
-from tests.factories import (NGHE_AN, OTHER_COMMUNE, make_ambassador, make_mentorship, make_team, make_user, promote)
+from tests.factories import NGHE_AN, OTHER_COMMUNE, make_ambassador, make_mentorship, make_team, make_user, promote
 
 
 def _error(response, status, error_code):

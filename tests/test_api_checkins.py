@@ -8,8 +8,7 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, CheckIn, Role
 from fieldapp.qr import payloads, signing
-from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_household, make_session, make_team,
-                             make_user)
+from tests.factories import HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_household, make_session, make_team, make_user
 
 LAT, LON = HUNG_CHAU_CENTRE
 

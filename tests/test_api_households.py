@@ -2,8 +2,17 @@
 import pytest
 
 from fieldapp.models import ActivityEntry, Role
-from tests.factories import (HUNG_CHAU, HUNG_CHAU_CENTRE, NGHE_AN, OTHER_COMMUNE, assign, make_household,
-                             make_team, make_user, make_village)
+from tests.factories import (
+    HUNG_CHAU,
+    HUNG_CHAU_CENTRE,
+    NGHE_AN,
+    OTHER_COMMUNE,
+    assign,
+    make_household,
+    make_team,
+    make_user,
+    make_village,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 

@@ -5,9 +5,20 @@ from sqlalchemy import select
 from fieldapp.clock import utcnow
 from fieldapp.errors import CATALOGUE
 from fieldapp.models import ActivityEntry, MentoringInteraction, Role, Unit
-from tests.factories import (DEFAULT_PASSWORD, HUNG_CHAU_CENTRE, NGHE_AN, OTHER_COMMUNE, make_ambassador,
-                             make_household, make_mentorship, make_person, make_team, make_user, make_village,
-                             next_phone)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    HUNG_CHAU_CENTRE,
+    NGHE_AN,
+    OTHER_COMMUNE,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_team,
+    make_user,
+    make_village,
+    next_phone,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 SKILLS = ["online_public_services", "cashless_payment"]

@@ -2,8 +2,17 @@
 import pytest
 
 from fieldapp.models import ActivityEntry, Person, Role, SkillEvent
-from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_household, make_person, make_team,
-                             make_user, make_village, make_visit)
+from tests.factories import (
+    HUNG_CHAU_CENTRE,
+    OTHER_COMMUNE,
+    assign,
+    make_household,
+    make_person,
+    make_team,
+    make_user,
+    make_village,
+    make_visit,
+)
 
 FIVE = ["online_public_services", "online_shopping", "cashless_payment", "online_safety", "local_digital_platforms"]
 

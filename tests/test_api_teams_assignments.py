@@ -2,8 +2,7 @@
 import pytest
 
 from fieldapp.models import ActivityEntry, Assignment, Role
-from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, make_household, make_team, make_user,
-                             make_village)
+from tests.factories import HUNG_CHAU_CENTRE, OTHER_COMMUNE, make_household, make_team, make_user, make_village
 
 LAT, LON = HUNG_CHAU_CENTRE
 
@@ -70,7 +69,8 @@ def test_assign_by_ids_then_reassign_keeps_history(client, login, setting, db):
     assert (again["assigned"], again["unchanged"]) == ([], 2)
     moved = _assign(client, headers, volunteer_id=setting["second"].id, household_ids=ids[:1]).get_json()
     assert moved["reassigned"] == 1
-    rows = db.session.query(Assignment).filter_by(household_id=setting["households"][0].id).order_by(Assignment.id).all()
+    rows = (db.session.query(Assignment).filter_by(household_id=setting["households"][0].id)
+            .order_by(Assignment.id).all())
     assert [(r.volunteer_id, r.ended_at is None) for r in rows] == [(setting["first"].id, False),
                                                                     (setting["second"].id, True)]
     entries = db.session.query(ActivityEntry).filter_by(action="household.assign", object_id=ids[0]).all()

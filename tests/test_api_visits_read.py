@@ -10,8 +10,18 @@ from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, Role
 from fieldapp.models.activity import NATIONAL_LOG
 from fieldapp.qr import signing
-from tests.factories import (HUNG_CHAU, HUNG_CHAU_CENTRE, NGHE_AN, OTHER_COMMUNE, assign, make_household,
-                             make_person, make_team, make_user, make_village)
+from tests.factories import (
+    HUNG_CHAU,
+    HUNG_CHAU_CENTRE,
+    NGHE_AN,
+    OTHER_COMMUNE,
+    assign,
+    make_household,
+    make_person,
+    make_team,
+    make_user,
+    make_village,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 #: Where the phones were: distinct values, to check each visit's own point comes back.

@@ -14,8 +14,8 @@ from fieldapp.crypto.keys import key_id_of, public_raw, verify_signature
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, ActivityLeaf, ActivityNode, ActivityQueued, SigningKey
 from fieldapp.selectors.activity import consistency_proof, inclusion_proof
-from tests.factories import HUNG_CHAU, act_as_owner
 from tests.audit_helpers import export_bytes, fill_log, pinned_keys
+from tests.factories import HUNG_CHAU, act_as_owner
 
 #: A log of this module's own: tests that commit for real (concurrency, faults) write check-ins into
 #: the communes' logs, and those rows stay; counting them here would make the order of tests matter.
@@ -253,7 +253,8 @@ def _head(size=None) -> Head:
 
 def _cut_at_checkpoint(export, size):
     """The export as it would be if cut right after its checkpoint for ``size``: it verifies alone."""
-    end = next(i for i, line in enumerate(export) if b'"type":"checkpoint"' in line and json.loads(line)["size"] == size)
+    end = next(i for i, line in enumerate(export)
+               if b'"type":"checkpoint"' in line and json.loads(line)["size"] == size)
     return export[:end + 1]
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from fieldapp.audit.vectors import build
 from fieldapp.audit import merkle
+from fieldapp.audit.vectors import build
 from fieldapp.audit.verify import Head, Tampered, verify_export
 
 DOC = Path(__file__).parents[1] / "mobile_contract" / "audit-log.md"

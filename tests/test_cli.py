@@ -1,8 +1,7 @@
 """The operator's command line."""
 from fieldapp.extensions import db
+from fieldapp.models import ActivityEntry, Ambassador, MentoringInteraction, Mentorship, Team, User, Village
 from tests.factories import make_user
-from fieldapp.models import (ActivityEntry, Ambassador, MentoringInteraction, Mentorship, Team, User,
-                             Village)
 
 
 def test_users_create_reads_the_password_from_stdin(runner):
@@ -153,12 +152,11 @@ def test_audit_verify_against_a_head_from_the_api(runner, client, login, tmp_pat
     verifies; one cut off before its end does not, though it verifies alone."""
     import json
 
+    from fieldapp.audit.sequencer import checkpoint_sign
+    from fieldapp.extensions import db
     from fieldapp.models import Role
     from tests.audit_helpers import export_bytes, fill_log
     from tests.factories import make_user
-
-    from fieldapp.audit.sequencer import checkpoint_sign
-    from fieldapp.extensions import db
 
     fill_log("17395", 4)
     checkpoint_sign(db.session, "17395")  # an earlier checkpoint, where a forger could cut the export

@@ -131,7 +131,8 @@ def test_nothing_new_is_recorded_for_someone_who_withdrew(client, login, home):
     person_id = home.person.public_id
 
     client_id = str(uuid.uuid4())
-    _refused(_visit(client, home, [home.son, home.person], client_id), "person.consent_withdrawn", "people", [person_id])
+    _refused(_visit(client, home, [home.son, home.person], client_id), "person.consent_withdrawn", "people",
+             [person_id])
     assert db.session.query(Visit).filter_by(client_id=client_id).count() == 0
     assert _visit(client, home, [home.son], client_id).status_code == 201  # sent again without her: recorded
     assert _supported(home.person) == before and _supported(home.son) == len(FIVE)
@@ -223,7 +224,8 @@ def test_an_erased_person_is_read_only_and_still_counted(client, login, home):
     for change in ({"full_name": "Nguyễn Thị Rút"}, {"phone": "0912345670"}, {"consent": CONSENT}, {"consent": None},
                    {"birth_year": 1951}):
         _refused(client.patch(url, headers=home.headers, json=change), "person.erased")
-    skills = client.post(f"{url}/skills", headers=home.headers, json={"grant": ["vneid_level2"], "evidence_kind": "other"})
+    skills = client.post(f"{url}/skills", headers=home.headers,
+                         json={"grant": ["vneid_level2"], "evidence_kind": "other"})
     _refused(skills, "person.erased", "person_id", [person_id])
     _refused(_visit(client, home, [home.person]), "person.erased", "people", [person_id])
     session = make_session()
@@ -275,7 +277,8 @@ def test_erasing_twice_is_harmless(client, home):
     assert second == first
     db.session.expire_all()
     assert db.session.get(Person, home.person.id).erased_at == erased_at
-    assert db.session.query(ActivityEntry).filter_by(action="person.erase", object_id=home.person.public_id).count() == 1
+    erasures = db.session.query(ActivityEntry).filter_by(action="person.erase", object_id=home.person.public_id)
+    assert erasures.count() == 1
     # The son still lives there: a second request did not clear the household either.
     assert client.get(f"/api/v1/households/{home.household.public_id}", headers=home.headers).get_json()[
         "address"] == "Xóm Đông, nhà số 7"

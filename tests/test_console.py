@@ -11,8 +11,15 @@ from fieldapp.clock import utcnow
 from fieldapp.config import ConfigError, load_config
 from fieldapp.display import display_key
 from fieldapp.models import ActivityEntry, AuthToken, CheckIn, Role, SupportRecord, TokenKind, Verdict
-from tests.factories import (DEFAULT_PASSWORD, make_household, make_person, make_session, make_team,
-                             make_user, make_village)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_household,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+    make_village,
+)
 
 COOKIE = "fieldapp_session"
 
@@ -130,7 +137,8 @@ def test_a_guesser_at_one_address_does_not_lock_the_officer_out_of_the_console(c
     officer = make_user(role=Role.commune_officer, phone="+84913777006")
     guesser, owner = {"REMOTE_ADDR": "198.51.100.8"}, {"REMOTE_ADDR": "192.0.2.21"}
     for _ in range(int(app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"].split()[0])):
-        assert "mật khẩu không đúng" in sign_in(client, "0913777006", "sai", environ_base=guesser).get_data(as_text=True)
+        refused = sign_in(client, "0913777006", "sai", environ_base=guesser)
+        assert "mật khẩu không đúng" in refused.get_data(as_text=True)
     assert sign_in(client, officer.phone, environ_base=guesser).status_code == 429
     signed_in = sign_in(client, officer.phone, environ_base=owner)
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/console/"
@@ -375,7 +383,8 @@ def test_the_display_page_carries_the_same_headers(client):
 def test_the_display_page_has_no_inline_script_or_style(client):
     """Its CSP allows scripts and styles from /static only: anything inline would not run."""
     session = make_session()
-    html = client.get(f"/display/sessions/{session.public_id}?k={display_key(session.public_id)}").get_data(as_text=True)
+    url = f"/display/sessions/{session.public_id}?k={display_key(session.public_id)}"
+    html = client.get(url).get_data(as_text=True)
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/display.js" defer>']
     assert "</script>" in html and re.search(r"<script[^>]*>\s*\S+\s*</script>", html) is None
     assert "<style" not in html and re.search(r"\s(style|on\w+)\s*=", html) is None  # no inline style or handler

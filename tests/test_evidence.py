@@ -8,11 +8,25 @@ import pytest
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, CheckIn, EvidenceReview, Role, SupportRecord
-from fieldapp.models.evidence import (HOLD_BACK, EvidenceStatus, EvidenceType, ReviewDecision, evidence_status,
-                                      hold_back_table)
+from fieldapp.models.evidence import (
+    HOLD_BACK,
+    EvidenceStatus,
+    EvidenceType,
+    ReviewDecision,
+    evidence_status,
+    hold_back_table,
+)
 from fieldapp.qr import signing
-from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_household, make_person, make_session,
-                             make_team, make_user)
+from tests.factories import (
+    HUNG_CHAU_CENTRE,
+    OTHER_COMMUNE,
+    assign,
+    make_household,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 FIVE = ["online_public_services", "online_shopping", "cashless_payment", "online_safety", "local_digital_platforms"]

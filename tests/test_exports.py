@@ -83,7 +83,7 @@ def test_an_exported_list_is_what_exports_md_says(client, login):
     assert exported.startswith(b"\xef\xbb\xbf") and exported.endswith(b"\r\n")
     header, row = _csv_rows(exported)
     assert header == columns and len(columns) == 12
-    cell = dict(zip(columns, row))
+    cell = dict(zip(columns, row, strict=True))
     assert (cell["Họ và tên"], cell["Năm sinh"], cell["Mã người dân"]) == ("Lê Thị Hồng", "1958", person.public_id)
     assert cell["Kỹ năng được hỗ trợ"] in doc and "| `online_safety` | " + cell["Kỹ năng được hỗ trợ"] + " |" in doc
     assert "| `session` | " + cell["Hình thức"] + " |" in doc and "| `none` | " + cell["Minh chứng"] + " |" in doc

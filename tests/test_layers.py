@@ -21,6 +21,7 @@ def test_no_module_of_fieldapp_imports_itself_in_a_circle():
     import grimp
 
     graph = grimp.build_graph("fieldapp", cache_dir=None)
-    circles = [(module, imported) for module in graph.modules for imported in graph.find_modules_directly_imported_by(module)
+    circles = [(module, imported) for module in graph.modules
+               for imported in graph.find_modules_directly_imported_by(module)
                if graph.chain_exists(importer=imported, imported=module)]
     assert circles == []

@@ -25,8 +25,8 @@ def test_database_is_at_the_latest_revision(app, db):
 
 
 def test_migration_files_are_date_prefixed():
-    from pathlib import Path
     import re
+    from pathlib import Path
 
     names = [p.name for p in (Path(__file__).parents[1] / "migrations" / "versions").glob("*.py")]
     assert names

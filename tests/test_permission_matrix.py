@@ -21,7 +21,7 @@ ROLES = ["anonymous", "volunteer", "team_leader", "commune_officer", "province_o
 def row(anonymous=401, volunteer=A, team_leader=A, commune_officer=A, province_officer=A, admin=A,
         other_officer=A):
     return dict(zip(ROLES, [anonymous, volunteer, team_leader, commune_officer, province_officer, admin,
-                            other_officer]))
+                            other_officer], strict=True))
 
 
 PUBLIC = row(anonymous=A)

@@ -97,7 +97,8 @@ def _flags_the_code_gives() -> set[str]:
         elif isinstance(arg, ast.Attribute) and arg.attr == "reason":
             continue  # rejection.reason: one of the refusals, already counted
         elif (isinstance(arg, ast.JoinedStr) and len(arg.values) == 2 and isinstance(arg.values[0], ast.Constant)
-              and isinstance(arg.values[1], ast.FormattedValue) and ast.unparse(arg.values[1].value).endswith(".reason")):
+              and isinstance(arg.values[1], ast.FormattedValue)
+              and ast.unparse(arg.values[1].value).endswith(".reason")):
             flags |= {arg.values[0].value + reason for reason in refusals}  # f"plate_{rejection.reason}"
         else:
             unreadable.append(f"{path.name}:{arg.lineno}")
@@ -116,7 +117,8 @@ def test_every_flag_and_reason_the_code_gives_is_documented_and_no_other():
 
 
 @pytest.mark.parametrize("text, reason", [
-    ("hello", "foreign"), ("https://dichvucong.gov.vn/p/home", "foreign"), ("FA2:H:H7K2M9Q4TZX:x:y", "unsupported_version"),
+    ("hello", "foreign"), ("https://dichvucong.gov.vn/p/home", "foreign"),
+    ("FA2:H:H7K2M9Q4TZX:x:y", "unsupported_version"),
     ("FA1:H:H7K2M9Q4TZX", "malformed"), ("FA1:X:H7K2M9Q4TZX:0123456789abcdef:abc", "malformed"),
     ("FA1:H:P7K2M9Q4TZX:0123456789abcdef:" + "A" * 86, "malformed"),  # a person id in a household code
     ("FA1:S:S5N1B7D2FKR:notastep:0123456789abcdef:" + "A" * 86, "malformed"),

@@ -23,10 +23,17 @@ import pytest
 from fieldapp.auth.declaration import NONE, READ, WRITE, declaration_of, declares, reads
 from fieldapp.clock import utcnow
 from fieldapp.models.activity import ActivityEntry
-from tests.factories import (DEFAULT_PASSWORD, HUNG_CHAU, HUNG_CHAU_CENTRE, make_household, make_person, make_user,
-                             next_phone)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    HUNG_CHAU,
+    HUNG_CHAU_CENTRE,
+    make_household,
+    make_person,
+    make_user,
+    next_phone,
+)
 from tests.route_world import route_path, world  # noqa: F401  (the fixture)
-from tests.test_permission_matrix import A, MATRIX
+from tests.test_permission_matrix import MATRIX, A
 
 OFFICERS = ("commune_officer", "province_officer", "admin")
 #: Reads whose entry is the export they make (for every role allowed), not a ``….view``.

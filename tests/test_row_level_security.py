@@ -11,9 +11,19 @@ import sqlalchemy as sa
 from fieldapp.auth.callers import Caller
 from fieldapp.extensions import db
 from fieldapp.models import Role
-from tests.factories import (HA_NOI, HUNG_CHAU, NGHE_AN, OTHER_COMMUNE, make_household, make_mentorship, make_person,
-                             make_session, make_team, make_user, make_village)
-
+from tests.factories import (
+    HA_NOI,
+    HUNG_CHAU,
+    NGHE_AN,
+    OTHER_COMMUNE,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+    make_village,
+)
 
 
 def _postgres(app) -> bool:

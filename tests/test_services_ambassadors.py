@@ -5,8 +5,16 @@ from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
 from fieldapp.models import ActivityEntry, Ambassador, AmbassadorOrigin, Role, User
 from fieldapp.services.ambassadors import ambassador_appoint, mentorship_promote
-from tests.factories import (DEFAULT_PASSWORD, OTHER_COMMUNE, make_ambassador, make_mentorship, make_team, make_user,
-                             next_phone, promote)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    OTHER_COMMUNE,
+    make_ambassador,
+    make_mentorship,
+    make_team,
+    make_user,
+    next_phone,
+    promote,
+)
 
 
 def _code(excinfo) -> str:

@@ -421,7 +421,8 @@ def test_duplicates_within_the_file(villages):
     rows = [VI_HEADER,
             ["H1", "Xóm Đông Sơn", "Nhà 1", "", "", "", "", "", "Nguyễn Thị Hoà", "1980", "", "", "", ""],
             ["H2", "Xóm Đông Sơn", "Nhà 2", "", "", "", "", "", "NGUYỄN THỊ HÒA", "1980", "", "", "", ""],  # dup
-            ["H3", "Xóm Phú Lộc", "Nhà 3", "", "", "", "", "", "Nguyễn Thị Hoà", "1980", "", "", "", ""],  # other village
+            # another village:
+            ["H3", "Xóm Phú Lộc", "Nhà 3", "", "", "", "", "", "Nguyễn Thị Hoà", "1980", "", "", "", ""],
             ["H4", "Xóm Đông Sơn", "Nhà 4", "", "", "", "", "", "Nguyễn Thị Hoà", "1981", "", "", "", ""],  # other year
             ["H5", "Xóm Đông Sơn", "Nhà 5", "", "", "", "", "", "Nguyen Thi Hoa", "", "", "", "", ""]]  # year unknown
 
@@ -556,7 +557,8 @@ def test_import_through_the_api_dry_run_then_for_real(client, login, db):
     assert in_village.count() == 0
     bad = good + "A2,Xóm Không Có,Nhà 2,Trần Văn Ba,1980,x\n"
     refused = client.post("/api/v1/households/import?dry_run=false", headers=headers,
-                          data={"file": (io.BytesIO(bad.encode("utf-8")), "ds.csv")}, content_type="multipart/form-data")
+                          data={"file": (io.BytesIO(bad.encode("utf-8")), "ds.csv")},
+                          content_type="multipart/form-data")
     assert refused.status_code == 422 and refused.get_json()["error_code"] == "import.has_errors"
     assert [row["line"] for row in refused.get_json()["errors"]["rows"]] == [4]
     assert in_village.count() == 0

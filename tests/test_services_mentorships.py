@@ -7,10 +7,20 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
-from fieldapp.models import (ActivityEntry, Mentorship, MentorshipStatus, PersonSkill, Role, SkillEvent)
+from fieldapp.models import ActivityEntry, Mentorship, MentorshipStatus, PersonSkill, Role, SkillEvent
 from fieldapp.services.mentorships import interaction_record, mentorship_create, mentorship_update
-from tests.factories import (HUNG_CHAU_CENTRE, OTHER_COMMUNE, make_ambassador, make_household, make_mentorship,
-                             make_person, make_session, make_user, make_village, promote)
+from tests.factories import (
+    HUNG_CHAU_CENTRE,
+    OTHER_COMMUNE,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_session,
+    make_user,
+    make_village,
+    promote,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 

@@ -25,9 +25,21 @@ from fieldapp.extensions import db
 from fieldapp.geo import point_of
 from fieldapp.models import Role, Unit
 from fieldapp.qr import signing
-from tests.factories import (HUNG_CHAU, HUNG_CHAU_CENTRE, OTHER_COMMUNE, assign, make_ambassador, make_household,
-                             make_mentorship, make_person, make_session, make_team, make_user, make_village,
-                             make_visit)
+from tests.factories import (
+    HUNG_CHAU,
+    HUNG_CHAU_CENTRE,
+    OTHER_COMMUNE,
+    assign,
+    make_ambassador,
+    make_household,
+    make_mentorship,
+    make_person,
+    make_session,
+    make_team,
+    make_user,
+    make_village,
+    make_visit,
+)
 
 LAT, LON = HUNG_CHAU_CENTRE
 #: Fields that end like ids but name nothing of ours to look up.
