@@ -61,6 +61,7 @@ MATRIX = {
     ("POST", "/api/v1/households/<public_id:household_id>/members"): SCOPED,
     ("GET", "/api/v1/households/<public_id:household_id>/qr"): SCOPED,
     ("POST", "/api/v1/households/import"): COMMUNE_WRITE,
+    ("POST", "/api/v1/platform-confirmations/import"): COMMUNE_WRITE,
     ("GET", "/api/v1/households/plates.pdf"): SCOPED,
     ("GET", "/api/v1/persons"): SIGNED_IN,
     ("GET", "/api/v1/persons/<public_id:person_id>"): SCOPED,

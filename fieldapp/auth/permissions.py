@@ -38,7 +38,7 @@ _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.
 #: volunteer who leaves, a phone that is lost (issue 12).
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "activity.read", "activity.export",
                                  "village.create", "household.create", "household.update", "household.import",
-                                 "household.assign",
+                                 "household.assign", "platform_confirmation.import",
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
