@@ -153,6 +153,16 @@ WRITES = {
         "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(_csv(w["objects"]["village"].name)), "ds.csv")}},
     ("POST", "/api/v1/platform-confirmations/import"): lambda w: {
         "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(_confirmations(w)), "vneid.csv")}},
+    ("POST", "/api/v1/organisations"): lambda w: {"json": {"code": "0101234567", "kind": "enterprise",
+                                                           "name": "Công ty Mới", "unit_code": HUNG_CHAU}},
+    ("PATCH", "/api/v1/organisations/<int(max=2147483647):organisation_id>"): lambda w: {
+        "json": {"name": "Trường Sửa Tên"}},
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members"): lambda w: {
+        "json": {"person_id": make_person(household=w["objects"]["household"]).public_id, "role": "worker"}},
+    ("DELETE", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>"):
+        lambda w: {},
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>/skills"):
+        lambda w: {"json": {"grant": ["online_safety"], "evidence_kind": "other", "evidence_ref": "sổ học"}},
     ("PATCH", "/api/v1/persons/<public_id:person_id>"): lambda w: {"json": {"has_disability": True}},
     ("POST", "/api/v1/persons/<public_id:person_id>/skills"): lambda w: {
         "json": {"grant": ["online_safety"], "evidence_kind": "other", "evidence_ref": "biên bản 12"}},

@@ -10,6 +10,7 @@ from fieldapp.api import (
     households,
     me,
     mentorships,
+    organisations,
     persons,
     qr,
     reviews,
@@ -26,4 +27,4 @@ from fieldapp.api import (
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
               teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, visits.blp, support_records.blp,
               activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp,
-              confirmations.blp]
+              confirmations.blp, organisations.blp]
