@@ -33,7 +33,7 @@ blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
                 description="Agencies, schools and enterprises, and the people who belong to them.")
 
 ORG = "/<int(max=2147483647):organisation_id>"
-#: What "finished" means on the members' list (docs: mobile_contract/README.md has the same words).
+#: What "finished" means on the members' list (mobile_contract/README.md, "Organisations", says the same).
 FINISHED = ("finished: the national platform confirmed completion (`vneid_programme_confirmed`), or the person "
             "holds all five Digital Family skills; confirmed skills only (a claimed skill does not count)")
 
