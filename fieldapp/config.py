@@ -95,6 +95,8 @@ def load_config() -> dict:
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 50_000),
         # A sync cursor older than this answers 410: the phone pulls everything again (sync.md).
         "SYNC_CURSOR_RETENTION_DAYS": _int("SYNC_CURSOR_RETENTION_DAYS", 30),
+        # A push stops taking items after this long and answers the rest "send again" (sync.md).
+        "SYNC_PUSH_TIME_BUDGET_SECONDS": _int("SYNC_PUSH_TIME_BUDGET_SECONDS", 20),
         "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 20),
         # An .xlsx is a zip: all its parts inflated, and how much any part (or the file) may inflate.
         "IMPORT_MAX_UNCOMPRESSED_BYTES": _int("IMPORT_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024),

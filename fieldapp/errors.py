@@ -287,6 +287,8 @@ _SPECS = [
               "If-Match must be a version number in double quotes, for example \"3\"."),
     ErrorSpec("sync.batch_too_large", 413, "Một lần đồng bộ tối đa {limit} mục; hãy chia nhỏ.",
               "A push holds at most {limit} items; split it."),
+    ErrorSpec("sync.deferred", 503, "Máy chủ đang bận: mục này chưa được xử lý, hãy gửi lại sau.",
+              "The server is busy: this item was not processed, send it again later."),
     ErrorSpec("sync.unknown_kind", 422, "Loại mục không được hỗ trợ.", "This item kind is not supported."),
     ErrorSpec("sync.unknown_reference", 422, "Chưa có bản ghi nào mang client_id này: hãy gửi mục tạo ra nó "
               "trước (hoặc cùng lượt).",

@@ -286,3 +286,15 @@ def test_an_officers_decision_on_my_flagged_check_in_comes_down(client, login, w
     reviews = [r for page in _pull_all(client, headers, cursor) for r in page["reviews"]]
     assert [(r["target_type"], r["target_ref"], r["decision"]) for r in reviews] == [
         ("checkin", far["client_id"], "accepted")]
+
+
+def test_a_household_correction_takes_if_match_too(client, login, world):
+    from fieldapp.models import User
+
+    leader = login(db.session.get(User, world.team.leader_id))
+    household = world.households[0]
+    url = f"/api/v1/households/{household.public_id}"
+    first = client.patch(url, headers={**leader, "If-Match": '"1"'}, json={"is_remote": True})
+    assert first.status_code == 200 and first.headers["ETag"] == '"2"', first.get_json()
+    stale = client.patch(url, headers={**leader, "If-Match": '"1"'}, json={"is_poor": True})
+    assert stale.status_code == 412 and stale.get_json()["error_code"] == "record.version_conflict"

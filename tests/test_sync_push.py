@@ -151,3 +151,17 @@ def test_skills_from_the_field_only_grow(client, login, world):
             "data": {"person_id": person.public_id, "withdraw": ["online_safety"], "evidence_kind": "other"}}
     result = _push(client, headers, [item])["results"][0]
     assert (result["result"], result["error"]["error_code"]) == ("rejected", "sync.withdraw_not_allowed")
+
+
+def test_a_push_past_its_time_budget_answers_the_rest_send_again(app, client, login, world, monkeypatch):
+    headers = login(world.volunteer)
+    household = world.households[0]
+    monkeypatch.setitem(app.config, "SYNC_PUSH_TIME_BUDGET_SECONDS", 0)
+    items = [_person_item(household, name=f"Người Hẹn {n}") for n in range(3)]
+    first = _push(client, headers, items)["results"]
+    assert first[0]["result"] == "applied"  # at least one item always goes through
+    assert [(r["result"], r["retry"], r["error"]["error_code"]) for r in first[1:]] == [
+        ("rejected", True, "sync.deferred")] * 2
+    monkeypatch.setitem(app.config, "SYNC_PUSH_TIME_BUDGET_SECONDS", 20)
+    again = _push(client, headers, items)["results"]
+    assert [r["result"] for r in again] == ["duplicate", "applied", "applied"]

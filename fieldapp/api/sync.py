@@ -24,7 +24,7 @@ from fieldapp.api.households import HouseholdOut, HouseholdPatch
 from fieldapp.api.mentorships import InteractionIn, InteractionOut
 from fieldapp.api.persons import PersonIn, PersonOut, PersonPatch, SkillsIn
 from fieldapp.api.qr import QrKeyOut
-from fieldapp.api.schemas import Integer, PublicId
+from fieldapp.api.schemas import Integer, PublicId, UTCDateTime
 from fieldapp.api.sessions import AttendeeIn, AttendeeOut, SessionOut
 from fieldapp.api.visits import VisitIn, VisitOut, VisitPersonIn
 from fieldapp.auth.access import current_caller, requires
@@ -137,10 +137,13 @@ class ItemConflict(Exception):
 
 
 def _person_id(caller: Caller, data: dict, field: str = "person_client_id") -> str:
+    # Both keys leave ``data`` (the schema loads the one not given as None): what is left is passed
+    # on to the service as keyword arguments.
     client_id = data.pop("person_client_id", None)
+    person_id = data.pop("person_id", None)
     if client_id is not None:
         return person_made_offline(caller=caller, client_id=str(client_id), field=field)
-    return data.pop("person_id")
+    return person_id
 
 
 def _receipt_digest(kind: str, raw: dict) -> str:
@@ -245,6 +248,10 @@ KINDS: dict[str, ItemKind] = {
 }
 
 
+#: One instance per kind, reused for every item (building a schema is dearer than loading with it).
+_DATA_SCHEMAS = {name: kind.schema() for name, kind in KINDS.items()}
+
+
 class PushItemIn(Schema):
     client_id = fields.String(required=True, metadata={
         "format": "uuid", "description": "the phone's id for the item, made once; send it again on every retry"})
@@ -252,6 +259,9 @@ class PushItemIn(Schema):
     data = fields.Dict(required=True, metadata={"description": (
         "the item, as its kind's schema says: " + ", ".join(
             f"`{kind}`: `{spec.schema.__name__}`" for kind, spec in sorted(KINDS.items())))})
+
+
+_ENVELOPE = PushItemIn()
 
 
 class PushIn(Schema):
@@ -274,7 +284,8 @@ class ItemResultOut(Schema):
         "conflict, rejected: the error envelope (`error_code`, `message`, `errors`) the single endpoint "
         "would have answered")})
     retry = fields.Boolean(required=True, metadata={"description": (
-        "rejected only: true when the same item may succeed later unchanged (`sync.unknown_reference`)")})
+        "rejected only: true when the same item may succeed later unchanged (`sync.unknown_reference`; "
+        "`sync.deferred`: the server's time budget for the push ran out before it)")})
 
 
 class PushOut(Schema):
@@ -298,7 +309,7 @@ def _envelope(error: AppError) -> dict:
 
 def _push_item(caller: Caller, index: int, item: Any) -> dict:
     try:
-        envelope_data = PushItemIn().load(item if isinstance(item, dict) else {})
+        envelope_data = _ENVELOPE.load(item if isinstance(item, dict) else {})
         kind = KINDS.get(envelope_data["kind"])
         if kind is None:
             raise AppError("sync.unknown_kind", errors={"kind": [str(envelope_data["kind"])[:40]]})
@@ -306,7 +317,7 @@ def _push_item(caller: Caller, index: int, item: Any) -> dict:
         if not role_can(caller.role, kind.verb):
             raise AppError("auth.forbidden")
         raw = envelope_data["data"]
-        data = kind.schema().load(raw)
+        data = _DATA_SCHEMAS[envelope_data["kind"]].load(raw)
         with db.session.begin_nested():
             record, applied = kind.apply(caller, client_id, data, raw)
         return _result(index, item, "applied" if applied else "duplicate", record=record)
@@ -335,7 +346,15 @@ def sync_push(body):
     caller = current_caller()
     kinds = [item.get("kind") if isinstance(item, dict) else None for item in items]
     results: list[dict | None] = [None] * len(items)
-    for index in item_order(kinds):
+    # Why a budget: a busy server must answer before the 60 s request timeout of gunicorn and nginx,
+    # or the phone gets nothing at all and sends the whole batch again, to the same fate. Items not
+    # reached in time are answered "send again" (retry); at least one is always applied.
+    deadline = time.monotonic() + current_app.config["SYNC_PUSH_TIME_BUDGET_SECONDS"]
+    for position, index in enumerate(item_order(kinds)):
+        if position and time.monotonic() > deadline:
+            results[index] = _result(index, items[index], "rejected", error=_envelope(AppError("sync.deferred")),
+                                     retry=True)
+            continue
         results[index] = _push_item(caller, index, items[index])
     db.session.commit()
     counts = {name: sum(1 for r in results if r["result"] == name)
@@ -389,7 +408,7 @@ class ReviewResultOut(Schema):
     target_ref = fields.String(required=True, metadata={"description": "the check-in's id, or the visit's id"})
     decision = fields.String(attribute="decision.value", required=True, metadata={"enum": ["accepted", "rejected"]})
     reason = fields.String(required=True)
-    reviewed_at = fields.DateTime(required=True)
+    reviewed_at = UTCDateTime(required=True)
 
 
 class SkillCatalogueOut(Schema):

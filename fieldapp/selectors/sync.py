@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import communes_clause
@@ -97,8 +97,10 @@ def _assigned_in(caller: Caller, window: Window) -> list[int]:
 
 def households_page(*, caller: Caller, window: Window, after: int, limit: int) -> Page:
     # The ids first, from the assignments' partial index (as the worklist reads them): a few hundred
-    # keys to probe, whatever the size of the commune.
-    query = select(Household).where(Household.id > after, Household.id.in_(worklist_household_ids(caller=caller)))
+    # keys to probe, whatever the size of the commune. Each one's assignee is loaded with the page
+    # (HouseholdOut writes it: a query per household otherwise).
+    query = (select(Household).options(selectinload(Household.active_assignment))
+             .where(Household.id > after, Household.id.in_(worklist_household_ids(caller=caller))))
     if not window.full:
         query = query.where(or_(window.holds(Household.sync_tx), Household.id.in_(_assigned_in(caller, window))))
     rows = list(db.session.scalars(query.order_by(Household.id).limit(limit + 1)))
@@ -117,7 +119,10 @@ def households_page(*, caller: Caller, window: Window, after: int, limit: int) -
 
 
 def persons_page(*, caller: Caller, window: Window, after: int, limit: int) -> Page:
-    query = select(Person).where(Person.id > after, Person.household_id.in_(worklist_household_ids(caller=caller)))
+    # Loaded with the page: PersonOut writes each one's skills and household id (bench/sync_pull.py:
+    # two queries per person otherwise, most of a full pull's time).
+    query = (select(Person).options(selectinload(Person.skills), joinedload(Person.household))
+             .where(Person.id > after, Person.household_id.in_(worklist_household_ids(caller=caller))))
     if not window.full:
         query = query.where(or_(window.holds(Person.sync_tx), Person.household_id.in_(_assigned_in(caller, window))))
     rows = list(db.session.scalars(query.order_by(Person.id).limit(limit + 1)))

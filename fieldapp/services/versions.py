@@ -34,7 +34,7 @@ def version_check(record, expected: int | None) -> None:
     if expected is None:
         return
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.refresh(record, with_for_update=True)
+        db.session.refresh(record, with_for_update={"of": type(record)})  # not the eager-joined rows
     if record.version != expected:
         raise AppError("record.version_conflict", current=record.version,
                        errors={"version": [f"expected {expected}, current {record.version}"]})
