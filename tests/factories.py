@@ -192,3 +192,20 @@ def make_visit(*, volunteer, household, outcome: str = "nobody_home", gps: dict 
                             visited_at=visited_at or utcnow(), gps=gps)
     db.session.commit()
     return visit
+
+
+_organisation_codes = itertools.count(1)
+
+
+def make_organisation(*, kind: str = "agency", unit_code: str = HUNG_CHAU, focal=None, members=(),
+                      role: str = "staff", name: str | None = None):
+    from fieldapp.services.organisations import organisation_create, organisation_member_add
+
+    number = next(_organisation_codes)
+    organisation = organisation_create(caller=None, code=f"ORG{number:06d}", kind=kind,
+                                       name=name or f"Cơ quan {number}", unit_code=unit_code,
+                                       focal_user_id=focal.id if focal else None)
+    for person in members:
+        organisation_member_add(caller=None, organisation=organisation, person_id=person.public_id, role=role)
+    db.session.commit()
+    return organisation

@@ -8,6 +8,7 @@ import pytest
 
 from fieldapp.clock import utcnow
 from fieldapp.models import Role
+<<<<<<< HEAD
 from tests.factories import (
     OTHER_COMMUNE,
     assign,
@@ -21,6 +22,11 @@ from tests.factories import (
     make_village,
     make_visit,
 )
+=======
+from tests.factories import (OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
+                             make_organisation, make_person, make_session, make_team, make_user, make_village,
+                             make_visit)
+>>>>>>> issue16-orgs
 
 
 @pytest.fixture
@@ -37,6 +43,7 @@ def world():
     session = make_session()
     mentorship = make_mentorship(mentor=make_ambassador(user=volunteer), mentee=person)
     visit = make_visit(volunteer=volunteer, household=household)
+    organisation = make_organisation(focal=volunteer, members=[person])
     users = {"volunteer": volunteer, "team_leader": leader,
              "commune_officer": make_user(role=Role.commune_officer),
              "province_officer": make_user(role=Role.province_officer, unit_code="40"),
@@ -45,10 +52,16 @@ def world():
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
               "session_id": session.public_id, "public_id:household_id": household.public_id,
               "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
+<<<<<<< HEAD
               "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id,
               "int(max=2147483647):team_id": str(team.id), "int(max=2147483647):user_id": str(volunteer.id),
               "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
               "visit_id": visit.public_id}
+=======
+              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
+              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
+              "visit_id": visit.public_id, "int(max=2147483647):organisation_id": str(organisation.id)}
+>>>>>>> issue16-orgs
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -71,9 +84,14 @@ def world():
               # (a PATCH must change something: an empty one is a 422 for everyone alike)
               "/api/v1/households/<public_id:household_id>": {"is_remote": False},
               "/api/v1/persons/<public_id:person_id>": {"has_disability": False},
-              "/api/v1/mentorships/<public_id:mentorship_id>": {"add_skills": []}}
+              "/api/v1/mentorships/<public_id:mentorship_id>": {"add_skills": []},
+              "/api/v1/organisations/<int(max=2147483647):organisation_id>": {"name": "Trường Ma Trận"},
+              "/api/v1/organisations/<int(max=2147483647):organisation_id>/members": {
+                  "person_id": person.public_id, "role": "staff"},
+              "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>/skills": {
+                  "grant": [], "evidence_kind": "other"}}
     objects = {"village": village, "team": team, "household": household, "person": person, "session": session,
-               "mentorship": mentorship, "visit": visit}
+               "mentorship": mentorship, "visit": visit, "organisation": organisation}
     return {"users": users, "params": params, "query": query, "bodies": bodies, "objects": objects}
 
 

@@ -5,7 +5,8 @@ import yaml
 from fieldapp.cli.contract import CONTRACT_DIR, generated_files
 
 
-@pytest.mark.parametrize("name", ["openapi.yaml", "errors.md", "evidence.md", "exports.md", "actions.md"])
+@pytest.mark.parametrize("name", ["openapi.yaml", "errors.md", "evidence.md", "exports.md", "actions.md",
+                                  "imports.md"])
 def test_committed_contract_matches_the_code(app, name):
     with app.app_context():
         expected = generated_files()[name]

@@ -61,6 +61,7 @@ MATRIX = {
     ("POST", "/api/v1/households/<public_id:household_id>/members"): SCOPED,
     ("GET", "/api/v1/households/<public_id:household_id>/qr"): SCOPED,
     ("POST", "/api/v1/households/import"): COMMUNE_WRITE,
+    ("POST", "/api/v1/platform-confirmations/import"): COMMUNE_WRITE,
     ("GET", "/api/v1/households/plates.pdf"): SCOPED,
     ("GET", "/api/v1/persons"): SIGNED_IN,
     ("GET", "/api/v1/persons/<public_id:person_id>"): SCOPED,
@@ -105,6 +106,19 @@ MATRIX = {
     ("POST", "/api/v1/mentorships/<public_id:mentorship_id>/interactions"): row(
         team_leader=403, commune_officer=403, province_officer=403, admin=403, other_officer=403),
     ("POST", "/api/v1/mentorships/<public_id:mentorship_id>/promote"): OFFICERS_SCOPED,
+    # Organisations of Hùng Châu: officers of the area; the volunteer as its focal person, who reads it and
+    # records its members' skills; the leader (not its focal person) finds nothing.
+    ("GET", "/api/v1/organisations"): SIGNED_IN,
+    ("POST", "/api/v1/organisations"): COMMUNE_WRITE,
+    ("GET", "/api/v1/organisations/<int(max=2147483647):organisation_id>"): row(team_leader=404, other_officer=404),
+    ("PATCH", "/api/v1/organisations/<int(max=2147483647):organisation_id>"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members"): row(team_leader=404,
+                                                                                       other_officer=404),
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members"): OFFICERS_SCOPED,
+    ("DELETE", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>"):
+        OFFICERS_SCOPED,
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>/skills"):
+        row(team_leader=404, other_officer=404),
     ("GET", "/api/v1/activity"): OFFICERS_SCOPED,
     ("GET", "/api/v1/activity/head"): OFFICERS_SCOPED,
     ("GET", "/api/v1/activity/export"): OFFICERS_SCOPED,

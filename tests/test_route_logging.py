@@ -94,6 +94,11 @@ def _csv(village_name: str) -> bytes:
     return ("\r\n".join(",".join(line) for line in (header, row)) + "\r\n").encode("utf-8")
 
 
+def _confirmations(w) -> bytes:
+    make_person(household=w["objects"]["household"], citizen_id="001090001234")
+    return b"identifier,date,course,level\r\n001090001234,15/06/2025,Binh dan hoc vu so,1\r\n"
+
+
 def _disabled(user):
     from fieldapp.extensions import db
     from fieldapp.services.users import user_disable
@@ -153,6 +158,18 @@ WRITES = {
         "json": w["bodies"]["/api/v1/households/<public_id:household_id>/members"]},
     ("POST", "/api/v1/households/import"): lambda w: {
         "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(_csv(w["objects"]["village"].name)), "ds.csv")}},
+    ("POST", "/api/v1/platform-confirmations/import"): lambda w: {
+        "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(_confirmations(w)), "vneid.csv")}},
+    ("POST", "/api/v1/organisations"): lambda w: {"json": {"code": "0101234567", "kind": "enterprise",
+                                                           "name": "Công ty Mới", "unit_code": HUNG_CHAU}},
+    ("PATCH", "/api/v1/organisations/<int(max=2147483647):organisation_id>"): lambda w: {
+        "json": {"name": "Trường Sửa Tên"}},
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members"): lambda w: {
+        "json": {"person_id": make_person(household=w["objects"]["household"]).public_id, "role": "worker"}},
+    ("DELETE", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>"):
+        lambda w: {},
+    ("POST", "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>/skills"):
+        lambda w: {"json": {"grant": ["online_safety"], "evidence_kind": "other", "evidence_ref": "sổ học"}},
     ("PATCH", "/api/v1/persons/<public_id:person_id>"): lambda w: {"json": {"has_disability": True}},
     ("POST", "/api/v1/persons/<public_id:person_id>/skills"): lambda w: {
         "json": {"grant": ["online_safety"], "evidence_kind": "other", "evidence_ref": "biên bản 12"}},

@@ -33,6 +33,7 @@ from tests.factories import (
     make_ambassador,
     make_household,
     make_mentorship,
+    make_organisation,
     make_person,
     make_session,
     make_team,
@@ -104,6 +105,7 @@ def world(login):
     ours["mentorship"] = make_mentorship(mentor=ours["mentor"], mentee=ours["person"])
     ours["completed"] = make_mentorship(mentor=ours["mentor"], status="completed")
     ours["session"] = make_session()
+    ours["organisation"] = make_organisation(focal=ours["volunteer"], members=[ours["person"]])
 
     theirs = {}
     centre = point_of(db.session.get(Unit, OTHER_COMMUNE).centroid)
@@ -185,6 +187,13 @@ def _skills(kind: str):
 
 MENTORSHIP = lambda w: f"/api/v1/mentorships/{w['ours']['mentorship'].public_id}"  # noqa: E731
 PERSON = lambda w: f"/api/v1/persons/{w['ours']['person'].public_id}"  # noqa: E731
+ORGANISATION = lambda w: f"/api/v1/organisations/{w['ours']['organisation'].id}"  # noqa: E731
+MEMBER_SKILLS = lambda w: f"{ORGANISATION(w)}/members/{w['ours']['person'].public_id}/skills"  # noqa: E731
+
+
+def _organisation(w, **extra):
+    return {"code": "ORG-SCOPE-1", "kind": "school", "name": "Trường Tiểu học", "unit_code": HUNG_CHAU, **extra}
+
 
 #: (method, path, field) → the cases that try it (several when the field means different things).
 CASES: dict[tuple[str, str, str], list[Case]] = {
@@ -248,6 +257,27 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
         Case("officer", "POST", lambda w: PERSON(w) + "/skills", _skills("session"),
              lambda w: w["theirs"]["session"].public_id, MADE_UP["S"]),
         Case("officer", "POST", lambda w: PERSON(w) + "/skills", _skills("mentoring"),
+             lambda w: w["theirs"]["mentorship"].public_id, MADE_UP["M"]),
+    ],
+    ("POST", "/api/v1/organisations", "unit_code"): [Case(
+        "officer", "POST", lambda w: "/api/v1/organisations", lambda w, v: _organisation(w, unit_code=v),
+        lambda w: OTHER_COMMUNE, MADE_UP["unit"])],
+    ("POST", "/api/v1/organisations", "focal_user_id"): [Case(
+        "officer", "POST", lambda w: "/api/v1/organisations", lambda w, v: _organisation(w, focal_user_id=v),
+        lambda w: w["theirs"]["volunteer"].id, MADE_UP["int"])],
+    ("PATCH", "/api/v1/organisations/{organisation_id}", "focal_user_id"): [Case(
+        "officer", "PATCH", ORGANISATION, lambda w, v: {"focal_user_id": v},
+        lambda w: w["theirs"]["volunteer"].id, MADE_UP["int"])],
+    ("POST", "/api/v1/organisations/{organisation_id}/members", "person_id"): [Case(
+        "officer", "POST", lambda w: ORGANISATION(w) + "/members", lambda w, v: {"person_id": v, "role": "staff"},
+        lambda w: w["theirs"]["person"].public_id, MADE_UP["P"])],
+    # The focal person (a volunteer) and an officer name evidence through their own reach, as on /persons.
+    ("POST", "/api/v1/organisations/{organisation_id}/members/{person_id}/skills", "evidence_ref"): [
+        Case("volunteer", "POST", MEMBER_SKILLS, _skills("visit"), lambda w: w["theirs"]["visit"].public_id,
+             MADE_UP["V"]),
+        Case("officer", "POST", MEMBER_SKILLS, _skills("session"), lambda w: w["theirs"]["session"].public_id,
+             MADE_UP["S"]),
+        Case("officer", "POST", MEMBER_SKILLS, _skills("mentoring"),
              lambda w: w["theirs"]["mentorship"].public_id, MADE_UP["M"]),
     ],
     ("POST", "/api/v1/sessions", "team_id"): [Case(

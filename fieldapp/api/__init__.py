@@ -5,10 +5,12 @@ from fieldapp.api import (
     assignments,
     auth,
     checkins,
+    confirmations,
     health,
     households,
     me,
     mentorships,
+    organisations,
     persons,
     qr,
     reviews,
@@ -24,4 +26,5 @@ from fieldapp.api import (
 
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
               teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, visits.blp, support_records.blp,
-              activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp]
+              activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp,
+              confirmations.blp, organisations.blp]

@@ -19,6 +19,8 @@ _EVERYONE = frozenset({
     "ambassador.read",
     "mentorship.read",
     "visit.read",
+    # Officers read their area's organisations; volunteers and leaders those they are the focal person of.
+    "organisation.read",
 })
 #: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
@@ -38,7 +40,8 @@ _TEAM_LEADER = _VOLUNTEER | {"household.create", "household.update", "household.
 #: volunteer who leaves, a phone that is lost (issue 12).
 _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "activity.read", "activity.export",
                                  "village.create", "household.create", "household.update", "household.import",
-                                 "household.assign",
+                                 "household.assign", "platform_confirmation.import",
+                                 "organisation.create", "organisation.update", "organisation.member_add",
                                  "person.create", "person.update", "skill.record", "team.create",
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",

@@ -17,7 +17,8 @@ def generated_files() -> dict[str, str]:
     api = current_app.extensions["fieldapp_api"]
     return {"openapi.yaml": api.spec.to_yaml({"allow_unicode": True, "sort_keys": True}),
             "errors.md": catalogue_markdown(), "evidence.md": evidence_markdown(),
-            "exports.md": exports_markdown(), "actions.md": actions_markdown()}
+            "exports.md": exports_markdown(), "actions.md": actions_markdown(),
+            "imports.md": imports_markdown()}
 
 
 #: What each column of the exported list of people supported holds, by its header. A header of
@@ -91,6 +92,61 @@ def exports_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def imports_markdown() -> str:
+    """``mobile_contract/imports.md``: the columns each import reads, generated from the code that reads
+    them (fieldapp/services/imports/columns.py, fieldapp/services/imports/confirmations.py)."""
+    from fieldapp.services.imports import columns as households
+    from fieldapp.services.imports import confirmations
+
+    def table(columns: dict, required: tuple, docs: dict | None = None) -> list[str]:
+        rows = ["| column | also accepted | required | holds |", "|---|---|---|---|"] if docs else [
+            "| column | also accepted | required |", "|---|---|---|"]
+        for column, aliases in columns.items():
+            also = ", ".join(f"`{alias}`" for alias in aliases)
+            cells = [f"`{column}`", also, "yes" if column in required else "no"]
+            if docs:
+                cells.append(docs[column])
+            rows.append("| " + " | ".join(cells) + " |")
+        return rows
+
+    lines = [
+        "# Imports: the columns of each sheet (CSV or XLSX)",
+        "",
+        "Generated from `fieldapp/services/imports/` by `fieldapp contract write`; a test fails when it drifts.",
+        "",
+        "Both imports read the first sheet of an XLSX, or a UTF-8 CSV (comma, semicolon or tab), under the same",
+        "limits (`POST /households/import` in openapi.yaml). The first row that is not empty is the header;",
+        "headers are matched without diacritics or case (`Số CCCD`, `so cccd`, `SO_CCCD` are one column), and a",
+        "row-number column (`STT`, `TT`) is ignored. Every problem is reported with the line Excel shows and a",
+        "stable `import.*` code (errors.md); `?dry_run=true` (the default) checks and writes nothing, and one bad",
+        "row writes nothing (`import.has_errors`).",
+        "",
+        "## The household list: `POST /households/import`",
+        "",
+        "One row per person; the household's columns are repeated on each of its people's rows (or left blank",
+        "after the first).",
+        "",
+        *table(households.COLUMNS, households.REQUIRED_COLUMNS),
+        "",
+        "## The national platform's confirmations: `POST /platform-confirmations/import`",
+        "",
+        "One row per confirmation shown on VNeID. Rows are matched to the people of the officer's area by the",
+        "keyed hash of the identifier (`HMAC-SHA-256`, the registry's `citizen_id_hash`): the identifier is never",
+        "stored, logged or echoed back. Each matched person is granted `vneid_programme_confirmed` (evidence",
+        "`import`, `confirmed_on` the row's date, `evidence_ref` `platform:<first 16 hex digits of the file's",
+        "SHA-256>:<line>`; logged as `person.skills_record`, and the import as `platform_confirmation.import`).",
+        "`course` and `level` are checked but not stored. The report lists, besides errors:",
+        "",
+        "- `unmatched`: rows matching nobody in the area (`import.identifier_unmatched`), or only people who",
+        "  withdrew consent or were erased (`import.identifier_restricted`); not errors, nothing recorded;",
+        "- `duplicates`: a second row of an identifier (`import.confirmation_repeated`; the first is kept), or a",
+        "  person already confirmed (`import.confirmation_held`); skipped.",
+        "",
+        *table(confirmations.COLUMNS, confirmations.REQUIRED_COLUMNS, confirmations.COLUMN_DOCS),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 @click.group("contract")
 def group():
     """The mobile contract documents generated from the code."""
@@ -99,7 +155,7 @@ def group():
 @group.command("write")
 @with_appcontext
 def contract_write():
-    """Regenerate mobile_contract/openapi.yaml, errors.md, evidence.md, actions.md and exports.md."""
+    """Regenerate mobile_contract/openapi.yaml, errors.md, evidence.md, actions.md, exports.md and imports.md."""
     for name, content in generated_files().items():
         (CONTRACT_DIR / name).write_text(content, encoding="utf-8")
         click.echo(f"wrote mobile_contract/{name}")

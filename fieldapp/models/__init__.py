@@ -30,6 +30,7 @@ from fieldapp.models.mentorships import (
     MentorshipSkill,
     MentorshipStatus,
 )
+from fieldapp.models.organisations import MemberRole, Organisation, OrganisationKind, OrganisationMember
 from fieldapp.models.persons import Person, Sex
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
@@ -42,7 +43,7 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["ClientReceipt", "SyncClock",
+__all__ = ["ClientReceipt", "SyncClock", "MemberRole", "Organisation", "OrganisationKind", "OrganisationMember",
            "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
            "MentorshipSkill", "MentorshipStatus", "SigningKey", "CheckIn", "LearningSession",

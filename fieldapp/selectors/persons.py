@@ -52,3 +52,17 @@ def commune_person_get(*, caller: Caller | None, public_id: str) -> Person:
     if person is None:
         raise AppError("person.not_found")
     return person
+
+
+def persons_by_citizen_digests(*, caller: Caller, digests: set[str]) -> list[Person]:
+    """The people of the caller's area whose citizen id hashes to one of ``digests`` (with their skills):
+    the national platform's confirmations are matched this way, never on the id in clear."""
+    if not digests:
+        return []
+    found: list[Person] = []
+    ordered = sorted(digests)
+    for start in range(0, len(ordered), 1000):
+        found += db.session.scalars(select(Person).options(selectinload(Person.skills)).where(
+            Person.citizen_id_hash.in_(ordered[start:start + 1000]),
+            communes_clause(caller, Person.commune_code))).all()
+    return found

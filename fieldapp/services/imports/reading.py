@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from fieldapp.errors import AppError
 from fieldapp.services.imports.columns import HEADERS, header_key
@@ -21,9 +21,14 @@ from fieldapp.services.imports.report import Unreadable
 Rows = tuple[Iterator[tuple[int, tuple | list]], int | None, Callable[[], None]]
 
 
-def file_rows(filename: str, data: bytes, limits: Limits) -> Rows:
-    """The rows of an upload, whichever kind it is; :class:`Unreadable` (or a limit's AppError)."""
-    return _xlsx_rows(data, limits) if _file_kind(filename, data) == "xlsx" else _csv_rows(data, limits)
+def file_rows(filename: str, data: bytes, limits: Limits, headers: Mapping[str, str] = HEADERS) -> Rows:
+    """The rows of an upload, whichever kind it is; :class:`Unreadable` (or a limit's AppError).
+
+    ``headers`` are the list's known headers (:func:`header_key` → column): a CSV's delimiter is the
+    one that splits its first line into most of them (a household list's by default)."""
+    if _file_kind(filename, data) == "xlsx":
+        return _xlsx_rows(data, limits)
+    return _csv_rows(data, limits, headers)
 
 
 def _file_kind(filename: str, data: bytes) -> str:
@@ -59,7 +64,7 @@ def _xlsx_rows(data: bytes, limits: Limits) -> Rows:
     return enumerate(cells, start=1), size.rows, workbook.close
 
 
-def _csv_rows(data: bytes, limits: Limits) -> Rows:
+def _csv_rows(data: bytes, limits: Limits, headers: Mapping[str, str]) -> Rows:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -73,7 +78,7 @@ def _csv_rows(data: bytes, limits: Limits) -> Rows:
             cells = next(csv.reader([first], delimiter=delimiter), [])
         except csv.Error:
             return 0, 0
-        return sum(header_key(cell) in HEADERS for cell in cells), len(cells)
+        return sum(header_key(cell) in headers for cell in cells), len(cells)
 
     delimiter = max((",", ";", "\t"), key=known)
     # The whole file is bounded before a row is checked: a refusal comes at once, not after 50,000 rows.

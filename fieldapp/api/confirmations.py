@@ -1,0 +1,63 @@
+"""The national platform's results: the confirmations VNeID shows, imported by an officer."""
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from fieldapp.api.households import ImportFile, ImportRowErrorOut
+from fieldapp.api.schemas import Integer
+from fieldapp.auth.access import current_caller, requires
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+
+blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="The national platform's results")
+
+
+class ConfirmationImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row and match it, write nothing"})
+
+
+class ConfirmationReportOut(Schema):
+    ok = fields.Boolean(required=True)
+    dry_run = fields.Boolean(required=True)
+    rows = Integer(required=True, metadata={"description": "data rows read"})
+    confirmed = Integer(required=True, metadata={"description": "people granted the confirmation (on a dry run: "
+                                                                 "who would be)"})
+    unmatched = fields.List(fields.Nested(ImportRowErrorOut), required=True, metadata={
+        "description": "rows matching nobody the area may record: `import.identifier_unmatched`, "
+                       "`import.identifier_restricted`; not errors"})
+    duplicates = fields.List(fields.Nested(ImportRowErrorOut), required=True, metadata={
+        "description": "rows skipped: `import.confirmation_repeated` (the identifier's first row is kept), "
+                       "`import.confirmation_held` (already confirmed)"})
+    errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
+
+
+@blp.before_request
+def _larger_body_for_imports():
+    if request.endpoint == "confirmations.platform_confirmations_import":
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+
+
+@blp.route("/platform-confirmations/import", methods=["POST"])
+@requires("platform_confirmation.import", personal_data="write")
+@blp.arguments(ConfirmationImportQuery, location="query")
+@blp.arguments(ImportFile, location="files")
+@blp.response(200, ConfirmationReportOut, description="The report: errors, unmatched rows and duplicates.")
+@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
+@blp.alt_response(413, description="The file is past a limit (as for `POST /households/import`); nothing was read.")
+@blp.doc(description=(
+    "Columns (mobile_contract/imports.md): `identifier` (CCCD, 12 digits), `date`, and optionally `course` and "
+    "`level`. Rows are matched to the people of my area by the keyed hash of the identifier (never stored). "
+    "One bad row writes nothing; unmatched rows and duplicates are reported and skipped. Each matched person is "
+    "granted `vneid_programme_confirmed` (evidence `import`, `confirmed_on` the row's date). The file's limits "
+    "are the household import's."))
+def platform_confirmations_import(args, files):
+    """Import the national platform's completion confirmations (CSV or XLSX): a dry run by default."""
+    from fieldapp.services.imports.confirmations import platform_confirmations_import as run
+
+    upload = files["file"]
+    report = run(caller=current_caller(), filename=upload.filename or "upload", stream=upload.stream,
+                 dry_run=args["dry_run"])
+    if not report.ok and not args["dry_run"]:
+        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
+    db.session.commit()
+    return report.to_dict()
