@@ -36,7 +36,7 @@ def world():
               "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
               "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
               "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
-              "visit_id": visit.public_id}
+              "visit_id": visit.public_id, "int(max=2147483647):year": str(utcnow().year)}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -45,6 +45,8 @@ def world():
     # Valid bodies where the object's scope is checked after the body is read (empty bodies would
     # stop at 422 before the scope check, for everyone alike).
     bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
+              "/api/v1/units/<code>/population/<int(max=2147483647):year>": {"figures": {"adults": 1200},
+                                                             "source": "Báo cáo của xã"},
               "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận", "confirm_duplicate": True},
               "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},
               "/api/v1/sessions/<public_id:session_id>/attendees": {"person_id": person.public_id},

@@ -200,10 +200,10 @@ def cohorts(birth_year: int | None, *, today: datetime | None = None) -> list[Co
     return [] if age is None else [c for c in Cohort if age >= COHORT_FROM_AGE[c]]
 
 
-def cohort_clause(cohort: Cohort, *, today: datetime | None = None) -> ColumnElement[bool]:
+def cohort_clause(cohort: Cohort, *, today: datetime | None = None, year: int | None = None) -> ColumnElement[bool]:
     """:func:`cohorts` in SQL, for counts: born in or before the year that makes the cohort's age this
-    year (an unknown birth year never matches)."""
-    return Person.birth_year <= (today or utcnow()).year - COHORT_FROM_AGE[cohort]
+    year, or in ``year`` when given (an unknown birth year never matches)."""
+    return Person.birth_year <= (year if year is not None else (today or utcnow()).year) - COHORT_FROM_AGE[cohort]
 
 
 def is_elderly(birth_year: int | None, *, today: datetime | None = None) -> bool:
