@@ -9,7 +9,7 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db as _db
 from fieldapp.models import Person, Role
 from fieldapp.models.persons import Cohort, TargetGroup, age_in_year, cohort_clause, cohorts, is_elderly
-from tests.factories import make_household, make_person, make_user
+from tests.factories import assign, make_household, make_person, make_team, make_user
 
 NEW_YEAR = datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc)
 NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
@@ -125,12 +125,11 @@ def test_the_personal_data_export_names_the_groups(client, officer):
     assert body["target_groups"] == ["enterprise_workers"]
 
 
-@pytest.mark.real_commits
 def test_a_person_made_offline_carries_their_groups(client, login):
-    from tests.sync_world import sync_world
-    world = sync_world(households=1)
-    headers = login(world.volunteer)
-    household = world.households[0]
+    volunteer = make_user(role=Role.volunteer)
+    household = make_household()
+    assign(household, volunteer, make_team(members=[volunteer]))
+    headers = login(volunteer)
     item = {"client_id": str(uuid.uuid4()), "kind": "person.create",
             "data": {"household_id": household.public_id, "full_name": "Lê Thị Học", "birth_year": 2009,
                      "confirm_duplicate": True, "target_groups": ["pupils_students"]}}
