@@ -8,13 +8,13 @@ import pytest
 
 from fieldapp.clock import utcnow
 from fieldapp.models import Role
-<<<<<<< HEAD
 from tests.factories import (
     OTHER_COMMUNE,
     assign,
     make_ambassador,
     make_household,
     make_mentorship,
+    make_organisation,
     make_person,
     make_session,
     make_team,
@@ -22,11 +22,6 @@ from tests.factories import (
     make_village,
     make_visit,
 )
-=======
-from tests.factories import (OTHER_COMMUNE, assign, make_ambassador, make_household, make_mentorship,
-                             make_organisation, make_person, make_session, make_team, make_user, make_village,
-                             make_visit)
->>>>>>> issue16-orgs
 
 
 @pytest.fixture
@@ -52,16 +47,11 @@ def world():
     params = {"code": "17395", "household_id": household.public_id, "person_id": person.public_id,
               "session_id": session.public_id, "public_id:household_id": household.public_id,
               "public_id:person_id": person.public_id, "public_id:session_id": session.public_id,
-<<<<<<< HEAD
               "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id,
               "int(max=2147483647):team_id": str(team.id), "int(max=2147483647):user_id": str(volunteer.id),
               "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
-              "visit_id": visit.public_id}
-=======
-              "public_id:mentorship_id": mentorship.public_id, "public_id:visit_id": visit.public_id, "int(max=2147483647):team_id": str(team.id),
-              "int(max=2147483647):user_id": str(volunteer.id), "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
-              "visit_id": visit.public_id, "int(max=2147483647):organisation_id": str(organisation.id)}
->>>>>>> issue16-orgs
+              "visit_id": visit.public_id, "int(max=2147483647):organisation_id": str(organisation.id),
+              "int(max=2147483647):year": str(utcnow().year)}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -70,6 +60,8 @@ def world():
     # Valid bodies where the object's scope is checked after the body is read (empty bodies would
     # stop at 422 before the scope check, for everyone alike).
     bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
+              "/api/v1/units/<code>/population/<int(max=2147483647):year>": {"figures": {"adults": 1200},
+                                                                             "source": "Báo cáo của xã"},
               "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận",
                                                                       "confirm_duplicate": True},
               "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},

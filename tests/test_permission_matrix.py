@@ -47,6 +47,9 @@ MATRIX = {
     ("GET", "/api/v1/me/worklist"): FIELD_ONLY,
     ("GET", "/api/v1/units"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>"): SIGNED_IN,
+    # The plans' denominators: officers of the unit's area (the world's province officer holds Nghệ An).
+    ("GET", "/api/v1/units/<code>/population"): OFFICERS_SCOPED,
+    ("PUT", "/api/v1/units/<code>/population/<int(max=2147483647):year>"): OFFICERS_SCOPED,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
     # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,

@@ -149,6 +149,8 @@ WRITES = {
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): lambda w: {},
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/enable"): lambda w: {
         "setup": lambda: _disabled(w["users"]["volunteer"])},
+    ("PUT", "/api/v1/units/<code>/population/<int(max=2147483647):year>"): lambda w: {
+        "json": w["bodies"]["/api/v1/units/<code>/population/<int(max=2147483647):year>"]},
     ("POST", "/api/v1/communes/<code>/villages"): lambda w: {
         "json": w["bodies"]["/api/v1/communes/<code>/villages"]},
     ("POST", "/api/v1/households"): lambda w: {"json": {"village_id": w["objects"]["village"].id,

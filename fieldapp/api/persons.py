@@ -18,7 +18,7 @@ from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, SkillStatus
-from fieldapp.models.persons import Sex, is_elderly
+from fieldapp.models.persons import COHORT_FROM_AGE, TARGET_GROUP_VI, Cohort, Sex, TargetGroup, is_elderly
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill
 from fieldapp.models.users import Role
 from fieldapp.phones import mask_phone
@@ -35,6 +35,14 @@ blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="
 #: Birth years the registry takes; a year after this one is refused by the service
 #: (``person.birth_year_invalid``), which alone knows what year it is.
 BIRTH_YEARS = validate.Range(min=1900, max=2199)
+
+
+_TARGET_GROUPS_DOC = ("The plans' target groups the person is in, any number of them (a teacher is `public_staff`, "
+                      "an adult pupil also `residents`): " + "; ".join(
+                          f"`{g.value}`: {label}" for g, label in TARGET_GROUP_VI.items()) + ".")
+_COHORTS_DOC = ("Age cohorts this year, from the birth year alone: age is the current year (UTC) minus `birth_year`, "
+                "so a birthday later this year counts as reached for the whole year; none without a birth year. "
+                + "; ".join(f"`{c.value}`: {COHORT_FROM_AGE[c]} or older" for c in Cohort) + ".")
 
 
 class ConsentIn(Schema):
@@ -57,6 +65,9 @@ class PersonIn(Schema):
                                metadata={"description": "CCCD: kept only as a keyed hash, to find duplicates."})
     consent = fields.Nested(ConsentIn, load_default=None, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=False)
+    target_groups = fields.List(fields.Enum(TargetGroup, by_value=True), load_default=list,
+                                validate=validate.Length(max=len(TargetGroup)),
+                                metadata={"description": _TARGET_GROUPS_DOC})
 
 
 class PersonPatch(PatchSchema):
@@ -68,6 +79,9 @@ class PersonPatch(PatchSchema):
     has_disability = fields.Boolean()
     is_ethnic_minority = fields.Boolean()
     consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "null withdraws consent"})
+    target_groups = fields.List(fields.Enum(TargetGroup, by_value=True), validate=validate.Length(max=len(TargetGroup)),
+                                metadata={"description": "The whole set, replacing the one held ([] for none). "
+                                                         + _TARGET_GROUPS_DOC})
 
 
 class SkillOut(Schema):
@@ -116,6 +130,9 @@ class PersonOut(Schema):
         "type": "boolean",
         "description": "60 or older (Law on the Elderly 39/2009/QH12), from the birth year alone: the current year "
                        "(UTC) minus `birth_year` is at least 60, whatever the birthday; false without a birth year."})
+    target_groups = fields.List(fields.Enum(TargetGroup, by_value=True), required=True,
+                                metadata={"description": _TARGET_GROUPS_DOC})
+    cohorts = fields.List(fields.Enum(Cohort, by_value=True), required=True, metadata={"description": _COHORTS_DOC})
     consent = fields.Function(lambda p: ConsentOut().dump(p), required=True, metadata={"type": "object"})
     skills = fields.List(fields.Nested(SkillOut), required=True)
     version = version_field()

@@ -33,7 +33,7 @@ from fieldapp.auth.declaration import reads
 from fieldapp.auth.permissions import ROLE_VERBS, role_can
 from fieldapp.errors import AppError, envelope
 from fieldapp.extensions import db
-from fieldapp.models.skills import SKILL_VI, Skill
+from fieldapp.models.skills import FRAMEWORK_VI, SKILL_CATALOGUE, SkillFramework
 from fieldapp.selectors.households import household_get
 from fieldapp.selectors.mentorships import mentorship_get
 from fieldapp.selectors.persons import person_get
@@ -414,6 +414,10 @@ class ReviewResultOut(Schema):
 class SkillCatalogueOut(Schema):
     skill = fields.String(required=True)
     label_vi = fields.String(required=True)
+    framework = fields.String(required=True, metadata={
+        "enum": [f.value for f in SkillFramework],
+        "description": "the document the skill comes from (mobile_contract/exports.md, Skills)"})
+    framework_vi = fields.String(required=True)
 
 
 class PullOut(Schema):
@@ -453,7 +457,8 @@ def _pull_page(caller: Caller, state: dict, limit: int) -> dict:
     window = Window(since=since, upto=int(upto))
     answer: dict[str, Any] = {name: [] for name in PHASES}
     answer["tombstones"] = []
-    answer["skills"] = ([{"skill": s.value, "label_vi": SKILL_VI.get(s, s.value)} for s in Skill]
+    answer["skills"] = ([{"skill": s.value, "label_vi": label, "framework": framework.value,
+                          "framework_vi": FRAMEWORK_VI[framework]} for s, (label, framework) in SKILL_CATALOGUE.items()]
                         if window.full and starting else None)
     rows_left, size = limit, 0
     phase_index, after = int(state.get("ph", 0)), int(state.get("a", 0))

@@ -1,14 +1,19 @@
 """Administrative units: provinces and communes."""
 from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldapp.api.pagination import PageQuery, page_of
-from fieldapp.api.schemas import Text
-from fieldapp.auth.access import requires
+from fieldapp.api.schemas import Integer, Text, UTCDateTime
+from fieldapp.auth.access import current_caller, requires
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.population import PopulationMeasure
 from fieldapp.models.units import UnitLevel
 from fieldapp.selectors import paginate
+from fieldapp.selectors.population import population_rows, population_unit_get
 from fieldapp.selectors.units import unit_get, unit_list_query
+from fieldapp.services.population import population_enter, population_year_check
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units",
                 description="The 34 provinces and 3,321 communes, by official code.")
@@ -57,3 +62,93 @@ def unit_list(args):
 def unit_detail(code):
     """One province or commune by its official code."""
     return unit_get(code=code)
+
+
+#: The meaning of each measure, in the OpenAPI document.
+MEASURE_DOC = {
+    PopulationMeasure.adults: "people 18 or older; the registry's: its people born in or before `year` − 18",
+    PopulationMeasure.citizens_from_16: "people 16 or older; the registry's: born in or before `year` − 16",
+    PopulationMeasure.households: "households; the registry's: its households",
+    PopulationMeasure.pupils: "pupils and students; the registry's: its people in `pupils_students`",
+    PopulationMeasure.workers: "workers of enterprises and cooperatives; the registry's: its people in "
+                               "`enterprise_workers`",
+    PopulationMeasure.public_staff: "public-sector staff; the registry's: its people in `public_staff`",
+}
+_VALUE = validate.Range(min=0, max=1_000_000_000)
+
+
+class FiguresIn(Schema):
+    """The measures entered, each 0 or more; those not given keep what they held."""
+
+    adults = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.adults]})
+    citizens_from_16 = Integer(validate=_VALUE,
+                               metadata={"description": MEASURE_DOC[PopulationMeasure.citizens_from_16]})
+    households = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.households]})
+    pupils = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.pupils]})
+    workers = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.workers]})
+    public_staff = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.public_staff]})
+
+    @validates_schema
+    def _one_at_least(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("at least one measure", field_name="_schema")
+
+
+class PopulationIn(Schema):
+    figures = fields.Nested(FiguresIn, required=True)
+    source = Text(required=True, max_length=200, metadata={
+        "description": "Where the figures come from (a statistics yearbook, the commune's report): required",
+        "example": "Niên giám thống kê tỉnh Nghệ An 2025"})
+
+
+class PopulationQuery(Schema):
+    year = Integer(metadata={"description": "The year of the figures; default: this year (UTC)."})
+
+
+class FigureOut(Schema):
+    measure = fields.Enum(PopulationMeasure, by_value=True, required=True)
+    value = Integer(required=True, allow_none=True, metadata={"description": "the figure entered; null: none yet"})
+    source = fields.String(required=True, allow_none=True)
+    entered_by = Integer(required=True, allow_none=True, metadata={"description": "the account that entered it"})
+    entered_at = UTCDateTime(required=True, allow_none=True)
+    registry_count = Integer(required=True, metadata={
+        "description": "what the registry holds of it now, in the unit (a province: its communes)"})
+    gap = Integer(required=True, allow_none=True, metadata={
+        "description": "`value` − `registry_count`: the part of the population the registry does not hold "
+                       "(negative: the registry holds more than the figure); null without a figure"})
+
+
+class PopulationOut(Schema):
+    unit_code = fields.String(required=True)
+    year = Integer(required=True)
+    figures = fields.List(fields.Nested(FigureOut), required=True, metadata={
+        "description": "every measure, in a fixed order: adults, citizens_from_16, households, pupils, workers, "
+                       "public_staff"})
+
+
+def _population(unit, year):
+    return {"unit_code": unit.code, "year": year, "figures": population_rows(unit=unit, year=year)}
+
+
+@blp.route("/<code>/population", methods=["GET"])
+@requires("population.read", personal_data="none")
+@blp.arguments(PopulationQuery, location="query")
+@blp.response(200, PopulationOut)
+def population_detail(args, code):
+    """A commune's or province's population figures for a year, each beside the registry's count and the gap."""
+    unit = population_unit_get(caller=current_caller(), code=code)
+    year = population_year_check(args.get("year") or utcnow().year)
+    return _population(unit, year)
+
+
+@blp.route("/<code>/population/<int(max=2147483647):year>", methods=["PUT"])
+@requires("population.enter", personal_data="write")
+@blp.arguments(PopulationIn)
+@blp.response(200, PopulationOut)
+def population_put(body, code, year):
+    """Enter a commune's or province's population figures for a year, with their source (officers of its area)."""
+    caller = current_caller()
+    unit = population_unit_get(caller=caller, code=code)
+    population_enter(caller=caller, unit=unit, year=year, figures=body["figures"], source=body["source"])
+    db.session.commit()
+    return _population(unit, year)

@@ -46,7 +46,9 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "
                                  "team.member_add", "session.create", "session.attendee_add",
                                  "person.data_export", "person.erase", "ambassador.appoint", "ambassador.promote",
                                  "mentorship.create", "mentorship.update", "visit.location_read",
-                                 "console.use", "evidence.review"})
+                                 "console.use", "evidence.review",
+                                 # The population figures of their area, the plans' denominators (issue 16).
+                                 "population.read", "population.enter"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -47,7 +47,8 @@ def exports_markdown() -> str:
     """``mobile_contract/exports.md``: the columns of the exported list, generated from the code
     that writes it (fieldapp/selectors/support_records.py, fieldapp/exports.py)."""
     from fieldapp.exports import FORMULA_TRIGGERS
-    from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SKILL_VI, SOURCE_VI
+    from fieldapp.models.skills import FRAMEWORK_VI, SKILL_CATALOGUE
+    from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, PROOF_VI, SOURCE_VI
 
     missing = [header for header in HEADERS if header not in EXPORT_COLUMNS]
     if missing:
@@ -84,8 +85,13 @@ def exports_markdown() -> str:
     for number, header in enumerate(HEADERS, start=1):
         meaning, form = EXPORT_COLUMNS[header]
         lines.append(f"| {number} | `{header}` | {meaning} | {form} |")
-    for title, names in (("Skills (`Kỹ năng được hỗ trợ`)", SKILL_VI), ("Kinds of evidence (`Hình thức`)", SOURCE_VI),
-                         ("Proofs (`Minh chứng`)", PROOF_VI)):
+    lines += ["", "## Skills (`Kỹ năng được hỗ trợ`)", "",
+              "The catalogue (`SKILL_CATALOGUE`, fieldapp/models/skills.py), with the framework each skill comes "
+              "from; a phone pulls the same (`skills` of `GET /sync`).", "",
+              "| in the API | in the export | framework |", "|---|---|---|"]
+    for skill, (vietnamese, framework) in SKILL_CATALOGUE.items():
+        lines.append(f"| `{skill.value}` | {vietnamese} | `{framework.value}`: {FRAMEWORK_VI[framework]} |")
+    for title, names in (("Kinds of evidence (`Hình thức`)", SOURCE_VI), ("Proofs (`Minh chứng`)", PROOF_VI)):
         lines += ["", f"## {title}", "", "| in the API | in the export |", "|---|---|"]
         for key, vietnamese in names.items():
             lines.append(f"| `{getattr(key, 'value', key)}` | {vietnamese} |")

@@ -32,6 +32,7 @@ from fieldapp.models.mentorships import (
 )
 from fieldapp.models.organisations import MemberRole, Organisation, OrganisationKind, OrganisationMember
 from fieldapp.models.persons import Person, Sex
+from fieldapp.models.population import PopulationFigure, PopulationMeasure
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.models.support_records import SupportRecord
@@ -51,4 +52,4 @@ __all__ = ["ClientReceipt", "SyncClock", "MemberRole", "Organisation", "Organisa
            "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
            "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
            "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
-           "ReviewDecision", "SkillStatus"]
+           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure"]

@@ -28,16 +28,77 @@ class Skill(str, enum.Enum):
     digital_signature = "digital_signature"
     # Confirmed on the national platform / VNeID as having completed the programme (with its date).
     vneid_programme_confirmed = "vneid_programme_confirmed"
+    # What the provinces' plans add (issue 16): the elderly's classes, the 4T model, AI tools, and the
+    # information systems of professional work (seed 003). Stored as their value (at most 32 characters,
+    # the columns' ``Enum(length=32)``: ``professional_information_systems`` is exactly 32).
+    internet_basics = "internet_basics"
+    online_health_care = "online_health_care"
+    selling_online = "selling_online"
+    digital_savings = "digital_savings"
+    ai_tools = "ai_tools"
+    professional_information_systems = "professional_information_systems"
 
+
+class SkillFramework(str, enum.Enum):
+    """Where a skill of the catalogue comes from: the document that names it."""
+
+    #: The five skills of a Digital Family: letter 3240/BTTTT-CĐSQG (2024).
+    digital_family = "digital_family"
+    #: "Mỗi công dân – Một định danh số" (Project 06): VNeID level 2 and a digital bank account.
+    digital_identity = "digital_identity"
+    #: The national digital skills framework, Decision 757/QĐ-BKHCN (29/4/2025), and the national learning
+    #: platform whose completion VNeID confirms.
+    decision_757 = "decision_757"
+    #: The essential skills of the civil servants' plan (seed 003: documents online, digital signatures,
+    #: the information systems of professional work).
+    civil_service_plan = "civil_service_plan"
+    #: The provincial plan's classes for the elderly (seed 002: "Internet, … an toàn số và chăm sóc sức khỏe
+    #: trực tuyến").
+    elderly_classes = "elderly_classes"
+    #: The 4T model of "Chợ số – Nông thôn số" (seed 002: Tiểu thương – Thương mại điện tử – Thanh toán không
+    #: dùng tiền mặt – Tiết kiệm số).
+    model_4t = "model_4t"
+    #: The plans' "khai thác có hiệu quả … các công nghệ số, nhất là trí tuệ nhân tạo" (seeds 000, 002, 004).
+    ai_in_the_plans = "ai_in_the_plans"
+
+
+#: The framework's own name, in Vietnamese, as the catalogue shows it.
+FRAMEWORK_VI = {
+    SkillFramework.digital_family: "Gia đình số (Văn bản 3240/BTTTT-CĐSQG)",
+    SkillFramework.digital_identity: "Mỗi công dân – Một định danh số",
+    SkillFramework.decision_757: "Khung kỹ năng số (Quyết định 757/QĐ-BKHCN)",
+    SkillFramework.civil_service_plan: "Kỹ năng số thiết yếu của cán bộ, công chức (kế hoạch, seed 003)",
+    SkillFramework.elderly_classes: "Lớp “Bình dân học vụ số” cho người cao tuổi",
+    SkillFramework.model_4t: "Mô hình 4T “Chợ số – Nông thôn số”",
+    SkillFramework.ai_in_the_plans: "Trí tuệ nhân tạo (kế hoạch “Bình dân học vụ số”)",
+}
+
+
+#: The catalogue, as data: each skill's Vietnamese name and the framework it comes from. The exported
+#: list's names, the catalogue a phone pulls (``GET /sync``) and mobile_contract/exports.md are made from it;
+#: ``tests/test_skills_catalogue.py`` checks every ``Skill`` is in it.
+SKILL_CATALOGUE: dict[Skill, tuple[str, SkillFramework]] = {
+    Skill.online_public_services: ("Dịch vụ công trực tuyến", SkillFramework.digital_family),
+    Skill.online_shopping: ("Mua sắm trực tuyến", SkillFramework.digital_family),
+    Skill.cashless_payment: ("Thanh toán không dùng tiền mặt", SkillFramework.digital_family),
+    Skill.online_safety: ("An toàn trên không gian mạng", SkillFramework.digital_family),
+    Skill.local_digital_platforms: ("Nền tảng số của địa phương", SkillFramework.digital_family),
+    Skill.vneid_level2: ("Định danh điện tử VNeID mức 2", SkillFramework.digital_identity),
+    Skill.digital_bank_account: ("Tài khoản ngân hàng số", SkillFramework.digital_identity),
+    Skill.online_documents: ("Xử lý văn bản trực tuyến", SkillFramework.civil_service_plan),
+    Skill.digital_signature: ("Chữ ký số", SkillFramework.civil_service_plan),
+    Skill.vneid_programme_confirmed: ("Xác nhận hoàn thành trên VNeID", SkillFramework.decision_757),
+    Skill.internet_basics: ("Sử dụng Internet cơ bản", SkillFramework.elderly_classes),
+    Skill.online_health_care: ("Chăm sóc sức khỏe trực tuyến", SkillFramework.elderly_classes),
+    Skill.selling_online: ("Bán hàng trực tuyến (thương mại điện tử)", SkillFramework.model_4t),
+    Skill.digital_savings: ("Tiết kiệm số", SkillFramework.model_4t),
+    Skill.ai_tools: ("Sử dụng công cụ trí tuệ nhân tạo (AI)", SkillFramework.ai_in_the_plans),
+    Skill.professional_information_systems: ("Hệ thống thông tin phục vụ công tác chuyên môn",
+                                             SkillFramework.civil_service_plan),
+}
 
 #: Vietnamese names of the skills: the exported list's, and the catalogue a phone pulls.
-SKILL_VI = {
-    Skill.online_public_services: "Dịch vụ công trực tuyến", Skill.online_shopping: "Mua sắm trực tuyến",
-    Skill.cashless_payment: "Thanh toán không dùng tiền mặt", Skill.online_safety: "An toàn trên không gian mạng",
-    Skill.local_digital_platforms: "Nền tảng số của địa phương", Skill.vneid_level2: "Định danh điện tử VNeID mức 2",
-    Skill.digital_bank_account: "Tài khoản ngân hàng số", Skill.online_documents: "Xử lý văn bản trực tuyến",
-    Skill.digital_signature: "Chữ ký số", Skill.vneid_programme_confirmed: "Xác nhận hoàn thành trên VNeID",
-}
+SKILL_VI = {skill: label for skill, (label, _framework) in SKILL_CATALOGUE.items()}
 
 #: The five skills that make a Digital Family when one member holds them all.
 DIGITAL_FAMILY_SKILLS = frozenset({Skill.online_public_services, Skill.online_shopping, Skill.cashless_payment,

@@ -35,7 +35,8 @@ def person_data_export(*, caller: Caller, person: Person) -> dict:
         "id": person.public_id, "household_id": person.household.public_id, "full_name": person.full_name,
         "birth_year": person.birth_year, "sex": person.sex.value if person.sex else None, "phone": person.phone,
         "is_head": person.is_head, "has_disability": person.has_disability,
-        "is_ethnic_minority": person.is_ethnic_minority, "address": person.household.address,
+        "is_ethnic_minority": person.is_ethnic_minority,
+        "target_groups": [g.value for g in person.target_groups], "address": person.household.address,
         "village": person.household.village.name, "citizen_id_held": "chỉ mã băm để phát hiện trùng lặp"
         if person.citizen_id_hash else None,
         "consent": {"collected_at": vn_date(person.consent_collected_at), "purpose": person.consent_purpose,

@@ -93,7 +93,7 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
                   sex: str | None = None, phone: str | None = None, is_head: bool = False,
                   has_disability: bool = False, is_ethnic_minority: bool | None = None,
                   citizen_id: str | None = None, consent: dict | None = None,
-                  confirm_duplicate: bool = False) -> Person:
+                  confirm_duplicate: bool = False, target_groups: Iterable[str] = ()) -> Person:
     """Add a resident to ``household``.
 
     A likely duplicate (:func:`likely_duplicates` in the village, or the same citizen id in the commune)
@@ -119,6 +119,7 @@ def person_create(*, caller: Caller | None, household: Household, full_name: str
         is_ethnic_minority=household.is_ethnic_minority if is_ethnic_minority is None else is_ethnic_minority,
         citizen_id_hash=digest, created_by=caller.user_id if caller else None,
     )
+    person.target_groups = target_groups
     if consent:
         person.consent_collected_by = caller.user_id if caller else None
         person.consent_collected_at = consent.get("collected_at") or utcnow()
@@ -184,6 +185,8 @@ def person_update(*, caller: Caller, person: Person, changes: dict, expected_ver
     for flag in ("is_head", "has_disability", "is_ethnic_minority"):
         if flag in changes:
             setattr(person, flag, changes[flag])
+    if "target_groups" in changes:  # the whole set: the groups given, and no other
+        person.target_groups = changes["target_groups"] or ()
     if "consent" in changes:
         consent = changes["consent"]
         if consent is None:  # withdrawn; withdrawing again keeps the first date

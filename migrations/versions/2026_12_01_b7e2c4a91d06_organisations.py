@@ -7,14 +7,14 @@ organisation is seen in its unit's area (a province's own code is in its officer
 in its person's commune's.
 
 Revision ID: b7e2c4a91d06
-Revises: c5d1f0a27e93
+Revises: e4a8b2d6c0f1
 Create Date: 2026-12-01 14:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'b7e2c4a91d06'
-down_revision = 'c5d1f0a27e93'
+down_revision = 'e4a8b2d6c0f1'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,57 @@
+"""Population figures entered by the officers of a unit's area, with their source."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fieldapp.auth.callers import Caller
+from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
+from fieldapp.extensions import db
+from fieldapp.models.population import PopulationFigure, PopulationMeasure
+from fieldapp.models.units import Unit
+from fieldapp.services.activity import activity_record
+from fieldapp.text import nfc
+
+#: The first year a figure may be of; the last is next year (a plan's target year, entered ahead).
+FIRST_YEAR = 2000
+
+
+def population_year_check(year: int) -> int:
+    """A year a figure may be of: from ``FIRST_YEAR`` to next year."""
+    last = utcnow().year + 1
+    if not FIRST_YEAR <= year <= last:
+        raise AppError("request.invalid", errors={"year": [f"{FIRST_YEAR}–{last}"]})
+    return year
+
+
+def population_enter(*, caller: Caller | None, unit: Unit, year: int, figures: dict[PopulationMeasure | str, int],
+                     source: str) -> list[PopulationFigure]:
+    """Enter (or replace) ``unit``'s figures for ``year``, all with ``source``; the measures not given
+    keep theirs. ``unit`` is already in the caller's area (``selectors.population.population_unit_get``).
+    One activity-log entry, in the unit's log, names the measures, their values and the source."""
+    population_year_check(year)
+    if not figures:
+        raise AppError("request.invalid", errors={"figures": ["at least one measure"]})
+    source = nfc(source).strip()
+    if not source:
+        raise AppError("request.invalid", errors={"source": ["required"]})
+    given = {PopulationMeasure(m): int(v) for m, v in figures.items()}
+    held = {f.measure: f for f in db.session.scalars(select(PopulationFigure).where(
+        PopulationFigure.unit_code == unit.code, PopulationFigure.year == year,
+        PopulationFigure.measure.in_(list(given))))}
+    now, written = utcnow(), []
+    for measure in PopulationMeasure:
+        if measure not in given:
+            continue
+        figure = held.get(measure) or PopulationFigure(unit_code=unit.code, year=year, measure=measure)
+        figure.value, figure.source = given[measure], source
+        figure.entered_by, figure.entered_at = (caller.user_id if caller else None), now
+        if measure not in held:
+            db.session.add(figure)
+        written.append(figure)
+    db.session.flush()
+    activity_record(action="population.enter", object_type="unit", object_id=f"{unit.code}:{year}",
+                    log_unit=unit.code, caller=caller,
+                    body={"year": year, "values": {f.measure.value: f.value for f in written}, "source": source,
+                          "replaced": sorted(m.value for m in held)})
+    return written
