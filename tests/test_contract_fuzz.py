@@ -55,7 +55,9 @@ def test_every_operation_answers_as_documented(app, client, role):
     user = make_user(role=role)
     make_household()
     token = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": DEFAULT_PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+    # identity: the in-process client does not undo a gzip body (GET /sync/pull compresses when asked;
+    # tests/test_sync_pull.py checks that), so schemathesis would read the compressed bytes as JSON.
+    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}", "Accept-Encoding": "identity"}
     failures, untestable, tried = [], [], 0
     for operation in _operations(app):
         if (operation.method.upper(), operation.path) in SKIP:

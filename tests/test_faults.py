@@ -154,7 +154,7 @@ def _restart_postgres() -> None:
 
 @pytest.mark.slow
 @pytest.mark.real_commits
-def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app, own_commune):
+def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app, own_commune, shared_app):
     """PostgreSQL is restarted while a client sends check-ins (retrying each until acknowledged):
     the running app recovers by itself, and every acknowledged check-in is stored exactly once."""
     import signal
@@ -170,8 +170,11 @@ def test_postgresql_restart_under_traffic_loses_no_acknowledged_write(app, own_c
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-        with app.app_context():
-            db.engine.dispose()  # this process's pooled connections died with the restart
+        # This process's pooled connections died with the restart: those of the tests' shared
+        # database too, or the next test (in a random order) would meet a dead one.
+        for each in (app, shared_app):
+            with each.app_context():
+                db.engine.dispose()
     stored = client.stored(app)
     print(client.report("PostgreSQL restart", stored))
     assert sorted(client.acknowledged) == sorted(client.items) and sorted(stored) == sorted(client.items)

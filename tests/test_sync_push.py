@@ -117,10 +117,15 @@ def test_same_batch_twice_shuffled_or_split_ends_in_the_same_state(client, login
 
 def test_a_bad_envelope_is_one_rejected_item(client, login, world):
     headers = login(world.volunteer)
+    person = _person_item(world.households[0])
     results = _push(client, headers, [{"kind": "visit"}, {"client_id": "nope", "kind": "visit", "data": {}},
-                                      {"client_id": str(uuid.uuid4()), "kind": "teleport", "data": {}}, 7])["results"]
-    assert [r["result"] for r in results] == ["rejected"] * 4
+                                      {"client_id": str(uuid.uuid4()), "kind": "teleport", "data": {}},
+                                      person])["results"]
+    assert [r["result"] for r in results] == ["rejected"] * 3 + ["applied"]
     assert results[2]["error"]["error_code"] == "sync.unknown_kind"
+    # An item that is not even an object is not an item: the request is refused whole (a phone bug).
+    response = client.post("/api/v1/sync/push", headers=headers, json={"items": [_person_item(world.households[0]), 7]})
+    assert response.status_code == 422 and response.get_json()["error_code"] == "request.invalid"
 
 
 def test_more_than_500_items_is_413_and_applies_nothing(client, login, world):

@@ -266,8 +266,9 @@ _ENVELOPE = PushItemIn()
 
 class PushIn(Schema):
     # The items stay raw here: each is checked on its own, so that one bad item is turned away alone.
-    # Documented as any object: an item that is not a PushItemIn is one rejected result, never a 422.
-    items = fields.List(fields.Raw(metadata={"type": "object", "description": "a `PushItemIn`"}), required=True,
+    # Each item must be an object; one that is not a valid PushItemIn is one rejected result, never a
+    # 422 for the batch (its fields are checked item by item).
+    items = fields.List(fields.Dict(metadata={"description": "a `PushItemIn`"}), required=True,
                         metadata={"description": f"at most {PUSH_MAX_ITEMS}", "maxItems": PUSH_MAX_ITEMS,
                                   "minItems": 1})
 
