@@ -1,10 +1,10 @@
 """Administrative units: provinces and communes."""
 from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of
-from fieldapp.api.schemas import Integer, Text, UTCDateTime
+from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -77,8 +77,9 @@ MEASURE_DOC = {
 _VALUE = validate.Range(min=0, max=1_000_000_000)
 
 
-class FiguresIn(Schema):
-    """The measures entered, each 0 or more; those not given keep what they held."""
+class FiguresIn(PatchSchema):
+    """The measures entered, each 0 or more; those not given keep what they held (at least one:
+    ``minProperties: 1`` in the document, as for every partial update)."""
 
     adults = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.adults]})
     citizens_from_16 = Integer(validate=_VALUE,
@@ -87,11 +88,6 @@ class FiguresIn(Schema):
     pupils = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.pupils]})
     workers = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.workers]})
     public_staff = Integer(validate=_VALUE, metadata={"description": MEASURE_DOC[PopulationMeasure.public_staff]})
-
-    @validates_schema
-    def _one_at_least(self, data, **_kwargs):
-        if not data:
-            raise ValidationError("at least one measure", field_name="_schema")
 
 
 class PopulationIn(Schema):
