@@ -12,8 +12,6 @@ Communes already keep these lists in Excel. The import is four steps, a module e
 """
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app
 
 from fieldapp.auth.callers import Caller
@@ -24,7 +22,7 @@ from fieldapp.models.units import Unit
 from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_rows, guarded
+from fieldapp.services.imports.reading import file_bytes, file_rows, guarded
 from fieldapp.services.imports.report import MAX_ERRORS, ImportReport, Unreadable, capped, problem
 from fieldapp.services.imports.validation import Validator
 from fieldapp.services.imports.writing import Progress, households_write
@@ -55,11 +53,7 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
     ``IMPORT_MAX_*`` limits raises :class:`AppError` (413) before any of it is parsed.
     """
     commune = _commune(caller, commune_code)
-    data = stream if isinstance(stream, (bytes, bytearray)) else stream.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    data = bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = file_bytes(stream)
 
     def failed(entry: dict) -> ImportReport:
         return ImportReport(ok=False, dry_run=dry_run, households=0, persons=0, errors=[entry])

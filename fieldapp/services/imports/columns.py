@@ -5,7 +5,10 @@ Headers are matched without diacritics, so "Mã hộ", "MÃ HỘ" and ``ma_ho`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from fieldapp.services.imports.cells import text as cell_text
 from fieldapp.text import fold
 
 #: Column → the headers accepted for it (besides the column name itself).
@@ -39,3 +42,42 @@ def header_key(text: str) -> str:
 
 #: Every accepted header, recognised → its column.
 HEADERS = {header_key(alias): column for column, aliases in COLUMNS.items() for alias in (column, *aliases)}
+
+
+@dataclass
+class HeaderRow:
+    """What a list's header row says: where each known column is, as written, and what is missing."""
+
+    #: Column name → its index in the row.
+    columns: dict[str, int] = field(default_factory=dict)
+    #: Column name → its header as written in the file (errors quote it).
+    written: dict[str, str] = field(default_factory=dict)
+    #: Indices of every column with a header (known, unknown or ignored).
+    named: set[int] = field(default_factory=set)
+    #: Required columns with no header.
+    missing: list[str] = field(default_factory=list)
+
+
+def header_row_read(line: int, row, *, headers: Mapping[str, str], required: Sequence[str],
+                    error: Callable[..., None]) -> HeaderRow:
+    """Map a header row onto ``headers`` (folded header → column): the one reading of every list's
+    header (households, platform confirmations). An unknown header (not in ``IGNORED_HEADERS``) and a
+    repeated one are reported through ``error(line, written, code, **params)``."""
+    found = HeaderRow()
+    for index, cell in enumerate(row):
+        written = cell_text(cell)
+        if not written:
+            continue
+        found.named.add(index)
+        key = header_key(written)
+        column = headers.get(key)
+        if column is None:
+            if key not in IGNORED_HEADERS:
+                error(line, written, "import.column_unknown", header=written)
+        elif column in found.columns:
+            error(line, written, "import.column_repeated", header=written, first=found.written[column])
+        else:
+            found.columns[column] = index
+            found.written[column] = written
+    found.missing = [column for column in required if column not in found.columns]
+    return found

@@ -22,7 +22,6 @@ read from; the platform's list comes as a sheet. Each row names a citizen by the
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -38,9 +37,9 @@ from fieldapp.models.skills import Skill
 from fieldapp.selectors.persons import persons_by_citizen_digests
 from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
-from fieldapp.services.imports.columns import IGNORED_HEADERS, header_key
+from fieldapp.services.imports.columns import header_key, header_row_read
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_rows, guarded
+from fieldapp.services.imports.reading import file_bytes, file_rows, guarded
 from fieldapp.services.imports.report import CellError, Unreadable, capped, problem
 from fieldapp.services.persons import citizen_id_digest
 from fieldapp.services.skills import CONFIRMED_FROM, skills_record
@@ -148,21 +147,8 @@ class _Checker:
         self.errors.append(problem(line, self.headers.get(column, column), code, **params))
 
     def header(self, line: int, row) -> bool:
-        for index, cell in enumerate(row):
-            written = cells.text(cell)
-            if not written:
-                continue
-            key = header_key(written)
-            column = HEADERS.get(key)
-            if column is None:
-                if key not in IGNORED_HEADERS:
-                    self.error(line, written, "import.column_unknown", header=written)
-            elif column in self.columns:
-                self.error(line, written, "import.column_repeated", header=written, first=self.headers[column])
-            else:
-                self.columns[column] = index
-                self.headers[column] = written
-        missing = [column for column in REQUIRED_COLUMNS if column not in self.columns]
+        found = header_row_read(line, row, headers=HEADERS, required=REQUIRED_COLUMNS, error=self.error)
+        self.columns, self.headers, missing = found.columns, found.written, found.missing
         for column in missing:
             self.errors.append(problem(line, None, "import.column_missing", name=COLUMNS[column][0], column=column))
         return not missing
@@ -190,11 +176,7 @@ class _Checker:
 def platform_confirmations_import(*, caller: Caller, filename: str, stream, dry_run: bool) -> ConfirmationReport:
     """Check the platform's list and, when no row is bad and not ``dry_run``, grant each matched person
     the confirmation (flushed, not committed: the caller commits once)."""
-    data = stream if isinstance(stream, (bytes, bytearray)) else stream.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    data = bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = file_bytes(stream)
 
     def failed(entry: dict) -> ConfirmationReport:
         return ConfirmationReport(ok=False, dry_run=dry_run, rows=0, confirmed=0, errors=[entry])

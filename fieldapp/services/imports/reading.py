@@ -3,6 +3,7 @@ so nothing here parses a file that passed a limit, and a file that breaks while 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable, Iterator, Mapping
 
@@ -97,3 +98,13 @@ def guarded(rows: Iterator) -> Iterator:
     # ValueError, KeyError, TypeError for other cells; the csv module csv.Error.
     except Exception as exc:
         raise Unreadable("import.file_unreadable") from exc
+
+
+def file_bytes(stream) -> tuple[bytes, str]:
+    """An uploaded list's bytes (from a file object, bytes or text) and their SHA-256: the digest
+    names the file in the activity log."""
+    data = stream if isinstance(stream, (bytes, bytearray)) else stream.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    data = bytes(data)
+    return data, hashlib.sha256(data).hexdigest()

@@ -18,7 +18,7 @@ from fieldapp.models.persons import Person, Sex, shown_name
 from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.services.imports import cells
-from fieldapp.services.imports.columns import COLUMNS, HEADERS, IGNORED_HEADERS, REQUIRED_COLUMNS, header_key
+from fieldapp.services.imports.columns import COLUMNS, HEADERS, REQUIRED_COLUMNS, header_row_read
 from fieldapp.services.imports.report import CellError, problem
 from fieldapp.services.persons import likely_duplicates
 from fieldapp.text import fold
@@ -122,22 +122,8 @@ class Validator:
 
     def header(self, line: int, row) -> bool:
         """Map the columns; ``False`` when rows cannot be read (a required column is missing)."""
-        for index, cell in enumerate(row):
-            written = cells.text(cell)
-            if not written:
-                continue
-            self.named.add(index)
-            key = header_key(written)
-            column = HEADERS.get(key)
-            if column is None:
-                if key not in IGNORED_HEADERS:
-                    self.error(line, written, "import.column_unknown", header=written)
-            elif column in self.columns:
-                self.error(line, written, "import.column_repeated", header=written, first=self.headers[column])
-            else:
-                self.columns[column] = index
-                self.headers[column] = written
-        missing = [column for column in REQUIRED_COLUMNS if column not in self.columns]
+        found = header_row_read(line, row, headers=HEADERS, required=REQUIRED_COLUMNS, error=self.error)
+        self.columns, self.headers, self.named, missing = found.columns, found.written, found.named, found.missing
         for column in missing:
             self.errors.append(problem(line, None, "import.column_missing", name=COLUMNS[column][0], column=column))
         if ("vi_do" in self.columns) != ("kinh_do" in self.columns):
