@@ -170,3 +170,12 @@ def test_a_push_past_its_time_budget_answers_the_rest_send_again(app, client, lo
     monkeypatch.setitem(app.config, "SYNC_PUSH_TIME_BUDGET_SECONDS", 20)
     again = _push(client, headers, items)["results"]
     assert [r["result"] for r in again] == ["duplicate", "applied", "applied"]
+
+
+def test_every_item_kind_needs_a_verb_that_some_role_holds():
+    """A misspelt verb would refuse every item of its kind to everyone, silently."""
+    from fieldapp.api.sync import KINDS
+    from fieldapp.auth.permissions import ROLE_VERBS
+
+    held = set().union(*ROLE_VERBS.values())
+    assert {name: kind.verb for name, kind in KINDS.items() if kind.verb not in held} == {}

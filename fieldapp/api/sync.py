@@ -30,7 +30,7 @@ from fieldapp.api.visits import VisitIn, VisitOut, VisitPersonIn
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import reads
-from fieldapp.auth.permissions import ROLE_VERBS, role_can
+from fieldapp.auth.permissions import role_can
 from fieldapp.errors import AppError, envelope
 from fieldapp.extensions import db
 from fieldapp.models.skills import FRAMEWORK_VI, SKILL_CATALOGUE, SkillFramework
@@ -518,14 +518,6 @@ def sync_pull(args):
     response = _compressed(answer)
     response.headers["Server-Timing"] = f"pull;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
-
-
-def sync_verbs_check() -> None:
-    """Every kind's verb is a verb some role holds (a typo would refuse every item of that kind)."""
-    known = set().union(*ROLE_VERBS.values())
-    unknown = sorted(kind.verb for kind in KINDS.values() if kind.verb not in known)
-    if unknown:
-        raise RuntimeError(f"sync item kinds name unknown verbs: {unknown}")
 
 
 def components_register(spec) -> None:
