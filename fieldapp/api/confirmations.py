@@ -1,10 +1,9 @@
 """The national platform's results: the confirmations VNeID shows, imported by an officer."""
-from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldapp.api.households import ImportFile, ImportRowErrorOut
-from fieldapp.api.schemas import Integer
+from fieldapp.api.schemas import Integer, import_body_allowed
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
@@ -33,8 +32,7 @@ class ConfirmationReportOut(Schema):
 
 @blp.before_request
 def _larger_body_for_imports():
-    if request.endpoint == "confirmations.platform_confirmations_import":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    import_body_allowed("confirmations.platform_confirmations_import")
 
 
 @blp.route("/platform-confirmations/import", methods=["POST"])

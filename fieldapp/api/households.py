@@ -17,6 +17,7 @@ from fieldapp.api.schemas import (
     Text,
     UTCDateTime,
     etag_of,
+    import_body_allowed,
     version_field,
 )
 from fieldapp.auth.access import current_caller, requires
@@ -251,10 +252,7 @@ class ImportReportOut(Schema):
 @blp.before_request
 def _larger_body_for_imports():
     # Only this blueprint's requests pay for the check (the check-in path does not).
-    from flask import current_app, request
-
-    if request.endpoint == "households.household_import":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    import_body_allowed("households.household_import")
 
 
 @blp.route("/households/import", methods=["POST"])

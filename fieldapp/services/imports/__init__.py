@@ -20,9 +20,8 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.units import Unit
 from fieldapp.services.activity import activity_record
-from fieldapp.services.imports import cells
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, file_rows, guarded
+from fieldapp.services.imports.reading import file_bytes, file_rows, filled_rows
 from fieldapp.services.imports.report import MAX_ERRORS, ImportReport, Unreadable, capped, problem
 from fieldapp.services.imports.validation import Validator
 from fieldapp.services.imports.writing import Progress, households_write
@@ -70,9 +69,7 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
     readable = False
     done = 0
     try:
-        for line, row in guarded(rows):
-            if not any(cells.text(value) for value in row):
-                continue
+        for line, row in filled_rows(rows):
             if header_line is None:
                 header_line = line
                 readable = validator.header(line, row)

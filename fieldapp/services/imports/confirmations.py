@@ -39,7 +39,7 @@ from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
 from fieldapp.services.imports.columns import header_key, header_row_read
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, file_rows, guarded
+from fieldapp.services.imports.reading import file_bytes, file_rows, filled_rows
 from fieldapp.services.imports.report import CellError, Unreadable, capped, problem
 from fieldapp.services.persons import citizen_id_digest
 from fieldapp.services.skills import CONFIRMED_FROM, skills_record
@@ -192,9 +192,7 @@ def platform_confirmations_import(*, caller: Caller, filename: str, stream, dry_
     readable = False
     read = 0
     try:
-        for line, row in guarded(rows):
-            if not any(cells.text(value) for value in row):
-                continue
+        for line, row in filled_rows(rows):
             if header_line is None:
                 header_line = line
                 readable = checker.header(line, row)

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 
 from fieldapp.errors import AppError
+from fieldapp.services.imports.cells import text as cell_text
 from fieldapp.services.imports.columns import HEADERS, header_key
 from fieldapp.services.imports.limits import (
     CSV_MAX_RECORD_CHARS,
@@ -108,3 +109,10 @@ def file_bytes(stream) -> tuple[bytes, str]:
         data = data.encode("utf-8")
     data = bytes(data)
     return data, hashlib.sha256(data).hexdigest()
+
+
+def filled_rows(rows: Iterator) -> Iterator:
+    """The rows that hold anything (:func:`guarded`): blank rows are skipped by every import alike."""
+    for line, row in guarded(rows):
+        if any(cell_text(value) for value in row):
+            yield line, row
