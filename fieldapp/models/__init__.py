@@ -37,6 +37,15 @@ from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKi
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.sync import ClientReceipt, SyncClock
+from fieldapp.models.tallies import (
+    HouseholdTally,
+    HouseholdTallyKey,
+    PersonTally,
+    PersonTallyKey,
+    ReachTally,
+    SupportReach,
+    SupportTally,
+)
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.tokens import AuthToken, TokenKind
 from fieldapp.models.units import Unit, UnitLevel
@@ -44,7 +53,9 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["ClientReceipt", "SyncClock", "MemberRole", "Organisation", "OrganisationKind", "OrganisationMember",
+__all__ = ["ClientReceipt", "SyncClock", "HouseholdTally", "HouseholdTallyKey", "PersonTally", "PersonTallyKey",
+           "ReachTally", "SupportReach", "SupportTally", "MemberRole", "Organisation", "OrganisationKind",
+           "OrganisationMember",
            "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",
            "MentorshipSkill", "MentorshipStatus", "SigningKey", "CheckIn", "LearningSession",

@@ -105,6 +105,16 @@ DIGITAL_FAMILY_SKILLS = frozenset({Skill.online_public_services, Skill.online_sh
                                    Skill.online_safety, Skill.local_digital_platforms})
 
 
+def holds_basic_skills(confirmed) -> bool:
+    """The one rule for "has the basic digital skills" (kỹ năng số cơ bản), which the indicators count
+    and an organisation's members' list calls finished: the national platform confirmed completion
+    (``vneid_programme_confirmed``), or the person holds all five Digital Family skills. ``confirmed``:
+    the person's confirmed skills only (a claimed one does not count, as everywhere).
+    ``fieldapp.selectors.organisations.finished_clause`` is its SQL, checked to agree by a test."""
+    confirmed = set(confirmed)
+    return Skill.vneid_programme_confirmed in confirmed or DIGITAL_FAMILY_SKILLS <= confirmed
+
+
 class PersonSkill(db.Model):
     """A skill a person holds now, with who recorded it, when, and on what evidence."""
 

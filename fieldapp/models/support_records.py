@@ -49,7 +49,8 @@ class SupportRecord(db.Model):
     flags: Mapped[list] = mapped_column(JSON, default=list)
     #: Its source's status (the visit's, when it came from one): only counted records are the list.
     evidence_status: Mapped[EvidenceStatus] = mapped_column(
-        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value,
+        active_history=True)  # the roll-ups move a record from its old status's counter (models/tallies.py)
     #: When the record was written.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -57,9 +57,9 @@ def organisation_code_taken(code: str) -> bool:
 
 
 def finished_clause():
-    """SQL: the person has finished the programme: the national platform confirmed it
-    (``vneid_programme_confirmed``), or they hold all five Digital Family skills; confirmed skills
-    only (a claimed one does not count, as everywhere)."""
+    """SQL: the person has finished the programme, i.e. holds the basic digital skills by the rule of
+    ``fieldapp.models.skills.holds_basic_skills`` (the national platform confirmed it, or all five
+    Digital Family skills; confirmed skills only). tests/test_tallies.py checks the two agree."""
     confirmed = PersonSkill.status == SkillStatus.confirmed
     platform = select(PersonSkill.person_id).where(PersonSkill.skill == Skill.vneid_programme_confirmed, confirmed)
     family = (select(PersonSkill.person_id).where(PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS), confirmed)

@@ -15,7 +15,7 @@ each change.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.errors import AppError
@@ -96,9 +96,10 @@ def _visit_decide(caller: Caller, public_id: str, decision: ReviewDecision) -> t
     _reviewable(visit.verdict)
     status = judged(EvidenceType.visit, visit.verdict, visit.flags, decision)
     visit.evidence_status = status
-    db.session.execute(update(SupportRecord).where(SupportRecord.source_kind == EvidenceKind.visit,
-                                                   SupportRecord.source_id == visit.public_id)
-                       .values(evidence_status=status).execution_options(synchronize_session="fetch"))
+    # Through the ORM, not a Core UPDATE: the indicators' roll-ups move with it (fieldapp/models/tallies.py).
+    for record in db.session.scalars(select(SupportRecord).where(SupportRecord.source_kind == EvidenceKind.visit,
+                                                                 SupportRecord.source_id == visit.public_id)):
+        record.evidence_status = status
     # The skills the visit recorded (its grants in the history: a rejection may have withdrawn them
     # since), unless one is held now on other evidence, which this decision does not touch.
     recorded = db.session.execute(select(SkillEvent.person_id, SkillEvent.skill).where(

@@ -13,6 +13,7 @@ from fieldapp.ids import new_public_id
 from fieldapp.models.households import Household
 from fieldapp.models.persons import Person
 from fieldapp.models.sync import stamp_expression
+from fieldapp.models.tallies import tallies_retally
 from fieldapp.services.imports.validation import ListedHousehold
 
 #: Households written per statement batch (their people follow them).
@@ -69,6 +70,7 @@ def households_write(households: list[ListedHousehold], *, commune_code: str, ca
         if person_rows:
             db.session.execute(_BULK_PERSONS, person_rows)
         _stamp(ids)
+        tallies_retally(db.session, household_ids=ids)  # a bulk insert passes the roll-ups' hook by too
         written += len(person_rows)
         if progress:
             progress(written, total_persons)

@@ -1,0 +1,517 @@
+"""Roll-ups of what the indicators count, kept exact by the write path in the same transaction as the
+evidence (issue 17), so that a commune's or a province's indicators read a few thousand counters, not
+millions of records, however long the history grows.
+
+DHIS2 computes its program indicators at query time and rebuilds analytics tables in batch for hours;
+``REFRESH MATERIALIZED VIEW`` rebuilds everything each time. Here every flush that changes a counted
+row moves the counters it belongs to, by one flush hook (:func:`_tallies_on_flush`) for every ORM
+write, whichever service makes it (as the sync stamp's hook, fieldapp/models/sync.py). A Core
+``UPDATE`` of these tables would pass it by, so there is none.
+
+Four roll-ups, each a counter table and, where an object's place in it must be remembered, a table of
+which counter each object is in:
+
+- :class:`PersonTally`: people by commune, village, sex, birth year, target groups, priority groups
+  and the facts the indicators ask of them (basic skills, confirmed on VNeID, a digital identity, a
+  digital bank account). People who withdrew consent or were erased are in none (Decree 13/2023 art.
+  12: their data is no longer used). Each person's counter is in :class:`PersonTallyKey`.
+- :class:`HouseholdTally`: households by commune, village, Digital Family and priority flags.
+- :class:`SupportTally`: support records by commune, village, Vietnam's day, skill, channel and evidence
+  status (counted and held side by side: held back is shown beside, never counted).
+- :class:`ReachTally`: unique people reached by counted support in each named period (month, quarter,
+  reporting quarter, year, phase: fieldapp/periods.py), in the commune and village of their first
+  counted support of the period; :class:`SupportReach` remembers each person's.
+
+The rules of what a key is are functions of one object's state (:func:`person_key`, ...); the
+bookkeeping moves an object's count from its old key to its new one. ``tallies_recount`` (selectors)
+recomputes every table from the records, and a test keeps the two equal.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Integer, SmallInteger, String, and_, delete, event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from fieldapp.extensions import db
+from fieldapp.models.evidence import EvidenceStatus, SkillStatus
+from fieldapp.models.households import Household
+from fieldapp.models.persons import Person, TargetGroup, target_group_column
+from fieldapp.models.skills import PersonSkill, Skill, holds_basic_skills
+from fieldapp.models.support_records import SupportRecord
+from fieldapp.periods import local_day, reach_keys
+
+# --- the bits of the keys ---------------------------------------------------------------------------
+
+#: ``groups``: one bit per target group, in the order of ``TargetGroup``.
+GROUP_BITS = {group: 1 << n for n, group in enumerate(TargetGroup)}
+#: ``priority``: the plans' priority groups a person's own row and household say (the elderly are read
+#: from the birth year).
+DISABILITY, ETHNIC_MINORITY, POOR_HOUSEHOLD, REMOTE_AREA = 1, 2, 4, 8
+#: ``facts``: what the indicators ask of a person, on confirmed skills only.
+BASIC_SKILLS, VNEID_CONFIRMED, DIGITAL_IDENTITY, DIGITAL_BANK_ACCOUNT = 1, 2, 4, 8
+#: ``flags`` of a household.
+DIGITAL_FAMILY = 1
+
+PERSON_KEY = ("commune_code", "village_id", "sex", "birth_year", "groups", "priority", "facts")
+HOUSEHOLD_KEY = ("commune_code", "village_id", "flags")
+SUPPORT_KEY = ("commune_code", "village_id", "day", "skill", "channel", "status")
+REACH_KEY = ("commune_code", "village_id", "period")
+
+
+class PersonTally(db.Model):
+    """How many people hold one combination of the key's values (counted: not withdrawn, not erased)."""
+
+    __tablename__ = "person_tallies"
+
+    #: The people's commune.
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: Their village.
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``male``, ``female``, ``other``, or empty when not recorded.
+    sex: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: Their birth year; 0 when unknown (no age cohort).
+    birth_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    #: Target groups, a bit each (``GROUP_BITS``).
+    groups: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    #: Priority groups, a bit each (``DISABILITY``, ``ETHNIC_MINORITY``, ``POOR_HOUSEHOLD``, ``REMOTE_AREA``).
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    #: Facts, a bit each (``BASIC_SKILLS``, ``VNEID_CONFIRMED``, ``DIGITAL_IDENTITY``, ``DIGITAL_BANK_ACCOUNT``).
+    facts: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    #: How many people (0 is kept: a row once used stays).
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PersonTallyKey(db.Model):
+    """The counter a person is in now; no row while they are in none (withdrawn, erased)."""
+
+    __tablename__ = "person_tally_keys"
+
+    #: The person (``persons.id``; no foreign key: a deleted person's row goes with its count).
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The key's commune (row-level security reads it).
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    #: The key's village.
+    village_id: Mapped[int] = mapped_column(Integer)
+    #: The key's sex ('' unknown).
+    sex: Mapped[str] = mapped_column(String(8))
+    #: The key's birth year (0 unknown).
+    birth_year: Mapped[int] = mapped_column(SmallInteger)
+    #: The key's target groups.
+    groups: Mapped[int] = mapped_column(SmallInteger)
+    #: The key's priority groups.
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    #: The key's facts.
+    facts: Mapped[int] = mapped_column(SmallInteger)
+
+
+class HouseholdTally(db.Model):
+    """How many households of a village have one combination of flags."""
+
+    __tablename__ = "household_tallies"
+
+    #: The households' commune.
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: Their village.
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``DIGITAL_FAMILY`` and the priority bits ``POOR_HOUSEHOLD``, ``ETHNIC_MINORITY``, ``REMOTE_AREA``.
+    flags: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    #: How many households.
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HouseholdTallyKey(db.Model):
+    """The counter a household is in now."""
+
+    __tablename__ = "household_tally_keys"
+
+    #: The household (``households.id``).
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The key's commune (row-level security reads it).
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    #: The key's village.
+    village_id: Mapped[int] = mapped_column(Integer)
+    #: The key's flags.
+    flags: Mapped[int] = mapped_column(SmallInteger)
+
+
+class SupportTally(db.Model):
+    """How many support records of a village, day, skill, channel and status."""
+
+    __tablename__ = "support_tallies"
+
+    #: The records' commune.
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: Their village.
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Vietnam's calendar day of ``supported_at``.
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: The skill (``Skill``'s value).
+    skill: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The channel: the record's ``source_kind`` (``visit``, ``session``, ``mentoring``, ``import``, ``other``).
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: The evidence status (``counted``, ``held``, ``rejected``).
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: How many records.
+    records: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportReach(db.Model):
+    """A person reached by counted support in a named period, and where the period's first was."""
+
+    __tablename__ = "support_reach"
+
+    #: The person supported.
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The period's name (``2026-09``, ``2026-Q3``, ``2026-R3``, ``2026``, ``phase-1``).
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: The commune of the period's first counted support record (row-level security reads it).
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    #: Its village.
+    village_id: Mapped[int] = mapped_column(Integer)
+
+
+class ReachTally(db.Model):
+    """How many people a village's counted support reached in a named period (each person once)."""
+
+    __tablename__ = "reach_tallies"
+
+    #: The commune.
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: The village.
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The period's name.
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: How many people.
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- the rules: an object's key -----------------------------------------------------------------------
+
+
+def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool]) -> tuple | None:
+    """The counter a person is in: ``row`` has the person's columns, ``confirmed`` their confirmed
+    skills, ``household_flags`` their household's (poor, remote). None: not counted."""
+    if row.erased_at is not None or row.consent_withdrawn_at is not None:
+        return None
+    groups = sum(bit for group, bit in GROUP_BITS.items() if getattr(row, target_group_column(group)))
+    poor, remote = household_flags
+    priority = ((DISABILITY if row.has_disability else 0) | (ETHNIC_MINORITY if row.is_ethnic_minority else 0)
+                | (POOR_HOUSEHOLD if poor else 0) | (REMOTE_AREA if remote else 0))
+    facts = ((BASIC_SKILLS if holds_basic_skills(confirmed) else 0)
+             | (VNEID_CONFIRMED if Skill.vneid_programme_confirmed in confirmed else 0)
+             | (DIGITAL_IDENTITY if Skill.vneid_level2 in confirmed else 0)
+             | (DIGITAL_BANK_ACCOUNT if Skill.digital_bank_account in confirmed else 0))
+    sex = row.sex.value if hasattr(row.sex, "value") else (row.sex or "")
+    return (row.commune_code, row.village_id, sex, row.birth_year or 0, groups, priority, facts)
+
+
+def household_key(row) -> tuple:
+    flags = ((DIGITAL_FAMILY if row.digital_family_at is not None else 0) | (POOR_HOUSEHOLD if row.is_poor else 0)
+             | (ETHNIC_MINORITY if row.is_ethnic_minority else 0) | (REMOTE_AREA if row.is_remote else 0))
+    return (row.commune_code, row.village_id, flags)
+
+
+def _value(v):
+    return v.value if hasattr(v, "value") else v
+
+
+def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status) -> tuple:
+    return (commune_code, village_id, local_day(supported_at), _value(skill), _value(source_kind),
+            _value(evidence_status))
+
+
+def reach_of(records) -> dict[str, tuple[str, int]]:
+    """A person's reach: for each named period, the commune and village of their first counted support
+    record in it. ``records``: (id, commune_code, village_id, supported_at, evidence_status)."""
+    reach: dict[str, tuple[str, int]] = {}
+    counted = [r for r in records if _value(r[4]) == EvidenceStatus.counted.value]
+    for _id, commune, village, supported_at, _status in sorted(counted, key=lambda r: (r[3], r[0])):
+        for period in reach_keys(local_day(supported_at)):
+            reach.setdefault(period, (commune, village))
+    return reach
+
+
+# --- the bookkeeping ----------------------------------------------------------------------------------
+
+
+def _upsert(conn, table, key_names, counts: dict[tuple, int], column: str) -> None:
+    """Add each delta to its counter, creating it at the delta; in key order (no two transactions
+    wait on each other's counters in opposite orders)."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    for key in sorted(k for k, delta in counts.items() if delta):
+        statement = insert(table).values(**dict(zip(key_names, key, strict=True)), **{column: counts[key]})
+        conn.execute(statement.on_conflict_do_update(
+            index_elements=list(key_names), set_={column: table.c[column] + statement.excluded[column]}))
+
+
+def _move(counts: dict, old, new) -> None:
+    if old == new:
+        return
+    if old is not None:
+        counts[old] = counts.get(old, 0) - 1
+    if new is not None:
+        counts[new] = counts.get(new, 0) + 1
+
+
+def _lock_persons(conn, person_ids) -> None:
+    """PostgreSQL: hold the people's rows, so that two transactions moving one person's counters (a
+    visit and a session at once) take turns and the second reads what the first wrote."""
+    if conn.dialect.name == "postgresql" and person_ids:
+        conn.execute(select(Person.id).where(Person.id.in_(sorted(person_ids))).order_by(Person.id)
+                     .with_for_update())
+
+
+def _persons_retally(conn, person_ids: set[int]) -> None:
+    ids = sorted(person_ids)
+    person_table, skills_table = Person.__table__, PersonSkill.__table__
+    rows = {row.id: row for row in conn.execute(
+        select(person_table, Household.__table__.c.is_poor, Household.__table__.c.is_remote)
+        .join(Household.__table__, Household.__table__.c.id == person_table.c.household_id)
+        .where(person_table.c.id.in_(ids)))}
+    confirmed: dict[int, set[Skill]] = {}
+    for person_id, skill in conn.execute(select(skills_table.c.person_id, skills_table.c.skill).where(
+            skills_table.c.person_id.in_(ids), skills_table.c.status == SkillStatus.confirmed)):
+        confirmed.setdefault(person_id, set()).add(Skill(skill))
+    keys_table = PersonTallyKey.__table__
+    stored = {row.person_id: tuple(getattr(row, c) for c in PERSON_KEY)
+              for row in conn.execute(select(keys_table).where(keys_table.c.person_id.in_(ids)))}
+    counts: dict[tuple, int] = {}
+    for person_id in ids:
+        row = rows.get(person_id)
+        new = None if row is None else person_key(row, confirmed.get(person_id, set()), (row.is_poor, row.is_remote))
+        old = stored.get(person_id)
+        if old == new:
+            continue
+        _move(counts, old, new)
+        if old is not None:
+            conn.execute(delete(keys_table).where(keys_table.c.person_id == person_id))
+        if new is not None:
+            conn.execute(keys_table.insert().values(person_id=person_id, **dict(zip(PERSON_KEY, new, strict=True))))
+    _upsert(conn, PersonTally.__table__, PERSON_KEY, counts, "people")
+
+
+def _households_retally(conn, household_ids: set[int]) -> None:
+    ids = sorted(household_ids)
+    table, keys_table = Household.__table__, HouseholdTallyKey.__table__
+    rows = {row.id: row for row in conn.execute(select(table).where(table.c.id.in_(ids)))}
+    stored = {row.household_id: tuple(getattr(row, c) for c in HOUSEHOLD_KEY)
+              for row in conn.execute(select(keys_table).where(keys_table.c.household_id.in_(ids)))}
+    counts: dict[tuple, int] = {}
+    for household_id in ids:
+        new = household_key(rows[household_id]) if household_id in rows else None
+        old = stored.get(household_id)
+        if old == new:
+            continue
+        _move(counts, old, new)
+        if old is not None:
+            conn.execute(delete(keys_table).where(keys_table.c.household_id == household_id))
+        if new is not None:
+            conn.execute(keys_table.insert().values(household_id=household_id,
+                                                    **dict(zip(HOUSEHOLD_KEY, new, strict=True))))
+    _upsert(conn, HouseholdTally.__table__, HOUSEHOLD_KEY, counts, "households")
+
+
+def _reach_retally(conn, person_ids: set[int]) -> None:
+    ids = sorted(person_ids)
+    records_table, reach_table = SupportRecord.__table__, SupportReach.__table__
+    records: dict[int, list] = {}
+    for row in conn.execute(select(records_table.c.person_id, records_table.c.id, records_table.c.commune_code,
+                                   records_table.c.village_id, records_table.c.supported_at,
+                                   records_table.c.evidence_status)
+                            .where(records_table.c.person_id.in_(ids))):
+        records.setdefault(row[0], []).append(tuple(row[1:]))
+    stored: dict[int, dict[str, tuple]] = {}
+    for row in conn.execute(select(reach_table).where(reach_table.c.person_id.in_(ids))):
+        stored.setdefault(row.person_id, {})[row.period] = (row.commune_code, row.village_id)
+    counts: dict[tuple, int] = {}
+    for person_id in ids:
+        new, old = reach_of(records.get(person_id, [])), stored.get(person_id, {})
+        for period in sorted(set(new) | set(old)):
+            before, after = old.get(period), new.get(period)
+            if before == after:
+                continue
+            _move(counts, before and (*before, period), after and (*after, period))
+            if before is not None:
+                conn.execute(delete(reach_table).where(and_(reach_table.c.person_id == person_id,
+                                                            reach_table.c.period == period)))
+            if after is not None:
+                conn.execute(reach_table.insert().values(person_id=person_id, period=period,
+                                                         commune_code=after[0], village_id=after[1]))
+    _upsert(conn, ReachTally.__table__, REACH_KEY, counts, "people")
+
+
+def _history_value(state, name):
+    """The value an attribute had before this flush (its committed value), and whether it changed."""
+    history = state.attrs[name].history
+    if history.deleted:
+        return history.deleted[0], True
+    return (history.unchanged[0] if history.unchanged else None), bool(history.added)
+
+
+_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status")
+_HOUSEHOLD_PEOPLE_FIELDS = ("is_poor", "is_remote")
+
+
+@event.listens_for(Session, "after_flush")
+def _tallies_on_flush(session: Session, _context) -> None:
+    """Move the counters of everything this flush wrote: the people changed (their own row, their
+    skills, their household's priority flags), the households, the support records and the reach of
+    the people they support."""
+    people: set[int] = set()
+    households: set[int] = set()
+    reached: set[int] = set()
+    moved_flags: set[int] = set()
+    support_counts: dict[tuple, int] = {}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Person):
+            people.add(obj.id)
+        elif isinstance(obj, PersonSkill):
+            people.add(obj.person_id)
+        elif isinstance(obj, Household):
+            households.add(obj.id)
+            state = inspect(obj)
+            if obj in session.dirty and any(_history_value(state, f)[1] for f in _HOUSEHOLD_PEOPLE_FIELDS):
+                moved_flags.add(obj.id)
+        elif isinstance(obj, SupportRecord):
+            state = inspect(obj)
+            new = None if obj in session.deleted else support_key(*(getattr(obj, f) for f in _SUPPORT_FIELDS))
+            if obj in session.new:
+                old = None
+            else:
+                values = [_history_value(state, f) for f in _SUPPORT_FIELDS]
+                if obj not in session.deleted and not any(changed for _v, changed in values):
+                    continue
+                old = support_key(*(value for value, _changed in values))
+            _move(support_counts, old, new)
+            reached.add(obj.person_id)
+    people.discard(None)
+    if not (people or households or reached or support_counts or moved_flags):
+        return
+    conn = session.connection()
+    if moved_flags:  # a household's priority flags are its members' too
+        people.update(conn.scalars(select(Person.id).where(Person.household_id.in_(sorted(moved_flags)))))
+    _lock_persons(conn, people | reached)
+    if people:
+        _persons_retally(conn, people)
+    if households:
+        _households_retally(conn, households)
+    if support_counts:
+        _upsert(conn, SupportTally.__table__, SUPPORT_KEY, support_counts, "records")
+    if reached:
+        _reach_retally(conn, reached)
+
+
+def tallies_retally(session: Session, *, household_ids=()) -> None:
+    """Move the counters of rows a bulk insert wrote past the flush hook (the household import): the
+    households given and every person of theirs."""
+    conn = session.connection()
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    people = set(conn.scalars(select(Person.id).where(Person.household_id.in_(ids))))
+    _lock_persons(conn, people)
+    _households_retally(conn, set(ids))
+    if people:
+        _persons_retally(conn, people)
+
+
+def tallied_tables():
+    """Every roll-up table, counters and key tables (the recount and the rebuild walk them)."""
+    return (PersonTally, PersonTallyKey, HouseholdTally, HouseholdTallyKey, SupportTally, SupportReach, ReachTally)
+
+
+
+# --- the recount --------------------------------------------------------------------------------------
+
+
+def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
+    """Every counter as the records say it should be, computed from scratch (each table read once, in
+    one pass), by counter table: what the write path must always equal (tests/test_tallies.py), and
+    what :func:`tallies_rebuild` writes."""
+    person_table, household_table = Person.__table__, Household.__table__
+    households = {row.id: row for row in conn.execute(select(household_table))}
+    confirmed: dict[int, set[Skill]] = {}
+    skills_table = PersonSkill.__table__
+    for person_id, skill in conn.execute(select(skills_table.c.person_id, skills_table.c.skill)
+                                         .where(skills_table.c.status == SkillStatus.confirmed)):
+        confirmed.setdefault(person_id, set()).add(Skill(skill))
+    people: dict[tuple, int] = {}
+    person_keys: dict[int, tuple] = {}
+    for row in conn.execute(select(person_table)):
+        household = households[row.household_id]
+        key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote))
+        if key is not None:
+            people[key] = people.get(key, 0) + 1
+            person_keys[row.id] = key
+    household_counts: dict[tuple, int] = {}
+    for row in households.values():
+        key = household_key(row)
+        household_counts[key] = household_counts.get(key, 0) + 1
+    records_table = SupportRecord.__table__
+    support: dict[tuple, int] = {}
+    by_person: dict[int, list] = {}
+    for row in conn.execute(select(records_table)):
+        key = support_key(row.commune_code, row.village_id, row.supported_at, row.skill, row.source_kind,
+                          row.evidence_status)
+        support[key] = support.get(key, 0) + 1
+        by_person.setdefault(row.person_id, []).append(
+            (row.id, row.commune_code, row.village_id, row.supported_at, row.evidence_status))
+    reach: dict[tuple, int] = {}
+    reach_rows: dict[tuple, tuple] = {}
+    for person_id, records in by_person.items():
+        for period, (commune, village) in reach_of(records).items():
+            reach[(commune, village, period)] = reach.get((commune, village, period), 0) + 1
+            reach_rows[(person_id, period)] = (commune, village)
+    return {"person_tallies": people, "person_tally_keys": {(k,): v for k, v in person_keys.items()},
+            "household_tallies": household_counts, "support_tallies": support, "reach_tallies": reach,
+            "support_reach": reach_rows,
+            "household_tally_keys": {(row.id,): household_key(row) for row in households.values()}}
+
+
+def tallies_stored(conn) -> dict[str, dict[tuple, int]]:
+    """The counters as they are stored, in the shape of :func:`tallies_recount` (counters at 0 left out)."""
+    found: dict[str, dict] = {}
+    for model, key, value in ((PersonTally, PERSON_KEY, "people"), (HouseholdTally, HOUSEHOLD_KEY, "households"),
+                              (SupportTally, SUPPORT_KEY, "records"), (ReachTally, REACH_KEY, "people")):
+        table = model.__table__
+        found[table.name] = {tuple(getattr(row, c) for c in key): getattr(row, value)
+                             for row in conn.execute(select(table).where(table.c[value] != 0))}
+    found["person_tally_keys"] = {(row.person_id,): tuple(getattr(row, c) for c in PERSON_KEY)
+                                  for row in conn.execute(select(PersonTallyKey.__table__))}
+    found["household_tally_keys"] = {(row.household_id,): tuple(getattr(row, c) for c in HOUSEHOLD_KEY)
+                                     for row in conn.execute(select(HouseholdTallyKey.__table__))}
+    found["support_reach"] = {(row.person_id, row.period): (row.commune_code, row.village_id)
+                              for row in conn.execute(select(SupportReach.__table__))}
+    return found
+
+
+def tallies_rebuild(conn, *, progress=None) -> dict[str, int]:
+    """Empty every roll-up and fill it again from the records (the migration that made them, and
+    ``fieldapp tallies rebuild`` after a restore); the rows written, by table."""
+    expected = tallies_recount(conn)
+    for model in reversed(tallied_tables()):
+        conn.execute(delete(model.__table__))
+    written = {}
+    shapes = {"person_tallies": (PERSON_KEY, "people"), "household_tallies": (HOUSEHOLD_KEY, "households"),
+              "support_tallies": (SUPPORT_KEY, "records"), "reach_tallies": (REACH_KEY, "people")}
+    for name, counts in expected.items():
+        table = db.metadata.tables[name]
+        if name in shapes:
+            key, value = shapes[name]
+            rows = [{**dict(zip(key, k, strict=True)), value: v} for k, v in counts.items()]
+        elif name == "person_tally_keys":
+            rows = [{"person_id": k[0], **dict(zip(PERSON_KEY, v, strict=True))} for k, v in counts.items()]
+        elif name == "household_tally_keys":
+            rows = [{"household_id": k[0], **dict(zip(HOUSEHOLD_KEY, v, strict=True))} for k, v in counts.items()]
+        else:
+            rows = [{"person_id": k[0], "period": k[1], "commune_code": v[0], "village_id": v[1]}
+                    for k, v in counts.items()]
+        for start in range(0, len(rows), 5000):
+            conn.execute(table.insert(), rows[start:start + 5000])
+            if progress:
+                progress(name, min(start + 5000, len(rows)), len(rows))
+        written[name] = len(rows)
+    return written
