@@ -56,12 +56,16 @@ def world():
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
              "/api/v1/activity/proofs/inclusion": {**log, "seq": 0, "size": 1},
-             "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1}}
+             "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1},
+             "/api/v1/indicators": {"period": str(utcnow().year)},
+             "/api/v1/units/<code>/targets": {"year": utcnow().year}}
     # Valid bodies where the object's scope is checked after the body is read (empty bodies would
     # stop at 422 before the scope check, for everyone alike).
     bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
               "/api/v1/units/<code>/population/<int(max=2147483647):year>": {"figures": {"adults": 1200},
                                                                              "source": "Báo cáo của xã"},
+              "/api/v1/units/<code>/targets/<int(max=2147483647):year>": {"targets": [
+                  {"indicator": "digital_family.households", "share": 0.8, "source": "Kế hoạch của xã"}]},
               "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận",
                                                                       "confirm_duplicate": True},
               "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},

@@ -50,6 +50,11 @@ MATRIX = {
     # The plans' denominators: officers of the unit's area (the world's province officer holds Nghệ An).
     ("GET", "/api/v1/units/<code>/population"): OFFICERS_SCOPED,
     ("PUT", "/api/v1/units/<code>/population/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # Indicators: aggregates of the caller's own area (or a subject in it); targets set by its officers.
+    ("GET", "/api/v1/indicators"): SIGNED_IN,
+    ("GET", "/api/v1/indicators/catalogue"): SIGNED_IN,
+    ("GET", "/api/v1/units/<code>/targets"): SCOPED,
+    ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): OFFICERS_SCOPED,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
     # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,

@@ -151,6 +151,8 @@ WRITES = {
         "setup": lambda: _disabled(w["users"]["volunteer"])},
     ("PUT", "/api/v1/units/<code>/population/<int(max=2147483647):year>"): lambda w: {
         "json": w["bodies"]["/api/v1/units/<code>/population/<int(max=2147483647):year>"]},
+    ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): lambda w: {
+        "json": w["bodies"]["/api/v1/units/<code>/targets/<int(max=2147483647):year>"]},
     ("POST", "/api/v1/communes/<code>/villages"): lambda w: {
         "json": w["bodies"]["/api/v1/communes/<code>/villages"]},
     ("POST", "/api/v1/households"): lambda w: {"json": {"village_id": w["objects"]["village"].id,

@@ -21,6 +21,8 @@ _EVERYONE = frozenset({
     "visit.read",
     # Officers read their area's organisations; volunteers and leaders those they are the focal person of.
     "organisation.read",
+    # Indicators are aggregates of the caller's area, no personal data (issue 17).
+    "indicator.read",
 })
 #: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
@@ -48,7 +50,9 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "
                                  "mentorship.create", "mentorship.update", "visit.location_read",
                                  "console.use", "evidence.review",
                                  # The population figures of their area, the plans' denominators (issue 16).
-                                 "population.read", "population.enter"})
+                                 "population.read", "population.enter",
+                                 # Their unit's own targets for its indicators (issue 17).
+                                 "target.set"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -22,6 +22,7 @@ from fieldapp.models.evidence import (
     Verdict,
 )
 from fieldapp.models.households import Household
+from fieldapp.models.indicators import IndicatorTarget
 from fieldapp.models.keys import SigningKey
 from fieldapp.models.mentorships import (
     InteractionMethod,
@@ -45,6 +46,7 @@ from fieldapp.models.tallies import (
     ReachTally,
     SupportReach,
     SupportTally,
+    VisitTally,
 )
 from fieldapp.models.teams import Team, TeamKind, TeamMember
 from fieldapp.models.tokens import AuthToken, TokenKind
@@ -53,8 +55,9 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["ClientReceipt", "SyncClock", "HouseholdTally", "HouseholdTallyKey", "PersonTally", "PersonTallyKey",
-           "ReachTally", "SupportReach", "SupportTally", "MemberRole", "Organisation", "OrganisationKind",
+__all__ = ["IndicatorTarget", "ClientReceipt", "SyncClock",
+           "HouseholdTally", "HouseholdTallyKey", "PersonTally", "PersonTallyKey",
+           "ReachTally", "SupportReach", "SupportTally", "VisitTally", "MemberRole", "Organisation", "OrganisationKind",
            "OrganisationMember",
            "ActivityCheckpoint", "ActivityEntry", "ActivityLeaf", "ActivityNode", "ActivityQueued",
            "Ambassador", "AmbassadorOrigin", "InteractionMethod", "MentoringInteraction", "Mentorship",

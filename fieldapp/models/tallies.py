@@ -41,6 +41,7 @@ from fieldapp.models.households import Household
 from fieldapp.models.persons import Person, TargetGroup, target_group_column
 from fieldapp.models.skills import PersonSkill, Skill, holds_basic_skills
 from fieldapp.models.support_records import SupportRecord
+from fieldapp.models.visits import Visit
 from fieldapp.periods import local_day, reach_keys
 
 # --- the bits of the keys ---------------------------------------------------------------------------
@@ -52,6 +53,8 @@ GROUP_BITS = {group: 1 << n for n, group in enumerate(TargetGroup)}
 DISABILITY, ETHNIC_MINORITY, POOR_HOUSEHOLD, REMOTE_AREA = 1, 2, 4, 8
 #: ``facts``: what the indicators ask of a person, on confirmed skills only.
 BASIC_SKILLS, VNEID_CONFIRMED, DIGITAL_IDENTITY, DIGITAL_BANK_ACCOUNT = 1, 2, 4, 8
+#: ``facts``: would hold the basic skills if the skills held back (claimed) counted: shown beside, never counted.
+BASIC_SKILLS_HELD_BACK = 16
 #: ``flags`` of a household.
 DIGITAL_FAMILY = 1
 
@@ -59,6 +62,7 @@ PERSON_KEY = ("commune_code", "village_id", "sex", "birth_year", "groups", "prio
 HOUSEHOLD_KEY = ("commune_code", "village_id", "flags")
 SUPPORT_KEY = ("commune_code", "village_id", "day", "skill", "channel", "status")
 REACH_KEY = ("commune_code", "village_id", "period")
+VISIT_KEY = ("commune_code", "day", "proof", "status")
 
 
 class PersonTally(db.Model):
@@ -188,12 +192,31 @@ class ReachTally(db.Model):
     people: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class VisitTally(db.Model):
+    """How many door-to-door visits of a commune, day, proof and evidence status."""
+
+    __tablename__ = "visit_tallies"
+
+    #: The visits' commune.
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    #: Vietnam's calendar day of ``visited_at``.
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: What proved presence (:func:`visit_proof`): ``qr_plate``, ``gps`` or ``none``.
+    proof: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: The evidence status (``counted``, ``held``, ``rejected``).
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: How many visits.
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # --- the rules: an object's key -----------------------------------------------------------------------
 
 
-def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool]) -> tuple | None:
+def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool], claimed: set[Skill] = frozenset()
+               ) -> tuple | None:
     """The counter a person is in: ``row`` has the person's columns, ``confirmed`` their confirmed
-    skills, ``household_flags`` their household's (poor, remote). None: not counted."""
+    skills and ``claimed`` those held back, ``household_flags`` their household's (poor, remote). None:
+    not counted."""
     if row.erased_at is not None or row.consent_withdrawn_at is not None:
         return None
     groups = sum(bit for group, bit in GROUP_BITS.items() if getattr(row, target_group_column(group)))
@@ -204,6 +227,8 @@ def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool]) -
              | (VNEID_CONFIRMED if Skill.vneid_programme_confirmed in confirmed else 0)
              | (DIGITAL_IDENTITY if Skill.vneid_level2 in confirmed else 0)
              | (DIGITAL_BANK_ACCOUNT if Skill.digital_bank_account in confirmed else 0))
+    if not facts & BASIC_SKILLS and claimed and holds_basic_skills(confirmed | claimed):
+        facts |= BASIC_SKILLS_HELD_BACK
     sex = row.sex.value if hasattr(row.sex, "value") else (row.sex or "")
     return (row.commune_code, row.village_id, sex, row.birth_year or 0, groups, priority, facts)
 
@@ -221,6 +246,25 @@ def _value(v):
 def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status) -> tuple:
     return (commune_code, village_id, local_day(supported_at), _value(skill), _value(source_kind),
             _value(evidence_status))
+
+
+#: The flags that say a visit's GPS does not prove it was at the house (fieldapp/services/judgement.py).
+_GPS_UNPROVEN = frozenset({"no_gps", "far_from_site", "mock_location", "low_gps_accuracy"})
+
+
+def visit_proof(flags) -> str:
+    """What proved a visit: the household's own plate scanned (no plate flag), else a GPS fix at the
+    house (no GPS flag), else nothing."""
+    flags = set(flags or ())
+    if "no_plate_scan" not in flags and not any(f.startswith("plate_") for f in flags):
+        return "qr_plate"
+    if not flags & _GPS_UNPROVEN:
+        return "gps"
+    return "none"
+
+
+def visit_key(commune_code, visited_at, flags, evidence_status) -> tuple:
+    return (commune_code, local_day(visited_at), visit_proof(flags), _value(evidence_status))
 
 
 def reach_of(records) -> dict[str, tuple[str, int]]:
@@ -264,6 +308,18 @@ def _lock_persons(conn, person_ids) -> None:
                      .with_for_update())
 
 
+def _skills_by_status(conn, *where) -> tuple[dict[int, set[Skill]], dict[int, set[Skill]]]:
+    """The people's confirmed skills and their claimed ones."""
+    table = PersonSkill.__table__
+    confirmed: dict[int, set[Skill]] = {}
+    claimed: dict[int, set[Skill]] = {}
+    for person_id, skill, status in conn.execute(select(table.c.person_id, table.c.skill, table.c.status)
+                                                 .where(*where)):
+        held = confirmed if status == SkillStatus.confirmed else claimed  # a str enum: either form compares
+        held.setdefault(person_id, set()).add(Skill(skill))
+    return confirmed, claimed
+
+
 def _persons_retally(conn, person_ids: set[int]) -> None:
     ids = sorted(person_ids)
     person_table, skills_table = Person.__table__, PersonSkill.__table__
@@ -271,17 +327,15 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
         select(person_table, Household.__table__.c.is_poor, Household.__table__.c.is_remote)
         .join(Household.__table__, Household.__table__.c.id == person_table.c.household_id)
         .where(person_table.c.id.in_(ids)))}
-    confirmed: dict[int, set[Skill]] = {}
-    for person_id, skill in conn.execute(select(skills_table.c.person_id, skills_table.c.skill).where(
-            skills_table.c.person_id.in_(ids), skills_table.c.status == SkillStatus.confirmed)):
-        confirmed.setdefault(person_id, set()).add(Skill(skill))
+    confirmed, claimed = _skills_by_status(conn, skills_table.c.person_id.in_(ids))
     keys_table = PersonTallyKey.__table__
     stored = {row.person_id: tuple(getattr(row, c) for c in PERSON_KEY)
               for row in conn.execute(select(keys_table).where(keys_table.c.person_id.in_(ids)))}
     counts: dict[tuple, int] = {}
     for person_id in ids:
         row = rows.get(person_id)
-        new = None if row is None else person_key(row, confirmed.get(person_id, set()), (row.is_poor, row.is_remote))
+        new = None if row is None else person_key(row, confirmed.get(person_id, set()), (row.is_poor, row.is_remote),
+                                                  claimed.get(person_id, set()))
         old = stored.get(person_id)
         if old == new:
             continue
@@ -353,6 +407,7 @@ def _history_value(state, name):
 
 _SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status")
 _HOUSEHOLD_PEOPLE_FIELDS = ("is_poor", "is_remote")
+_VISIT_FIELDS = ("commune_code", "visited_at", "flags", "evidence_status")
 
 
 @event.listens_for(Session, "after_flush")
@@ -365,6 +420,7 @@ def _tallies_on_flush(session: Session, _context) -> None:
     reached: set[int] = set()
     moved_flags: set[int] = set()
     support_counts: dict[tuple, int] = {}
+    visit_counts: dict[tuple, int] = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Person):
             people.add(obj.id)
@@ -387,8 +443,18 @@ def _tallies_on_flush(session: Session, _context) -> None:
                 old = support_key(*(value for value, _changed in values))
             _move(support_counts, old, new)
             reached.add(obj.person_id)
+        elif isinstance(obj, Visit):
+            new = None if obj in session.deleted else visit_key(*(getattr(obj, f) for f in _VISIT_FIELDS))
+            if obj in session.new:
+                old = None
+            else:
+                values = [_history_value(inspect(obj), f) for f in _VISIT_FIELDS]
+                if obj not in session.deleted and not any(changed for _v, changed in values):
+                    continue
+                old = visit_key(*(value for value, _changed in values))
+            _move(visit_counts, old, new)
     people.discard(None)
-    if not (people or households or reached or support_counts or moved_flags):
+    if not (people or households or reached or support_counts or moved_flags or visit_counts):
         return
     conn = session.connection()
     if moved_flags:  # a household's priority flags are its members' too
@@ -402,6 +468,8 @@ def _tallies_on_flush(session: Session, _context) -> None:
         _upsert(conn, SupportTally.__table__, SUPPORT_KEY, support_counts, "records")
     if reached:
         _reach_retally(conn, reached)
+    if visit_counts:
+        _upsert(conn, VisitTally.__table__, VISIT_KEY, visit_counts, "visits")
 
 
 def tallies_retally(session: Session, *, household_ids=()) -> None:
@@ -420,7 +488,8 @@ def tallies_retally(session: Session, *, household_ids=()) -> None:
 
 def tallied_tables():
     """Every roll-up table, counters and key tables (the recount and the rebuild walk them)."""
-    return (PersonTally, PersonTallyKey, HouseholdTally, HouseholdTallyKey, SupportTally, SupportReach, ReachTally)
+    return (PersonTally, PersonTallyKey, HouseholdTally, HouseholdTallyKey, SupportTally, SupportReach, ReachTally,
+            VisitTally)
 
 
 
@@ -433,16 +502,13 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     what :func:`tallies_rebuild` writes."""
     person_table, household_table = Person.__table__, Household.__table__
     households = {row.id: row for row in conn.execute(select(household_table))}
-    confirmed: dict[int, set[Skill]] = {}
-    skills_table = PersonSkill.__table__
-    for person_id, skill in conn.execute(select(skills_table.c.person_id, skills_table.c.skill)
-                                         .where(skills_table.c.status == SkillStatus.confirmed)):
-        confirmed.setdefault(person_id, set()).add(Skill(skill))
+    confirmed, claimed = _skills_by_status(conn)
     people: dict[tuple, int] = {}
     person_keys: dict[int, tuple] = {}
     for row in conn.execute(select(person_table)):
         household = households[row.household_id]
-        key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote))
+        key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote),
+                         claimed.get(row.id, set()))
         if key is not None:
             people[key] = people.get(key, 0) + 1
             person_keys[row.id] = key
@@ -465,7 +531,14 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
         for period, (commune, village) in reach_of(records).items():
             reach[(commune, village, period)] = reach.get((commune, village, period), 0) + 1
             reach_rows[(person_id, period)] = (commune, village)
-    return {"person_tallies": people, "person_tally_keys": {(k,): v for k, v in person_keys.items()},
+    visits: dict[tuple, int] = {}
+    visit_table = Visit.__table__
+    for row in conn.execute(select(visit_table.c.commune_code, visit_table.c.visited_at, visit_table.c.flags,
+                                   visit_table.c.evidence_status)):
+        key = visit_key(*row)
+        visits[key] = visits.get(key, 0) + 1
+    return {"visit_tallies": visits, "person_tallies": people,
+            "person_tally_keys": {(k,): v for k, v in person_keys.items()},
             "household_tallies": household_counts, "support_tallies": support, "reach_tallies": reach,
             "support_reach": reach_rows,
             "household_tally_keys": {(row.id,): household_key(row) for row in households.values()}}
@@ -475,7 +548,8 @@ def tallies_stored(conn) -> dict[str, dict[tuple, int]]:
     """The counters as they are stored, in the shape of :func:`tallies_recount` (counters at 0 left out)."""
     found: dict[str, dict] = {}
     for model, key, value in ((PersonTally, PERSON_KEY, "people"), (HouseholdTally, HOUSEHOLD_KEY, "households"),
-                              (SupportTally, SUPPORT_KEY, "records"), (ReachTally, REACH_KEY, "people")):
+                              (SupportTally, SUPPORT_KEY, "records"), (ReachTally, REACH_KEY, "people"),
+                              (VisitTally, VISIT_KEY, "visits")):
         table = model.__table__
         found[table.name] = {tuple(getattr(row, c) for c in key): getattr(row, value)
                              for row in conn.execute(select(table).where(table.c[value] != 0))}
@@ -496,7 +570,8 @@ def tallies_rebuild(conn, *, progress=None) -> dict[str, int]:
         conn.execute(delete(model.__table__))
     written = {}
     shapes = {"person_tallies": (PERSON_KEY, "people"), "household_tallies": (HOUSEHOLD_KEY, "households"),
-              "support_tallies": (SUPPORT_KEY, "records"), "reach_tallies": (REACH_KEY, "people")}
+              "support_tallies": (SUPPORT_KEY, "records"), "reach_tallies": (REACH_KEY, "people"),
+              "visit_tallies": (VISIT_KEY, "visits")}
     for name, counts in expected.items():
         table = db.metadata.tables[name]
         if name in shapes:

@@ -57,7 +57,8 @@ class Visit(db.Model):
     flags: Mapped[list] = mapped_column(JSON, default=list)
     #: Whether it counts (fieldapp.models.evidence); its support records follow it.
     evidence_status: Mapped[EvidenceStatus] = mapped_column(
-        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
+        Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value,
+        active_history=True)  # the roll-ups move a visit from its old status's counter (models/tallies.py)
     #: The volunteer's free note (at most 1,000 characters).
     note: Mapped[str | None] = mapped_column(Text)
 

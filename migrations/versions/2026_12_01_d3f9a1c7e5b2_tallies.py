@@ -1,4 +1,4 @@
-"""The indicators' roll-ups (issue 17): counters of people, households, support records and unique
+"""The indicators' roll-ups (issue 17): counters of people, households, support records, visits and unique
 people reached, kept exact by the write path (fieldapp/models/tallies.py), and the tables that say
 which counter each person, household and reached person is in.
 
@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("person_tallies", "person_tally_keys", "household_tallies", "household_tally_keys", "support_tallies",
-          "support_reach", "reach_tallies")
+          "support_reach", "reach_tallies", "visit_tallies")
 
 
 def _in_area(column: str) -> str:
@@ -99,6 +99,15 @@ def upgrade():
         sa.Column('period', sa.String(length=16), nullable=False),
         sa.Column('people', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('commune_code', 'village_id', 'period', name=op.f('pk_reach_tallies')),
+    )
+    op.create_table(
+        'visit_tallies',
+        sa.Column('commune_code', sa.String(length=5), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('proof', sa.String(length=16), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('visits', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('commune_code', 'day', 'proof', 'status', name=op.f('pk_visit_tallies')),
     )
     from fieldapp.models.tallies import tallies_rebuild
 

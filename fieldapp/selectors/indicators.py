@@ -1,0 +1,554 @@
+"""Indicators against targets for an area (province, commune, village), an organisation, a team or a
+volunteer, and a period (fieldapp/periods.py).
+
+An area's figures are read from the roll-ups the write path keeps exact (fieldapp/models/tallies.py):
+a few thousand counters for a province, whatever the history. An organisation's, a team's or a
+volunteer's are read from the records themselves, through indexes on who they are (a team's records
+are a team's size, not the province's).
+
+**What "in the period" means.** Flows (support, visits, sessions, unique people reached) count what
+happened on the period's days. States (people with the basic skills, Digital Family households,
+mentors) are as they stand when asked (``as_of``): a past quarter's states are those its approved
+report froze (fieldapp/services/reports.py). Ages are counted in the period's year (the year of its
+last day, as its targets): someone born in 2008 is an adult of 2026.
+
+**Only counted evidence counts** (issue 13): confirmed skills, counted records and visits. Beside each
+figure ``held_back`` says how many more it would be if what is held back counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, distinct, func, select
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.checkins import CheckIn
+from fieldapp.models.evidence import EvidenceStatus
+from fieldapp.models.indicators import INDICATORS, IndicatorTarget, Target, national_target
+from fieldapp.models.mentorships import Mentorship, MentorshipStatus
+from fieldapp.models.persons import COHORT_FROM_AGE, Cohort, TargetGroup
+from fieldapp.models.population import PopulationFigure
+from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
+from fieldapp.models.support_records import SupportRecord
+from fieldapp.models.tallies import (
+    BASIC_SKILLS,
+    BASIC_SKILLS_HELD_BACK,
+    DIGITAL_BANK_ACCOUNT,
+    DIGITAL_FAMILY,
+    DIGITAL_IDENTITY,
+    DISABILITY,
+    ETHNIC_MINORITY,
+    GROUP_BITS,
+    POOR_HOUSEHOLD,
+    REMOTE_AREA,
+    VNEID_CONFIRMED,
+    HouseholdTally,
+    PersonTally,
+    ReachTally,
+    SupportTally,
+    VisitTally,
+    visit_proof,
+)
+from fieldapp.models.units import Unit
+from fieldapp.models.visits import Visit
+from fieldapp.periods import Period, local_day
+from fieldapp.selectors.mentorships import COUNTED, MENTEES_PER_MENTOR_TARGET, counts_subquery
+
+#: Age groups of the breakdowns (from, to inclusive; ``None``: no upper bound).
+AGE_GROUPS = (("16-17", 16, 17), ("18-35", 18, 35), ("36-59", 36, 59), ("60+", 60, None))
+#: Priority groups of the breakdowns: the plans' (PRODUCT.md), elderly read from the birth year.
+PRIORITY_BITS = {"disability": DISABILITY, "ethnic_minority": ETHNIC_MINORITY, "poor_household": POOR_HOUSEHOLD,
+                 "remote_area": REMOTE_AREA}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the indicators are of: ``kind`` is ``province``, ``commune``, ``village``, ``organisation``,
+    ``team`` or ``volunteer``; ``unit_code`` the province or commune whose targets and population apply."""
+
+    kind: str
+    id: str | int
+    name: str
+    unit_code: str
+    province_code: str | None = None
+    commune_code: str | None = None
+    village_id: int | None = None
+    #: An organisation's kind: an agency's or public-service unit's members take the public staff's target.
+    organisation_kind: str | None = None
+
+
+@dataclass
+class Figure:
+    code: str
+    numerator: int
+    denominator: int | None = None
+    denominator_source: str | None = None
+    registry_denominator: int | None = None
+    population_source: str | None = None
+    held_back: int | None = None
+    breakdowns: dict = field(default_factory=dict)
+    target: Target | None = None
+
+    @property
+    def name(self) -> str:
+        return INDICATORS[self.code].name
+
+    @property
+    def kind(self) -> str:
+        return INDICATORS[self.code].kind
+
+    @property
+    def share(self) -> float | None:
+        if self.denominator is None:
+            return None
+        return round(self.numerator / self.denominator, 4) if self.denominator else None
+
+    @property
+    def gap(self) -> float | int | None:
+        """What is left to reach the target: share points (0.2 = 20 points) or people; 0 once reached."""
+        if self.target is None:
+            return None
+        if self.target.head_count is not None:
+            return max(0, self.target.head_count - self.numerator)
+        if self.share is None:
+            return None if self.denominator is None else self.target.share
+        return round(max(0.0, self.target.share - self.share), 4)
+
+    @property
+    def reached(self) -> bool | None:
+        gap = self.gap
+        return None if gap is None else gap == 0
+
+
+@dataclass
+class Sheet:
+    subject: Subject
+    period: Period
+    as_of: datetime
+    figures: list[Figure]
+
+    def figure(self, code: str) -> Figure:
+        return next(f for f in self.figures if f.code == code)
+
+
+# --- the area's clauses ---------------------------------------------------------------------------------
+
+
+def _communes(subject: Subject, column):
+    if subject.kind == "province":
+        return column.in_(select(Unit.code).where(Unit.parent_code == subject.province_code))
+    return column == subject.commune_code
+
+
+def _area(subject: Subject, model, village=True):
+    clause = _communes(subject, model.commune_code)
+    if subject.kind == "village" and village:
+        clause = and_(clause, model.village_id == subject.village_id)
+    return clause
+
+
+# --- targets and population ------------------------------------------------------------------------------
+
+
+def targets_for(unit_code: str, province_code: str | None, year: int) -> dict[str, Target]:
+    """Every indicator's target in ``year`` for a unit: its own, else its province's, else the national default."""
+    own = {}
+    codes = [c for c in (province_code, unit_code) if c]
+    for row in db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.unit_code.in_(codes),
+                                                                IndicatorTarget.year == year)):
+        if row.unit_code == unit_code or row.indicator not in own:
+            own[row.indicator] = Target(share=row.share, head_count=row.head_count, origin=row.unit_code,
+                                        source=row.source)
+    found = {}
+    for code in INDICATORS:
+        target = own.get(code) or national_target(code, year)
+        if target is not None:
+            found[code] = target
+    return found
+
+
+def _population(subject: Subject, year: int) -> dict[str, tuple[int, str]]:
+    if subject.kind not in ("province", "commune"):
+        return {}
+    rows = db.session.scalars(select(PopulationFigure).where(PopulationFigure.unit_code == subject.unit_code,
+                                                             PopulationFigure.year == year))
+    return {_v(r.measure): (r.value, r.source) for r in rows}
+
+
+def _v(value):
+    return value.value if hasattr(value, "value") else value
+
+
+# --- people ----------------------------------------------------------------------------------------------
+
+
+def _age(birth_year: int, year: int) -> int | None:
+    return None if not birth_year else year - birth_year
+
+
+def _people_figures(subject: Subject, period: Period) -> list[Figure]:
+    rows = db.session.execute(
+        select(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority, PersonTally.facts,
+               func.sum(PersonTally.people))
+        .where(_area(subject, PersonTally), PersonTally.people != 0)
+        .group_by(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority,
+                  PersonTally.facts)).all()
+    year = period.year
+    adult_from, from_16 = COHORT_FROM_AGE[Cohort.adult], COHORT_FROM_AGE[Cohort.citizen_from_16]
+
+    def count(where, fact=None) -> int:
+        return sum(int(n) for sex, by, groups, priority, facts, n in rows
+                   if where(sex, by, groups, priority) and (fact is None or facts & fact))
+
+    def is_adult(_sex, by, _g, _p):
+        age = _age(by, year)
+        return age is not None and age >= adult_from
+
+    def is_16(_sex, by, _g, _p):
+        age = _age(by, year)
+        return age is not None and age >= from_16
+
+    def in_group(group):
+        return lambda _s, _b, groups, _p: bool(groups & GROUP_BITS[group])
+
+    def breakdowns(where, fact) -> dict:
+        by_sex = {sex or "unknown": {"numerator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x, fact),
+                                     "denominator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x)}
+                  for sex in sorted({r[0] for r in rows})}
+        by_age = {}
+        for label, low, high in AGE_GROUPS:
+            def band(s, b, g, p, _low=low, _high=high):
+                age = _age(b, year)
+                return where(s, b, g, p) and age is not None and age >= _low and (_high is None or age <= _high)
+            by_age[label] = {"numerator": count(band, fact), "denominator": count(band)}
+        by_priority = {}
+        for name, bit in PRIORITY_BITS.items():
+            def prio(s, b, g, p, _bit=bit):
+                return where(s, b, g, p) and bool(p & _bit)
+            by_priority[name] = {"numerator": count(prio, fact), "denominator": count(prio)}
+
+        def elderly(s, b, g, p):
+            age = _age(b, year)
+            return where(s, b, g, p) and age is not None and age >= COHORT_FROM_AGE[Cohort.elderly]
+        by_priority["elderly"] = {"numerator": count(elderly, fact), "denominator": count(elderly)}
+        return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
+
+    population = _population(subject, year)
+    figures = []
+    specs = [
+        ("basic_skills.public_staff", in_group(TargetGroup.public_staff), BASIC_SKILLS, True),
+        ("basic_skills.pupils_students", in_group(TargetGroup.pupils_students), BASIC_SKILLS, True),
+        ("basic_skills.enterprise_workers", in_group(TargetGroup.enterprise_workers), BASIC_SKILLS, True),
+        ("basic_skills.residents", in_group(TargetGroup.residents), BASIC_SKILLS, True),
+        ("basic_skills.adults", is_adult, BASIC_SKILLS, True),
+        ("vneid_confirmed.adults", is_adult, VNEID_CONFIRMED, False),
+        ("digital_identity.citizens_from_16", is_16, DIGITAL_IDENTITY, False),
+        ("digital_bank_account.citizens_from_16", is_16, DIGITAL_BANK_ACCOUNT, False),
+    ]
+    for code, where, fact, with_breakdowns in specs:
+        registry = count(where)
+        measure = INDICATORS[code].population_measure
+        figure = Figure(code=code, numerator=count(where, fact), denominator=registry, denominator_source="registry",
+                        registry_denominator=registry,
+                        held_back=count(where, BASIC_SKILLS_HELD_BACK) if fact == BASIC_SKILLS else None)
+        if measure and measure in population:
+            figure.denominator, figure.population_source = population[measure]
+            figure.denominator_source = "population"
+        if with_breakdowns:
+            figure.breakdowns = breakdowns(where, fact)
+        figures.append(figure)
+    return figures
+
+
+def _households_figure(subject: Subject, period: Period) -> Figure:
+    rows = db.session.execute(select(HouseholdTally.flags, func.sum(HouseholdTally.households))
+                              .where(_area(subject, HouseholdTally)).group_by(HouseholdTally.flags)).all()
+    total = sum(int(n) for _f, n in rows)
+    figure = Figure(code="digital_family.households", numerator=sum(int(n) for f, n in rows if f & DIGITAL_FAMILY),
+                    denominator=total, denominator_source="registry", registry_denominator=total)
+    population = _population(subject, period.year)
+    if "households" in population:
+        figure.denominator, figure.population_source = population["households"]
+        figure.denominator_source = "population"
+    figure.breakdowns = {"priority_group": {
+        name: {"numerator": sum(int(n) for f, n in rows if f & bit and f & DIGITAL_FAMILY),
+               "denominator": sum(int(n) for f, n in rows if f & bit)}
+        for name, bit in PRIORITY_BITS.items() if bit != DISABILITY}}
+    return figure
+
+
+# --- support, visits, sessions, mentors -----------------------------------------------------------------
+
+
+def _support_figures_area(subject: Subject, period: Period) -> list[Figure]:
+    rows = db.session.execute(
+        select(SupportTally.skill, SupportTally.channel, SupportTally.status, func.sum(SupportTally.records))
+        .where(_area(subject, SupportTally), SupportTally.day >= period.first, SupportTally.day <= period.last)
+        .group_by(SupportTally.skill, SupportTally.channel, SupportTally.status)).all()
+    if period.reach_key is not None:
+        people = db.session.scalar(select(func.coalesce(func.sum(ReachTally.people), 0)).where(
+            _area(subject, ReachTally), ReachTally.period == period.reach_key))
+    else:
+        people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
+            _area(subject, SupportRecord), *_support_in(period)))
+    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows])
+
+
+def _support_in(period: Period, counted=True):
+    where = [SupportRecord.supported_at >= period.starts_at, SupportRecord.supported_at < period.ends_before]
+    if counted:
+        where.append(SupportRecord.evidence_status == EvidenceStatus.counted)
+    return where
+
+
+def _support_figures(people: int, rows) -> list[Figure]:
+    counted = [(s, c, n) for s, c, st, n in rows if _v(st) == EvidenceStatus.counted.value]
+    held = sum(n for _s, _c, st, n in rows if _v(st) == EvidenceStatus.held.value)
+    by_skill: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    for skill, channel, n in counted:
+        by_skill[_v(skill)] = by_skill.get(_v(skill), 0) + n
+        by_channel[_v(channel)] = by_channel.get(_v(channel), 0) + n
+    return [Figure(code="support.people", numerator=people),
+            Figure(code="support.records", numerator=sum(by_skill.values()), held_back=held,
+                   breakdowns={"skill": dict(sorted(by_skill.items())), "channel": dict(sorted(by_channel.items()))})]
+
+
+def _support_figures_of(period: Period, *where) -> list[Figure]:
+    rows = db.session.execute(
+        select(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status, func.count())
+        .where(*where, *_support_in(period, counted=False))
+        .group_by(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status)).all()
+    people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
+        *where, *_support_in(period)))
+    return _support_figures(int(people or 0), rows)
+
+
+def _visit_figures(rows) -> list[Figure]:
+    """``rows``: (proof, status, visits)."""
+    total = sum(n for _p, _s, n in rows)
+    counted = [(p, n) for p, s, n in rows if _v(s) == EvidenceStatus.counted.value]
+    proven = sum(n for p, n in counted if p != "none")
+    flagged = sum(n for _p, s, n in rows if _v(s) != EvidenceStatus.counted.value)
+    return [Figure(code="visits.count", numerator=sum(n for _p, n in counted), held_back=flagged),
+            Figure(code="visits.proven", numerator=proven, denominator=total, denominator_source="records",
+                   breakdowns={"proof": {p: sum(n for q, n in counted if q == p) for p in ("qr_plate", "gps")}}),
+            Figure(code="visits.flagged", numerator=flagged, denominator=total, denominator_source="records",
+                   breakdowns={"status": {s: sum(n for _p, t, n in rows if _v(t) == s) for s in ("held", "rejected")}})]
+
+
+def _visits_area(subject: Subject, period: Period) -> list[Figure]:
+    if subject.kind == "village":
+        return _visits_of(period, Visit.commune_code == subject.commune_code,
+                          Visit.household.has(village_id=subject.village_id))
+    rows = db.session.execute(select(VisitTally.proof, VisitTally.status, func.sum(VisitTally.visits)).where(
+        _communes(subject, VisitTally.commune_code), VisitTally.day >= period.first, VisitTally.day <= period.last)
+        .group_by(VisitTally.proof, VisitTally.status)).all()
+    return _visit_figures([(p, s, int(n)) for p, s, n in rows])
+
+
+def _visits_of(period: Period, *where) -> list[Figure]:
+    found: dict[tuple, int] = {}
+    for flags, status in db.session.execute(select(Visit.flags, Visit.evidence_status).where(
+            *where, Visit.visited_at >= period.starts_at, Visit.visited_at < period.ends_before)):
+        key = (visit_proof(flags), _v(status))
+        found[key] = found.get(key, 0) + 1
+    return _visit_figures([(p, s, n) for (p, s), n in found.items()])
+
+
+def _weeks(period: Period, today: date) -> list[date]:
+    """The Mondays of the whole weeks (Monday to Sunday, Vietnam's days) inside the period, up to today."""
+    monday = period.first + timedelta(days=(7 - period.first.weekday()) % 7)
+    weeks = []
+    while monday + timedelta(days=6) <= min(period.last, today):
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _session_figures(period: Period, *where, communes: list[str] | None = None,
+                     villages: list[int] | None = None) -> list[Figure]:
+    sessions = db.session.execute(select(LearningSession.id, LearningSession.kind, LearningSession.commune_code,
+                                         LearningSession.village_id, LearningSession.starts_at).where(
+        *where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before)).all()
+    by_kind: dict[str, int] = {}
+    for session in sessions:
+        by_kind[_v(session.kind)] = by_kind.get(_v(session.kind), 0) + 1
+    ids = [s[0] for s in sessions]
+    attendance = 0
+    held = 0
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        attendance += db.session.scalar(select(func.count()).select_from(SessionAttendee)
+                                        .where(SessionAttendee.session_id.in_(chunk))) or 0
+        held += db.session.scalar(select(func.count()).select_from(CheckIn).where(
+            CheckIn.session_id.in_(chunk), CheckIn.evidence_status == EvidenceStatus.held)) or 0
+    figures = [Figure(code="sessions.count", numerator=len(sessions),
+                      breakdowns={"kind": dict(sorted(by_kind.items()))}),
+               Figure(code="sessions.attendance", numerator=attendance, held_back=held)]
+    if communes is not None:
+        weeks = _weeks(period, local_day(utcnow()))
+        weekly = {(c, local_day(s) - timedelta(days=local_day(s).weekday())) for _i, k, c, _vi, s in sessions
+                  if _v(k) == SessionKind.weekly_class.value}
+        weekly_villages = {(vi, local_day(s) - timedelta(days=local_day(s).weekday())) for _i, k, _c, vi, s in sessions
+                           if _v(k) == SessionKind.weekly_class.value and vi is not None}
+        missing = {c: [w.isoformat() for w in weeks if (c, w) not in weekly] for c in communes}
+        breakdowns = {"weeks": len(weeks),
+                      "communes_with_a_missing_week": sorted(c for c, m in missing.items() if m),
+                      "missing_by_commune": {c: m for c, m in sorted(missing.items()) if m}}
+        if villages is not None:
+            breakdowns["villages_with_a_missing_week"] = sorted(
+                v for v in villages if any((v, w) not in weekly_villages for w in weeks))
+        figures.append(Figure(code="weekly_class.missing_weeks", numerator=sum(len(m) for m in missing.values()),
+                              breakdowns=breakdowns))
+    return figures
+
+
+def _mentor_figures(*where) -> list[Figure]:
+    counts = counts_subquery(*where)
+    rows = db.session.execute(select(counts.c.active, counts.c.completed)).all()
+    mentors = [int(a) + int(c) for a, c in rows]
+    reach = db.session.scalar(select(func.count(distinct(Mentorship.mentee_person_id)) +
+                                     func.count(distinct(Mentorship.mentee_user_id)))
+                              .where(Mentorship.status.in_(COUNTED), *where)) or 0
+    completed = db.session.scalar(select(func.count()).select_from(Mentorship).where(
+        Mentorship.status == MentorshipStatus.completed, *where)) or 0
+    with_five = sum(1 for n in mentors if n >= MENTEES_PER_MENTOR_TARGET)
+    return [Figure(code="mentors.count", numerator=len(mentors)),
+            Figure(code="mentors.with_5_mentees", numerator=with_five, denominator=len(mentors),
+                   denominator_source="registry", registry_denominator=len(mentors)),
+            Figure(code="mentees.completed", numerator=int(completed)),
+            Figure(code="network.reach", numerator=int(reach))]
+
+
+# --- the sheet -------------------------------------------------------------------------------------------
+
+
+def indicators_compute(subject: Subject, period: Period) -> Sheet:
+    """Every indicator of ``subject`` in ``period``, each with its target for the period's year."""
+    if subject.kind in ("province", "commune", "village"):
+        communes = (list(db.session.scalars(select(Unit.code).where(Unit.parent_code == subject.province_code)
+                                            .order_by(Unit.code)))
+                    if subject.kind == "province" else [subject.commune_code])
+        villages = None
+        if subject.kind == "commune":
+            from fieldapp.models.villages import Village
+            villages = list(db.session.scalars(select(Village.id).where(Village.commune_code == subject.commune_code)
+                                               .order_by(Village.id)))
+        session_where = [_communes(subject, LearningSession.commune_code)]
+        if subject.kind == "village":
+            session_where.append(LearningSession.village_id == subject.village_id)
+        figures = [*_people_figures(subject, period), _households_figure(subject, period),
+                   *_mentor_figures(_communes(subject, Mentorship.commune_code)),
+                   *_support_figures_area(subject, period), *_visits_area(subject, period),
+                   *_session_figures(period, *session_where,
+                                     communes=communes if subject.kind != "village" else None, villages=villages)]
+    elif subject.kind == "team":
+        figures = [*_support_figures_of(period, SupportRecord.team_id == subject.id),
+                   *_visits_of(period, Visit.volunteer_id.in_(_team_members(subject.id))),
+                   *_session_figures(period, LearningSession.team_id == subject.id)]
+    elif subject.kind == "volunteer":
+        figures = [*_support_figures_of(period, SupportRecord.helper_id == subject.id),
+                   *_visits_of(period, Visit.volunteer_id == subject.id),
+                   *_mentor_figures(Mentorship.mentor_user_id == subject.id)]
+    else:
+        figures = _organisation_figures(subject, period)
+    targets = targets_for(subject.unit_code, subject.province_code, period.year)
+    for figure in figures:
+        figure.target = targets.get(_target_code(subject, figure.code))
+    return Sheet(subject=subject, period=period, as_of=utcnow(), figures=figures)
+
+
+def _target_code(subject: Subject, code: str) -> str:
+    """An organisation's members are measured against their group's target: an agency's against the
+    public staff's (their learning is mandatory: seed 003), an enterprise's against the workers'."""
+    if code != "basic_skills.members":
+        return code
+    from fieldapp.models.organisations import PUBLIC_SECTOR_KINDS, OrganisationKind
+
+    kind = OrganisationKind(subject.organisation_kind) if subject.organisation_kind else None
+    if kind in PUBLIC_SECTOR_KINDS:
+        return "basic_skills.public_staff"
+    if kind in (OrganisationKind.enterprise, OrganisationKind.cooperative):
+        return "basic_skills.enterprise_workers"
+    return "basic_skills.pupils_students" if kind is not None else code
+
+
+def _team_members(team_id: int):
+    from fieldapp.models.teams import TeamMember
+    return select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+
+
+def _organisation_figures(subject: Subject, period: Period) -> list[Figure]:
+    """An organisation's members with the basic skills, by role (its staff must learn: seed 003)."""
+    from fieldapp.models.organisations import OrganisationMember
+    from fieldapp.models.tallies import PersonTallyKey
+
+    rows = db.session.execute(select(OrganisationMember.role, PersonTallyKey.facts, func.count())
+                              .join(PersonTallyKey, PersonTallyKey.person_id == OrganisationMember.person_id)
+                              .where(OrganisationMember.organisation_id == subject.id)
+                              .group_by(OrganisationMember.role, PersonTallyKey.facts)).all()
+    total = sum(n for _r, _f, n in rows)
+    by_role = {}
+    for role in sorted({_v(r) for r, _f, _n in rows}):
+        by_role[role] = {"numerator": sum(n for r, f, n in rows if _v(r) == role and f & BASIC_SKILLS),
+                         "denominator": sum(n for r, _f, n in rows if _v(r) == role)}
+    members = Figure(code="basic_skills.members", numerator=sum(n for _r, f, n in rows if f & BASIC_SKILLS),
+                     denominator=total, denominator_source="registry", registry_denominator=total,
+                     held_back=sum(n for _r, f, n in rows if f & BASIC_SKILLS_HELD_BACK),
+                     breakdowns={"role": by_role})
+    support = _support_figures_of(period, SupportRecord.person_id.in_(
+        select(OrganisationMember.person_id).where(OrganisationMember.organisation_id == subject.id)))
+    return [members, *support]
+
+
+# --- whose indicators -------------------------------------------------------------------------------------
+
+
+def indicator_subject(*, caller, unit: str | None = None, village_id: int | None = None,
+                      organisation_id: int | None = None, team_id: int | None = None,
+                      volunteer_id: int | None = None) -> Subject:
+    """The subject one of the arguments names, looked up through the caller's area exactly as a read of
+    it would be (another area's is not found, as a made-up one); none named: the caller's own area."""
+    from fieldapp.auth.scope import unit_in_scope
+    from fieldapp.errors import AppError
+    from fieldapp.models.units import UnitLevel
+    from fieldapp.selectors.organisations import organisation_get
+    from fieldapp.selectors.teams import team_get
+    from fieldapp.selectors.users import user_get
+    from fieldapp.selectors.villages import village_get
+
+    named = [n for n, v in (("unit", unit), ("village_id", village_id), ("organisation_id", organisation_id),
+                            ("team_id", team_id), ("volunteer_id", volunteer_id)) if v is not None]
+    if len(named) > 1:
+        raise AppError("request.invalid", errors={name: ["name one subject only"] for name in named})
+    if village_id is not None:
+        village = village_get(caller=caller, village_id=village_id)
+        commune = db.session.get(Unit, village.commune_code)
+        return Subject("village", village.id, village.name, commune.code, commune.parent_code, commune.code, village.id)
+    if organisation_id is not None:
+        organisation = organisation_get(caller=caller, organisation_id=organisation_id)
+        held = db.session.get(Unit, organisation.unit_code)
+        return Subject("organisation", organisation.id, organisation.name, held.code, held.parent_code or held.code,
+                       organisation_kind=_v(organisation.kind))
+    if team_id is not None:
+        team = team_get(caller=caller, team_id=team_id)
+        commune = db.session.get(Unit, team.commune_code)
+        return Subject("team", team.id, team.name, commune.code, commune.parent_code, commune.code)
+    if volunteer_id is not None:
+        user = user_get(caller=caller, user_id=volunteer_id)
+        commune = db.session.get(Unit, user.unit_code) if user.unit_code else None
+        if commune is None or commune.level != UnitLevel.commune:
+            raise AppError("user.not_found")
+        return Subject("volunteer", user.id, user.full_name, commune.code, commune.parent_code, commune.code)
+    code = unit or caller.unit_code
+    if code is None:
+        raise AppError("request.invalid", errors={"unit": ["required: name a province or a commune"]})
+    found = unit_in_scope(caller, code)
+    if found is None:
+        raise AppError("request.invalid", errors={"unit": ["name a province or a commune"]})
+    if found.level == UnitLevel.province:
+        return Subject("province", found.code, found.name, found.code, found.code)
+    return Subject("commune", found.code, found.name, found.code, found.parent_code, found.code)
