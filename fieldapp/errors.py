@@ -219,6 +219,11 @@ _SPECS = [
               "The same person as on line {line}: {name} ({year})"),
     ErrorSpec("import.duplicate_existing", 422, "Trùng người đã có: {name} ({year})",
               "Someone already registered: {name} ({year})"),
+    ErrorSpec("import.target_group_unknown", 422,
+              "Nhóm đối tượng không hợp lệ: {value} (ghi Cán bộ, công chức, viên chức; Học sinh, sinh viên; "
+              "Người lao động doanh nghiệp; Người dân; nhiều nhóm cách nhau bằng dấu ;)",
+              "Unknown target group: {value} (write public_staff, pupils_students, enterprise_workers, residents "
+              "or their Vietnamese names; several separated by ;)"),
     # The national platform's confirmations (POST /platform-confirmations/import, mobile_contract/imports.md)
     ErrorSpec("import.identifier_missing", 422, "Thiếu số CCCD", "The identifier (CCCD) is missing"),
     ErrorSpec("import.identifier_invalid", 422, "Số CCCD phải gồm 12 chữ số",
@@ -248,9 +253,9 @@ _SPECS = [
               "The file has more than {max} data rows, the limit for one import. Split the list by village "
               "and import each part."),
     ErrorSpec("import.too_many_columns", 413,
-              "Tệp có hơn {max} cột (kể cả cột trống); danh sách hộ chỉ cần 14 cột. Hãy xóa các cột thừa "
+              "Tệp có hơn {max} cột (kể cả cột trống); danh sách hộ chỉ cần 15 cột. Hãy xóa các cột thừa "
               "rồi nhập lại.",
-              "The file has more than {max} columns (empty ones included); a household list needs 14. Delete "
+              "The file has more than {max} columns (empty ones included); a household list needs 15. Delete "
               "the extra columns and import again."),
     ErrorSpec("import.too_large", 413,
               "Tệp khi giải nén lớn hơn {max_mib} MiB, quá giới hạn của một lần nhập. Hãy chia danh sách theo "

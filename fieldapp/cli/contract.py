@@ -103,6 +103,7 @@ def imports_markdown() -> str:
     them (fieldapp/services/imports/columns.py, fieldapp/services/imports/confirmations.py)."""
     from fieldapp.services.imports import columns as households
     from fieldapp.services.imports import confirmations
+    from fieldapp.services.imports.cells import TARGET_GROUP_NAMES
 
     def table(columns: dict, required: tuple, docs: dict | None = None) -> list[str]:
         rows = ["| column | also accepted | required | holds |", "|---|---|---|---|"] if docs else [
@@ -133,6 +134,17 @@ def imports_markdown() -> str:
         "after the first).",
         "",
         *table(households.COLUMNS, households.REQUIRED_COLUMNS),
+        "",
+        "`nhom_doi_tuong` holds the person's target groups (`target_groups` of `PersonOut`): blank for none, or",
+        "one or more of the groups below by their code or any of their names, matched without diacritics, case",
+        "or punctuation (`Học sinh, sinh viên`, `hoc sinh sinh vien`), several separated by `;`, `,` or a line",
+        "break (`Cán bộ, công chức, viên chức; Người dân`: a name that holds commas is read whole). A value that",
+        "names no group is an error of its row (`import.target_group_unknown`).",
+        "",
+        "| group | also accepted |",
+        "|---|---|",
+        *(f"| `{group.value}` | " + ", ".join(f"`{name}`" for name in names) + " |"
+          for group, names in TARGET_GROUP_NAMES.items()),
         "",
         "## The national platform's confirmations: `POST /platform-confirmations/import`",
         "",
