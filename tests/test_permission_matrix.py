@@ -50,6 +50,8 @@ MATRIX = {
     # The plans' denominators: officers of the unit's area (the world's province officer holds Nghệ An).
     ("GET", "/api/v1/units/<code>/population"): OFFICERS_SCOPED,
     ("PUT", "/api/v1/units/<code>/population/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # A sheet of figures: each row's unit is checked against the area (another area's: a bad row, 422).
+    ("POST", "/api/v1/units/population/import"): OFFICERS,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
     # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,
