@@ -91,7 +91,7 @@ def load_config() -> dict:
         # 50,000 rows below the header: the largest list is checked and written in 14-16 s on the
         # standard machine (bench/import_limits.py; 100,000 rows took 39 s), within gunicorn's default
         # 30-second worker timeout. A larger commune imports village by village. A household list has
-        # 14 columns; 20 leaves room for a row number and a few empty ones.
+        # 15 columns; 20 leaves room for a row number and a few empty ones.
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 50_000),
         # A sync cursor older than this answers 410: the phone pulls everything again (sync.md).
         "SYNC_CURSOR_RETENTION_DAYS": _int("SYNC_CURSOR_RETENTION_DAYS", 30),

@@ -219,6 +219,11 @@ _SPECS = [
               "The same person as on line {line}: {name} ({year})"),
     ErrorSpec("import.duplicate_existing", 422, "Trùng người đã có: {name} ({year})",
               "Someone already registered: {name} ({year})"),
+    ErrorSpec("import.target_group_unknown", 422,
+              "Nhóm đối tượng không hợp lệ: {value} (ghi Cán bộ, công chức, viên chức; Học sinh, sinh viên; "
+              "Người lao động doanh nghiệp; Người dân; nhiều nhóm cách nhau bằng dấu ;)",
+              "Unknown target group: {value} (write public_staff, pupils_students, enterprise_workers, residents "
+              "or their Vietnamese names; several separated by ;)"),
     # The national platform's confirmations (POST /platform-confirmations/import, mobile_contract/imports.md)
     ErrorSpec("import.identifier_missing", 422, "Thiếu số CCCD", "The identifier (CCCD) is missing"),
     ErrorSpec("import.identifier_invalid", 422, "Số CCCD phải gồm 12 chữ số",
@@ -238,6 +243,26 @@ _SPECS = [
               "Same identifier as line {line}: skipped"),
     ErrorSpec("import.confirmation_held", 422, "{person} đã được xác nhận hoàn thành: bỏ qua",
               "{person} is already confirmed: skipped"),
+    # Population figures from a sheet (POST /units/population/import, mobile_contract/imports.md)
+    ErrorSpec("import.unit_missing", 422, "Thiếu mã đơn vị", "The unit code is missing"),
+    ErrorSpec("import.unit_not_found", 422, "Không có xã hoặc tỉnh mã {code} trong địa bàn của bạn",
+              "No commune or province with the code {code} in your area"),
+    ErrorSpec("import.year_missing", 422, "Thiếu năm", "The year is missing"),
+    ErrorSpec("import.year_invalid", 422, "Năm không hợp lệ: {value} ({first}–{last})",
+              "Invalid year: {value} ({first}–{last})"),
+    ErrorSpec("import.measure_missing", 422, "Thiếu chỉ tiêu", "The measure is missing"),
+    ErrorSpec("import.measure_unknown", 422,
+              "Chỉ tiêu không hợp lệ: {value} (ghi Người từ 18 tuổi trở lên, Công dân từ 16 tuổi trở lên, Hộ gia "
+              "đình, Học sinh, sinh viên, Người lao động doanh nghiệp hoặc Cán bộ, công chức, viên chức)",
+              "Unknown measure: {value} (write adults, citizens_from_16, households, pupils, workers, public_staff "
+              "or their Vietnamese names)"),
+    ErrorSpec("import.value_missing", 422, "Thiếu số liệu", "The value is missing"),
+    ErrorSpec("import.value_invalid", 422, "Số liệu không hợp lệ: {value} (ghi một số nguyên từ 0 đến {most})",
+              "Invalid value: {value} (write a whole number from 0 to {most})"),
+    ErrorSpec("import.value_negative", 422, "Số liệu không được âm: {value}", "The value cannot be negative: {value}"),
+    ErrorSpec("import.source_missing", 422, "Thiếu nguồn số liệu", "The source is missing"),
+    ErrorSpec("import.figure_repeated", 422, "Trùng đơn vị, năm và chỉ tiêu với dòng {line}",
+              "The same unit, year and measure as line {line}"),
     ErrorSpec("import.more_errors", 422, "… còn {count} lỗi nữa không hiển thị", "… {count} more errors not shown"),
     ErrorSpec("import.has_errors", 422, "Tệp có {count} lỗi; chưa ghi gì. Sửa các dòng được liệt kê rồi nhập lại.",
               "The file has {count} errors; nothing was written. Fix the rows listed and import again."),
@@ -248,9 +273,9 @@ _SPECS = [
               "The file has more than {max} data rows, the limit for one import. Split the list by village "
               "and import each part."),
     ErrorSpec("import.too_many_columns", 413,
-              "Tệp có hơn {max} cột (kể cả cột trống); danh sách hộ chỉ cần 14 cột. Hãy xóa các cột thừa "
+              "Tệp có hơn {max} cột (kể cả cột trống); danh sách hộ chỉ cần 15 cột. Hãy xóa các cột thừa "
               "rồi nhập lại.",
-              "The file has more than {max} columns (empty ones included); a household list needs 14. Delete "
+              "The file has more than {max} columns (empty ones included); a household list needs 15. Delete "
               "the extra columns and import again."),
     ErrorSpec("import.too_large", 413,
               "Tệp khi giải nén lớn hơn {max_mib} MiB, quá giới hạn của một lần nhập. Hãy chia danh sách theo "

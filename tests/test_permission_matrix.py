@@ -55,6 +55,8 @@ MATRIX = {
     ("GET", "/api/v1/indicators/catalogue"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>/targets"): SCOPED,
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # A sheet of figures: each row's unit is checked against the area (another area's: a bad row, 422).
+    ("POST", "/api/v1/units/population/import"): OFFICERS,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
     # The volunteer's account: officers of the area disable it (and enable it again); elsewhere not found.
     ("POST", "/api/v1/users/<int(max=2147483647):user_id>/disable"): OFFICERS_SCOPED,

@@ -153,6 +153,10 @@ WRITES = {
         "json": w["bodies"]["/api/v1/units/<code>/population/<int(max=2147483647):year>"]},
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): lambda w: {
         "json": w["bodies"]["/api/v1/units/<code>/targets/<int(max=2147483647):year>"]},
+    ("POST", "/api/v1/units/population/import"): lambda w: {
+        "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(
+            f"unit_code,year,measure,value,source\r\n{HUNG_CHAU},{utcnow().year},adults,1200,Báo cáo của xã\r\n"
+            .encode()), "dan-so.csv")}},
     ("POST", "/api/v1/communes/<code>/villages"): lambda w: {
         "json": w["bodies"]["/api/v1/communes/<code>/villages"]},
     ("POST", "/api/v1/households"): lambda w: {"json": {"village_id": w["objects"]["village"].id,

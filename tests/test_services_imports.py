@@ -244,6 +244,54 @@ def test_phone_saved_from_excel_to_csv_without_its_leading_zero(villages):
     assert db.session.scalar(select(Person.phone).where(Person.name_folded == "do van khoa")) == "+84912345678"
 
 
+def _groups_of(name_folded: str) -> list[str]:
+    person = db.session.scalar(select(Person).where(Person.name_folded == name_folded))
+    return [group.value for group in person.target_groups]
+
+
+def test_target_groups_by_their_vietnamese_names_codes_and_folded_forms(villages):
+    rows = [["Mã hộ", "Thôn", "Địa chỉ", "Họ tên", "Nhóm đối tượng"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Văn Giáo", "Cán bộ, công chức, viên chức; Người dân"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Thị Học", "hoc sinh, sinh vien"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Văn Thợ", "enterprise_workers,residents"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Thị Dân", "NGƯỜI LAO ĐỘNG DOANH NGHIỆP\nNguoi dan"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Văn Trống", ""]]
+
+    report = run(csv_bytes(rows))
+
+    assert report.ok, report.errors
+    assert _groups_of("le van giao") == ["public_staff", "residents"]
+    assert _groups_of("le thi hoc") == ["pupils_students"]
+    assert _groups_of("le van tho") == ["enterprise_workers", "residents"]
+    assert _groups_of("le thi dan") == ["enterprise_workers", "residents"]  # a line break inside the cell
+    assert _groups_of("le van trong") == []  # blank: none
+
+
+def test_target_groups_in_an_xlsx_under_the_header_without_diacritics(villages):
+    rows = [["ma_ho", "thon", "dia_chi", "ho_ten", "Nhom doi tuong"],
+            ["H1", "Xóm Phú Lộc", "Nhà 1", "Vi Văn Sinh", "Học sinh, sinh viên"],
+            ["H1", "Xóm Phú Lộc", "Nhà 1", "Vi Thị Trống", None]]
+
+    assert run(xlsx_bytes(rows), filename="ds.xlsx").ok
+    assert _groups_of("vi van sinh") == ["pupils_students"]
+    assert _groups_of("vi thi trong") == []
+
+
+def test_a_target_group_that_names_no_group_is_an_error_of_its_row_and_writes_nothing(villages):
+    rows = [["Mã hộ", "Thôn", "Địa chỉ", "Họ tên", "Nhóm đối tượng"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Văn Một", "Người dân"],
+            ["H1", "Xóm Đông Sơn", "Nhà 1", "Lê Văn Hai", "Người dân; Nông dân"]]
+    before = (households_count(), persons_count())
+
+    report = run(csv_bytes(rows))
+
+    assert not report.ok
+    assert [(e["line"], e["column"], e["code"]) for e in report.errors] == [
+        (3, "Nhóm đối tượng", "import.target_group_unknown")]
+    assert report.errors[0]["reason"].startswith("Nhóm đối tượng không hợp lệ: Nông dân (")
+    assert (households_count(), persons_count()) == before and import_entries() == []
+
+
 # --- Checking every row -------------------------------------------------------------------------------------
 
 

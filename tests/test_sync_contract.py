@@ -308,16 +308,16 @@ def test_an_offline_day_as_sync_md_tells_it(client, login, monkeypatch):
     day.call("office-assign", "POST", "/api/v1/assignments", headers=login(leader),
              body={"volunteer_id": colleague.id, "household_ids": [taken.public_id]}, status=201)
 
-    # Offline, on the phone: a new person, a visit helping her (by person_client_id) and the grandfather,
-    # a check-in at the class, a correction of the grandfather and one of the grandmother (against the
-    # version 1 the phone pulled: the office made it 2).
+    # Offline, on the phone: a new person (a student: her target groups), a visit helping her (by
+    # person_client_id) and the grandfather, a check-in at the class, a correction of the grandfather and
+    # one of the grandmother (against the version 1 the phone pulled: the office made it 2).
     now = utcnow()
     scanned = now - timedelta(minutes=5)  # in the class, which started 30 minutes ago
     newcomer = str(uuid.uuid4())
     items = [
         {"client_id": newcomer, "kind": "person.create",
          "data": {"household_id": visited.public_id, "full_name": "Nguyễn Thị Mai", "birth_year": 2004,
-                  "sex": "female", "phone": "0987000222",
+                  "sex": "female", "phone": "0987000222", "target_groups": ["pupils_students", "residents"],
                   "consent": {"notice_version": "2025-01", "purpose": "Hỗ trợ kỹ năng số (Bình dân học vụ số)"}}},
         {"client_id": str(uuid.uuid4()), "kind": "visit",
          "data": {"household_id": visited.public_id, "outcome": "supported",

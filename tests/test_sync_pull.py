@@ -84,6 +84,23 @@ def test_a_change_comes_once_then_not_again(client, login, world):
     assert _pull_all(client, headers, changed[-1]["cursor"])[0]["persons"] == []
 
 
+def test_pulled_people_carry_their_target_groups_and_a_change_of_groups_comes_down(client, login, world):
+    headers = login(world.volunteer)
+    household = world.households[0]
+    person = world.people[household.public_id][1]
+    pages = _pull_all(client, headers)
+    pulled = {p["id"]: p for page in pages for p in page["persons"]}
+    assert pulled[person.public_id]["target_groups"] == [] and "cohorts" in pulled[person.public_id]
+    patched = client.patch(f"/api/v1/persons/{person.public_id}", headers={**headers, "If-Match": '"1"'},
+                           json={"target_groups": ["enterprise_workers", "residents"]})
+    assert patched.status_code == 200, patched.get_json()
+    changed = _pull_all(client, headers, pages[-1]["cursor"])
+    assert _ids(changed, "persons") == [person.public_id]
+    record = changed[0]["persons"][0]
+    assert (record["target_groups"], record["version"]) == (["enterprise_workers", "residents"], 2)
+    assert record["cohorts"] == ["citizen_from_16", "adult", "elderly"]  # born 1961
+
+
 def test_an_edit_against_an_old_version_is_412_and_writes_nothing(client, login, world):
     headers = login(world.volunteer)
     person = world.people[world.households[0].public_id][0]

@@ -81,6 +81,39 @@ def test_a_reference_to_a_person_not_pushed_yet_is_retryable_then_applies(client
     assert [r["result"] for r in _push(client, headers, [visit])["results"]] == ["applied"]
 
 
+def test_target_groups_are_made_and_corrected_offline_as_on_the_single_endpoints(client, login, world):
+    """person.create and person.update take ``target_groups`` as POST /members and PATCH /persons do: the
+    groups given on create; on update the whole set, [] emptying it, a change bumping the version."""
+    headers = login(world.volunteer)
+    household = world.households[0]
+    grandmother, second = world.people[household.public_id]
+    version = grandmother.version
+    made = _person_item(household, name="Lê Thị Nhóm")
+    made["data"]["target_groups"] = ["pupils_students", "residents"]
+    corrected = {"client_id": str(uuid.uuid4()), "kind": "person.update",
+                 "data": {"person_id": grandmother.public_id, "version": version,
+                          "changes": {"target_groups": ["public_staff", "residents"]}}}
+    made_then_corrected = {"client_id": str(uuid.uuid4()), "kind": "person.update",
+                           "data": {"person_client_id": made["client_id"], "version": 1,
+                                    "changes": {"target_groups": []}}}
+    unknown = {"client_id": str(uuid.uuid4()), "kind": "person.update",
+               "data": {"person_id": second.public_id, "version": second.version,
+                        "changes": {"target_groups": ["farmers"]}}}
+    results = _push(client, headers, [corrected, made, made_then_corrected, unknown])["results"]
+    assert [r["result"] for r in results] == ["applied", "applied", "applied", "rejected"], results
+    assert (results[0]["record"]["target_groups"], results[0]["record"]["version"]) == (
+        ["public_staff", "residents"], version + 1)
+    assert results[1]["record"]["target_groups"] == ["pupils_students", "residents"]
+    assert (results[2]["record"]["target_groups"], results[2]["record"]["version"]) == ([], 2)
+    assert results[3]["error"]["error_code"] == "request.invalid"
+    assert "target_groups" in results[3]["error"]["errors"]["changes"], results[3]
+    db.session.expire_all()
+    stored = db.session.get(Person, grandmother.id)
+    assert [g.value for g in stored.target_groups] == ["public_staff", "residents"]
+    assert db.session.query(Person).filter_by(public_id=results[1]["record"]["id"]).one().target_groups == []
+    assert db.session.get(Person, second.id).target_groups == []
+
+
 def test_same_batch_twice_shuffled_or_split_ends_in_the_same_state(client, login, world):
     headers = login(world.volunteer)
     household = world.households[1]

@@ -140,3 +140,26 @@ def test_a_person_made_offline_carries_their_groups(client, login):
     assert result["record"]["target_groups"] == ["pupils_students"]
     assert result["record"]["cohorts"] == [c.value for c in cohorts(2009)]
     assert _db.session.query(Person).filter_by(public_id=result["record"]["id"]).one().group_pupils_students
+
+
+def test_a_person_imported_from_a_household_list_carries_their_groups(client, officer):
+    """The list's ``Nhóm đối tượng`` column: a dry run checks it, the import writes it, the API shows it."""
+    import io
+
+    from tests.factories import make_village
+
+    village = make_village()
+    sheet = "\r\n".join(["Mã hộ,Thôn,Địa chỉ,Họ tên,Nhóm đối tượng",
+                         f'N1,{village.name},Nhà 1,Đặng Thị Nhập,"Học sinh, sinh viên; Người dân"',
+                         f"N1,{village.name},Nhà 1,Đặng Văn Trống,", ""]).encode()
+
+    def send(dry_run):
+        return client.post("/api/v1/households/import", headers=officer, query_string={"dry_run": dry_run},
+                           data={"file": (io.BytesIO(sheet), "ds.csv")}, content_type="multipart/form-data")
+
+    assert send("true").get_json()["ok"] and not _db.session.query(Person).filter_by(full_name="Đặng Thị Nhập").all()
+    assert send("false").status_code == 200
+    shown = {p["full_name"]: p for p in client.get("/api/v1/persons", headers=officer,
+                                                    query_string={"q": "dang"}).get_json()["items"]}
+    assert shown["Đặng Thị Nhập"]["target_groups"] == ["pupils_students", "residents"]
+    assert shown["Đặng Văn Trống"]["target_groups"] == []

@@ -406,3 +406,23 @@ def test_a_session_linked_to_another_communes_team_is_not_stored(client, world):
     assert response.status_code == 404 and response.get_json()["error_code"] == "team.not_found"
     assert db.session.query(LearningSession).filter_by(team_id=world["theirs"]["team"].id,
                                                        commune_code=HUNG_CHAU).count() == 0
+
+
+@pytest.mark.parametrize("dry_run", ["true", "false"])
+def test_a_population_sheet_naming_another_areas_unit_answers_like_a_made_up_one(client, world, dry_run):
+    """The units of POST /units/population/import are in the file, not in the body's fields the walk reads:
+    each row's unit is looked up through the caller's area, and another area's answers as no unit does."""
+    import io
+
+    from fieldapp.models import PopulationFigure
+
+    def send(code):
+        sheet = f"unit_code,year,measure,value,source\n{code},{utcnow().year},adults,10,Báo cáo\n".encode()
+        return client.post("/api/v1/units/population/import", headers=world["as"]["officer"],
+                           query_string={"dry_run": dry_run}, data={"file": (io.BytesIO(sheet), "dan-so.csv")},
+                           content_type="multipart/form-data")
+
+    from_elsewhere, made_up = send(OTHER_COMMUNE), send(MADE_UP["unit"])
+    assert _answer(from_elsewhere, OTHER_COMMUNE) == _answer(made_up, MADE_UP["unit"])
+    assert from_elsewhere.status_code == (200 if dry_run == "true" else 422)
+    assert db.session.query(PopulationFigure).filter_by(unit_code=OTHER_COMMUNE).count() == 0

@@ -230,7 +230,8 @@ class ImportQuery(Schema):
 
 class ImportFile(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "CSV (UTF-8) or XLSX; one row per person"})
+                                               "description": "CSV (UTF-8) or XLSX (its first sheet): the columns "
+                                                              "of mobile_contract/imports.md"})
 
 
 class ImportRowErrorOut(Schema):

@@ -3,17 +3,19 @@ from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
+from fieldapp.api.households import ImportFile, ImportRowErrorOut
 from fieldapp.api.pagination import PageQuery, page_of
-from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
+from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime, import_body_allowed
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.clock import utcnow
+from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.population import PopulationMeasure
 from fieldapp.models.units import UnitLevel
 from fieldapp.selectors import paginate
 from fieldapp.selectors.population import population_rows, population_unit_get
 from fieldapp.selectors.units import unit_get, unit_list_query
-from fieldapp.services.population import population_enter, population_year_check
+from fieldapp.services.population import VALUE_MAX, population_enter, population_year_check
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units",
                 description="The 34 provinces and 3,321 communes, by official code.")
@@ -74,7 +76,7 @@ MEASURE_DOC = {
                                "`enterprise_workers`",
     PopulationMeasure.public_staff: "public-sector staff; the registry's: its people in `public_staff`",
 }
-_VALUE = validate.Range(min=0, max=1_000_000_000)
+_VALUE = validate.Range(min=0, max=VALUE_MAX)
 
 
 class FiguresIn(PatchSchema):
@@ -148,3 +150,49 @@ def population_put(body, code, year):
     population_enter(caller=caller, unit=unit, year=year, figures=body["figures"], source=body["source"])
     db.session.commit()
     return _population(unit, year)
+
+
+class PopulationImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "check every row, write nothing"})
+
+
+class PopulationImportReportOut(Schema):
+    ok = fields.Boolean(required=True)
+    dry_run = fields.Boolean(required=True)
+    rows = Integer(required=True, metadata={"description": "data rows read: one figure each"})
+    figures = Integer(required=True, metadata={"description": "figures entered (on a dry run: that would be)"})
+    units = Integer(required=True, metadata={"description": "communes and provinces they are of"})
+    replaced = Integer(required=True, metadata={"description": "figures among them that replace one held before"})
+    errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
+
+
+@blp.before_request
+def _larger_body_for_imports():
+    import_body_allowed("units.population_import")
+
+
+@blp.route("/population/import", methods=["POST"])
+@requires("population.enter", personal_data="write")
+@blp.arguments(PopulationImportQuery, location="query")
+@blp.arguments(ImportFile, location="files")
+@blp.response(200, PopulationImportReportOut, description="The report: every bad row with its line and reason.")
+@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
+@blp.alt_response(413, description="The file is past a limit (as for `POST /households/import`); nothing was read.")
+@blp.doc(description=(
+    "Columns (mobile_contract/imports.md): `unit_code`, `year`, `measure` (a code of `PopulationMeasure` or its "
+    "Vietnamese name), `value`, `source`; one figure a row, for the communes and provinces of my area. One bad "
+    "row (a unit outside my area or unknown, a bad year, value or measure, the same unit, year and measure "
+    "twice) writes nothing. Each unit's figures of a year and source are entered as "
+    "`PUT /units/{code}/population/{year}` enters them, and logged alike (`population.enter`); a figure held "
+    "is replaced. The file's limits are the household import's."))
+def population_import(args, files):
+    """Import population figures from a sheet (CSV or XLSX): a dry run by default; all or nothing."""
+    from fieldapp.services.imports.population import population_figures_import
+
+    upload = files["file"]
+    report = population_figures_import(caller=current_caller(), filename=upload.filename or "upload",
+                                       stream=upload.stream, dry_run=args["dry_run"])
+    if not report.ok and not args["dry_run"]:
+        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
+    db.session.commit()
+    return report.to_dict()

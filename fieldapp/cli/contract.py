@@ -100,9 +100,10 @@ def exports_markdown() -> str:
 
 def imports_markdown() -> str:
     """``mobile_contract/imports.md``: the columns each import reads, generated from the code that reads
-    them (fieldapp/services/imports/columns.py, fieldapp/services/imports/confirmations.py)."""
+    them (fieldapp/services/imports/columns.py, confirmations.py and population.py)."""
     from fieldapp.services.imports import columns as households
-    from fieldapp.services.imports import confirmations
+    from fieldapp.services.imports import confirmations, population
+    from fieldapp.services.imports.cells import TARGET_GROUP_NAMES
 
     def table(columns: dict, required: tuple, docs: dict | None = None) -> list[str]:
         rows = ["| column | also accepted | required | holds |", "|---|---|---|---|"] if docs else [
@@ -120,7 +121,7 @@ def imports_markdown() -> str:
         "",
         "Generated from `fieldapp/services/imports/` by `fieldapp contract write`; a test fails when it drifts.",
         "",
-        "Both imports read the first sheet of an XLSX, or a UTF-8 CSV (comma, semicolon or tab), under the same",
+        "Every import reads the first sheet of an XLSX, or a UTF-8 CSV (comma, semicolon or tab), under the same",
         "limits (`POST /households/import` in openapi.yaml). The first row that is not empty is the header;",
         "headers are matched without diacritics or case (`Số CCCD`, `so cccd`, `SO_CCCD` are one column), and a",
         "row-number column (`STT`, `TT`) is ignored. Every problem is reported with the line Excel shows and a",
@@ -133,6 +134,17 @@ def imports_markdown() -> str:
         "after the first).",
         "",
         *table(households.COLUMNS, households.REQUIRED_COLUMNS),
+        "",
+        "`nhom_doi_tuong` holds the person's target groups (`target_groups` of `PersonOut`): blank for none, or",
+        "one or more of the groups below by their code or any of their names, matched without diacritics, case",
+        "or punctuation (`Học sinh, sinh viên`, `hoc sinh sinh vien`), several separated by `;`, `,` or a line",
+        "break (`Cán bộ, công chức, viên chức; Người dân`: a name that holds commas is read whole). A value that",
+        "names no group is an error of its row (`import.target_group_unknown`).",
+        "",
+        "| group | also accepted |",
+        "|---|---|",
+        *(f"| `{group.value}` | " + ", ".join(f"`{name}`" for name in names) + " |"
+          for group, names in TARGET_GROUP_NAMES.items()),
         "",
         "## The national platform's confirmations: `POST /platform-confirmations/import`",
         "",
@@ -149,6 +161,25 @@ def imports_markdown() -> str:
         "  person already confirmed (`import.confirmation_held`); skipped.",
         "",
         *table(confirmations.COLUMNS, confirmations.REQUIRED_COLUMNS, confirmations.COLUMN_DOCS),
+        "",
+        "## Population figures: `POST /units/population/import`",
+        "",
+        "One row per figure: a commune's or province's population in a year, by measure, with its source (the",
+        "plans' denominators, `GET /units/{code}/population`). Every unit must be a commune or province of the",
+        "officer's area; a unit of another area is reported exactly as a code that does not exist",
+        "(`import.unit_not_found`). Other row errors: `import.year_invalid`, `import.measure_unknown`,",
+        "`import.value_invalid`, `import.value_negative`, `import.source_missing`, and `import.figure_repeated`",
+        "for a unit, year and measure given on an earlier line. A good file is written as",
+        "`PUT /units/{code}/population/{year}` writes figures: once per unit, year and source, each logged as",
+        "`population.enter` in the unit's log (its body's `import` naming this import), then the import as",
+        "`population.import`. A figure already held is replaced (the report counts them: `replaced`).",
+        "",
+        *table(population.COLUMNS, population.REQUIRED_COLUMNS, population.COLUMN_DOCS),
+        "",
+        "| measure | also accepted |",
+        "|---|---|",
+        *(f"| `{measure.value}` | " + ", ".join(f"`{name}`" for name in names) + " |"
+          for measure, names in population.MEASURE_NAMES.items()),
     ]
     return "\n".join(lines) + "\n"
 

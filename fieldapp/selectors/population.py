@@ -1,6 +1,7 @@
 """A unit's population figures for a year, each beside the registry's own count and the gap."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +41,19 @@ def population_unit_get(*, caller: Caller, code: str) -> Unit:
     if unit is None:
         raise AppError("unit.not_found", code=code)
     return unit
+
+
+def population_units_get(*, caller: Caller, codes: Iterable[str]) -> dict[str, Unit]:
+    """The communes and provinces among ``codes`` that lie in the caller's area, by code: the rule of
+    :func:`population_unit_get` (``Caller.covers``, as ``unit_in_scope``) for the many units of a sheet.
+    A code of another area is left out exactly as one that does not exist."""
+    wanted = sorted(set(codes))
+    found: dict[str, Unit] = {}
+    for start in range(0, len(wanted), 500):
+        for unit in db.session.scalars(select(Unit).where(Unit.code.in_(wanted[start:start + 500]))):
+            if caller.covers(unit.code, unit.parent_code or unit.code):
+                found[unit.code] = unit
+    return found
 
 
 def _persons_of(unit: Unit, column) -> ColumnElement[bool]:

@@ -14,21 +14,29 @@ from fieldapp.text import nfc
 
 #: The first year a figure may be of; the last is next year (a plan's target year, entered ahead).
 FIRST_YEAR = 2000
+#: The largest figure (Vietnam has about 100 million people): a larger one is a typing mistake.
+VALUE_MAX = 1_000_000_000
+
+
+def population_years() -> range:
+    """The years a figure may be of: from ``FIRST_YEAR`` to next year."""
+    return range(FIRST_YEAR, utcnow().year + 2)
 
 
 def population_year_check(year: int) -> int:
-    """A year a figure may be of: from ``FIRST_YEAR`` to next year."""
-    last = utcnow().year + 1
-    if not FIRST_YEAR <= year <= last:
-        raise AppError("request.invalid", errors={"year": [f"{FIRST_YEAR}–{last}"]})
+    """A year of :func:`population_years`, or ``request.invalid``."""
+    years = population_years()
+    if year not in years:
+        raise AppError("request.invalid", errors={"year": [f"{years.start}–{years.stop - 1}"]})
     return year
 
 
 def population_enter(*, caller: Caller | None, unit: Unit, year: int, figures: dict[PopulationMeasure | str, int],
-                     source: str) -> list[PopulationFigure]:
+                     source: str, imported_from: str | None = None) -> list[PopulationFigure]:
     """Enter (or replace) ``unit``'s figures for ``year``, all with ``source``; the measures not given
     keep theirs. ``unit`` is already in the caller's area (``selectors.population.population_unit_get``).
-    One activity-log entry, in the unit's log, names the measures, their values and the source."""
+    One activity-log entry, in the unit's log, names the measures, their values and the source, and the
+    import they came from (``imported_from``: the import's id, when entered from a sheet)."""
     population_year_check(year)
     if not figures:
         raise AppError("request.invalid", errors={"figures": ["at least one measure"]})
@@ -53,5 +61,6 @@ def population_enter(*, caller: Caller | None, unit: Unit, year: int, figures: d
     activity_record(action="population.enter", object_type="unit", object_id=f"{unit.code}:{year}",
                     log_unit=unit.code, caller=caller,
                     body={"year": year, "values": {f.measure.value: f.value for f in written}, "source": source,
-                          "replaced": sorted(m.value for m in held)})
+                          "replaced": sorted(m.value for m in held),
+                          **({"import": imported_from} if imported_from else {})})
     return written

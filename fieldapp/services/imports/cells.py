@@ -1,4 +1,4 @@
-"""Reading the cells of a household list: text, flags, years, sexes, phones, coordinates."""
+"""Reading the cells of a household list: text, flags, years, sexes, phones, coordinates, target groups."""
 from __future__ import annotations
 
 import functools
@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 from fieldapp.clock import utcnow
-from fieldapp.models.persons import Sex
+from fieldapp.models.persons import TARGET_GROUP_VI, Sex, TargetGroup
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.imports.report import CellError
 from fieldapp.text import fold, nfc
@@ -17,6 +17,26 @@ _FALSE = frozenset({"", "khong", "0", "false", "no"})
 _SEX = {"nam": Sex.male, "nu": Sex.female, "khac": Sex.other}
 _YEAR = re.compile(r"(\d{4})(?:[.,]0+)?")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+#: Between the target groups of one cell (a line break: Alt+Enter in an Excel cell).
+_GROUP_SEPARATORS = re.compile(r"[;,\n]")
+
+#: The names a cell may give each target group by, besides its code (``public_staff``): the first is the
+#: plans' name (``TARGET_GROUP_VI``), then the short forms lists use. Matched as headers are
+#: (:func:`header_key`: without diacritics, case or punctuation), so "Học sinh, sinh viên", "hoc sinh sinh
+#: vien" and "HỌC SINH - SINH VIÊN" are one name. "Người lao động" alone names no group: the plans' public
+#: staff are "người lao động trong các cơ quan nhà nước" too.
+TARGET_GROUP_NAMES: dict[TargetGroup, tuple[str, ...]] = {
+    TargetGroup.public_staff: (TARGET_GROUP_VI[TargetGroup.public_staff], "Cán bộ, công chức, viên chức",
+                               "CBCCVC", "Cán bộ", "Công chức", "Viên chức",
+                               "Người lao động trong các cơ quan nhà nước", "Người lao động trong cơ quan nhà nước"),
+    TargetGroup.pupils_students: (TARGET_GROUP_VI[TargetGroup.pupils_students], "Học sinh", "Sinh viên", "HSSV"),
+    TargetGroup.enterprise_workers: (TARGET_GROUP_VI[TargetGroup.enterprise_workers],
+                                     "Người lao động trong các doanh nghiệp", "Người lao động trong doanh nghiệp",
+                                     "Người lao động doanh nghiệp", "Người lao động hợp tác xã",
+                                     "Lao động doanh nghiệp"),
+    TargetGroup.residents: (TARGET_GROUP_VI[TargetGroup.residents], "Cư dân"),
+}
 
 
 def text(value) -> str:
@@ -31,6 +51,16 @@ def text(value) -> str:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
+
+
+def header_key(value: str) -> str:
+    """"Thôn / Xóm", "thon_xom", "THÔN-XÓM" → ``thon xom``: how a header, or a name a cell gives (a
+    target group, a measure), is matched."""
+    return _NON_ALNUM.sub(" ", fold(value)).strip()
+
+
+_GROUP_KEYS = {header_key(name): group for group, names in TARGET_GROUP_NAMES.items()
+               for name in (group.value, *names)}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -113,3 +143,29 @@ def coordinate(value, label) -> float | None:
     if not math.isfinite(number):
         raise CellError("import.coordinate_invalid", label=label, value=text(value))
     return round(number, 7)
+
+
+def target_groups(value) -> tuple[TargetGroup, ...]:
+    """The groups a cell names, in the order of ``TargetGroup``; none when blank. Several are separated by
+    ``;``, ``,`` or a line break; as a name may hold commas itself ("Cán bộ, công chức, viên chức"), the
+    longest run of pieces that is a name is taken first."""
+    written = value if isinstance(value, str) else text(value)  # split before text() joins the lines
+    if not written.strip():
+        return ()
+    raw = [nfc(piece) for piece in _GROUP_SEPARATORS.split(written)]
+    keys = [header_key(piece) for piece in raw]
+    found: set[TargetGroup] = set()
+    start = 0
+    while start < len(keys):
+        if not keys[start]:
+            start += 1
+            continue
+        for end in range(len(keys), start, -1):
+            group = _GROUP_KEYS.get(" ".join(key for key in keys[start:end] if key))
+            if group is not None:
+                found.add(group)
+                start = end
+                break
+        else:
+            raise CellError("import.target_group_unknown", value=raw[start])
+    return tuple(group for group in TargetGroup if group in found)

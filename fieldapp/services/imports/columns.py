@@ -1,15 +1,15 @@
 """The columns of a household list, and how its headers are recognised.
 
-Headers are matched without diacritics, so "Mã hộ", "MÃ HỘ" and ``ma_ho`` are the same column.
+Headers are matched without diacritics, so "Mã hộ", "MÃ HỘ" and ``ma_ho`` are the same column
+(:func:`header_key`, which also matches the names a cell gives: ``cells.TARGET_GROUP_NAMES``).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from fieldapp.services.imports.cells import header_key
 from fieldapp.services.imports.cells import text as cell_text
-from fieldapp.text import fold
 
 #: Column → the headers accepted for it (besides the column name itself).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -27,18 +27,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "so_dien_thoai": ("Số điện thoại", "SĐT"),
     "chu_ho": ("Chủ hộ",),
     "khuyet_tat": ("Khuyết tật",),
+    "nhom_doi_tuong": ("Nhóm đối tượng", "Đối tượng"),
 }
 REQUIRED_COLUMNS = ("ma_ho", "thon", "dia_chi", "ho_ten")
 #: Row numbering ("STT", "TT") that lists often start with: read and ignored.
 IGNORED_HEADERS = frozenset({"stt", "tt"})
-
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def header_key(text: str) -> str:
-    """"Thôn / Xóm", "thon_xom", "THÔN-XÓM" → ``thon xom``."""
-    return _NON_ALNUM.sub(" ", fold(text)).strip()
-
 
 #: Every accepted header, recognised → its column.
 HEADERS = {header_key(alias): column for column, aliases in COLUMNS.items() for alias in (column, *aliases)}

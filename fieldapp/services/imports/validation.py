@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_of
-from fieldapp.models.persons import Person, Sex, shown_name
+from fieldapp.models.persons import Person, Sex, TargetGroup, shown_name
 from fieldapp.models.units import Unit
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.services.imports import cells
@@ -56,6 +56,8 @@ class ListedPerson:
     phone: str | None
     is_head: bool
     has_disability: bool
+    #: The groups the row's ``nhom_doi_tuong`` names (none when blank).
+    target_groups: tuple[TargetGroup, ...] = ()
 
 
 class _Known(NamedTuple):
@@ -225,6 +227,7 @@ class Validator:
         phone, _ = read("so_dien_thoai", cells.phone)
         is_head, _ = read("chu_ho", cells.flag)
         has_disability, _ = read("khuyet_tat", cells.flag)
+        target_groups, _ = read("nhom_doi_tuong", cells.target_groups)
         if is_head and household is not None:
             if household.head_line is not None:
                 self.error(line, "chu_ho", "import.head_taken", line=household.head_line)
@@ -233,7 +236,7 @@ class Validator:
         if full_name:
             person = ListedPerson(line=line, household=household, full_name=full_name, name_folded=fold(full_name),
                                   birth_year=birth_year, sex=sex, phone=phone, is_head=bool(is_head),
-                                  has_disability=bool(has_disability))
+                                  has_disability=bool(has_disability), target_groups=target_groups or ())
             self.persons.append(person)
             if household is not None:
                 household.persons.append(person)

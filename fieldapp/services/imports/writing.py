@@ -11,7 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.geo import LatLon
 from fieldapp.ids import new_public_id
 from fieldapp.models.households import Household
-from fieldapp.models.persons import Person
+from fieldapp.models.persons import Person, TargetGroup, target_group_column
 from fieldapp.models.sync import stamp_expression
 from fieldapp.models.tallies import tallies_retally
 from fieldapp.services.imports.validation import ListedHousehold
@@ -66,6 +66,7 @@ def households_write(households: list[ListedHousehold], *, commune_code: str, ca
                     "birth_year": person.birth_year, "sex": person.sex, "phone": person.phone,
                     "is_head": person.is_head, "has_disability": person.has_disability,
                     "is_ethnic_minority": row["is_ethnic_minority"], "created_at": now, "created_by": created_by,
+                    **{target_group_column(group): group in person.target_groups for group in TargetGroup},
                 })
         if person_rows:
             db.session.execute(_BULK_PERSONS, person_rows)
