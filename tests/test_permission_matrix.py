@@ -55,6 +55,11 @@ MATRIX = {
     ("GET", "/api/v1/indicators/catalogue"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>/targets"): SCOPED,
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # Rankings of the caller's own area (every role; each shown the items they may read); a province's
+    # scheme set by its officers (a commune's officers lack the verb: no commune ranks itself).
+    ("GET", "/api/v1/rankings"): SIGNED_IN,
+    ("PUT", "/api/v1/units/<code>/rankings/<level>"): row(volunteer=403, team_leader=403, commune_officer=403,
+                                                          other_officer=403),
     # A sheet of figures: each row's unit is checked against the area (another area's: a bad row, 422).
     ("POST", "/api/v1/units/population/import"): OFFICERS,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,
