@@ -42,6 +42,8 @@ MATRIX = {
     ("GET", "/api/v1/livez"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
+    # Public results: aggregates only, small counts suppressed, for anyone (a token changes nothing).
+    ("GET", "/api/v1/public/results/<code>"): PUBLIC,
     ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/me/worklist"): FIELD_ONLY,
