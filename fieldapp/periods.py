@@ -38,6 +38,15 @@ _PHASE = re.compile(r"^phase-([12])$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
+#: The shape of every period :func:`period_parse` reads, in the years it accepts (a request's schema
+#: states it; what the shape cannot say, a day that does not exist or a range too long, is
+#: :class:`PeriodError`).
+PERIOD_PATTERN = (r"^(20(2\d|3[0-5])(-(0[1-9]|1[0-2])|-[QR][1-4])?|phase-[12]"
+                  r"|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$")
+#: A calendar quarter, in the years accepted: every string of this shape is one.
+QUARTER_PATTERN = r"^20(2\d|3[0-5])-Q[1-4]$"
+
+
 class PeriodError(ValueError):
     """A period that cannot be read; its message says what is accepted."""
 

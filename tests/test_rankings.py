@@ -189,16 +189,20 @@ def test_a_provinces_own_weights_change_the_order_and_classes_meet_their_thresho
     assert json.loads(last.body) == {"level": "communes", "criteria": [], "thresholds": None, "source": None}
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"criteria": [{"criterion": "support.people", "weight": 1}], "source": "x"}, "criteria.0.criterion"),
-    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 1}] * 2, "source": "x"}, "criteria.1.criterion"),
-    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 0}], "source": "x"}, "criteria"),
-    ({"criteria": [], "thresholds": {"excellent": 70, "good": 75, "done": 50}, "source": "x"}, "thresholds"),
-    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 1}]}, "source"),
+@pytest.mark.parametrize("body, field, error_code", [
+    ({"criteria": [{"criterion": "support.people", "weight": 1}], "source": "x"}, "criteria.0.criterion",
+     "ranking.scheme_invalid"),  # a team's criterion, not a commune's
+    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 1}] * 2, "source": "x"}, "criteria.1.criterion",
+     "ranking.scheme_invalid"),
+    ({"criteria": [], "thresholds": {"excellent": 70, "good": 75, "done": 50}, "source": "x"}, "thresholds",
+     "ranking.scheme_invalid"),
+    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 1}]}, "source", "ranking.scheme_invalid"),
+    ({"criteria": [{"criterion": "basic_skills.adults", "weight": 0}], "source": "x"}, "criteria", "request.invalid"),
+    ({"criteria": [{"criterion": "made.up", "weight": 1}], "source": "x"}, "criteria", "request.invalid"),
 ])
-def test_a_scheme_that_cannot_rank_is_refused(client, communes, body, field):
+def test_a_scheme_that_cannot_rank_is_refused(client, communes, body, field, error_code):
     answer = client.put(f"/api/v1/units/{NGHE_AN}/rankings/communes", headers=communes["province"], json=body)
-    assert answer.status_code == 422 and answer.get_json()["error_code"] == "request.invalid"
+    assert answer.status_code == 422 and answer.get_json()["error_code"] == error_code, answer.get_json()
     assert field in answer.get_json()["errors"], answer.get_json()
 
 
@@ -224,9 +228,13 @@ def test_rankings_are_read_through_the_callers_area(client, communes, login):
         answer = _ranking(client, headers, status=404, **query)
         assert answer["error_code"] == "unit.not_found" and set(answer) == {"code", "status", "error_code",
                                                                             "message", "errors"}
-    for query in ({"level": "teams", "unit": NGHE_AN}, {"level": "communes", "unit": HUNG_CHAU},
-                  {"level": "hamlets", "unit": NGHE_AN}):
+    for query in ({"level": "teams", "unit": NGHE_AN}, {"level": "communes", "unit": HUNG_CHAU}):
+        assert _ranking(client, communes["province"], status=422, **query)["error_code"] == "ranking.unit_invalid"
+    for query in ({"level": "hamlets", "unit": NGHE_AN}, {"level": "teams", "period": "2026-13"}):
         assert _ranking(client, communes["province"], status=422, **query)["error_code"] == "request.invalid"
+    # The shape of a period, but no such days: a rule of its own.
+    answer = _ranking(client, commune_officer, status=422, level="teams", period="2026-02-30..2026-03-01")
+    assert answer["error_code"] == "period.invalid" and "period" in answer["errors"]
     assert _ranking(client, commune_officer, level="teams")["unit"]["code"] == HUNG_CHAU  # my own by default
 
 

@@ -8,7 +8,7 @@ from fieldapp.api.indicators import PeriodOut
 from fieldapp.auth.declaration import declares
 from fieldapp.clock import today_in_vietnam
 from fieldapp.errors import AppError
-from fieldapp.periods import PeriodError, period_parse
+from fieldapp.periods import QUARTER_PATTERN, PeriodError, period_parse
 from fieldapp.selectors.public_results import public_results_get
 
 blp = Blueprint("public_results", __name__, url_prefix="/api/v1",
@@ -21,7 +21,7 @@ SUPPRESSION = ("every count below `threshold` (zero included) is null, and so is
 
 
 class PublicQuery(Schema):
-    period = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-Q[1-4]$"), metadata={
+    period = fields.String(load_default=None, validate=validate.Regexp(QUARTER_PATTERN), metadata={
         "description": "a calendar quarter, `2026-Q3` (only quarters: no published period contains another); "
                        "none: the current one"})
 

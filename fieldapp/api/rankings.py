@@ -3,13 +3,14 @@ Ambassadors, ranked on weighted criteria shown beside each item; a province's ow
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.indicators import PERIODS, PeriodOut, period_arg
+from fieldapp.api.indicators import PERIODS, PeriodOut
 from fieldapp.api.schemas import Text
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.rankings import CLASS_NAMES, CLASSES, LEVELS, THRESHOLD_CLASSES
+from fieldapp.models.rankings import CLASS_NAMES, CLASSES, CRITERIA, LEVELS, THRESHOLD_CLASSES
+from fieldapp.periods import PERIOD_PATTERN, PeriodError, period_parse
 from fieldapp.selectors.population import population_unit_get
 from fieldapp.selectors.rankings import ranking_compute, ranking_scheme_get
 from fieldapp.services.rankings import ranking_scheme_set
@@ -27,7 +28,8 @@ class RankingQuery(Schema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS), metadata={
         "description": "`communes` (of a province), `teams` (of a commune), `volunteers` or `ambassadors` "
                        "(of a commune or a province)"})
-    period = fields.String(required=True, validate=validate.Length(max=32), metadata={"description": PERIODS})
+    period = fields.String(required=True, validate=[validate.Length(max=32), validate.Regexp(PERIOD_PATTERN)],
+                           metadata={"description": PERIODS})
     unit = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2}(\d{3})?$"), metadata={
         "description": "a province (2 digits) or a commune (5 digits) of my area; none: my own area"})
 
@@ -119,7 +121,10 @@ def ranked_out(item) -> dict:
 def rankings(args):
     """The ranking of the communes, teams, volunteers or ambassadors of a unit of my area in a period, each
     criterion's weight, value and score beside each item, and its completion class."""
-    period = period_arg(args["period"])
+    try:
+        period = period_parse(args["period"])
+    except PeriodError:
+        raise AppError("period.invalid", errors={"period": [PERIODS]}) from None
     ranking = ranking_compute(caller=current_caller(), unit=args["unit"], level=args["level"], period=period)
     unit = ranking.unit
     return {"unit": {"code": unit.code, "name": unit.name, "level": unit.level.value}, "level": ranking.level,
@@ -128,7 +133,9 @@ def rankings(args):
 
 
 class WeightIn(Schema):
-    criterion = fields.String(required=True, validate=validate.Length(max=48))
+    criterion = fields.String(required=True, validate=validate.OneOf(
+        sorted({c.code for level in CRITERIA.values() for c, _w in level})), metadata={
+        "description": "a criterion of the level (GET /rankings shows each level's)"})
     weight = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1000, min_inclusive=False))
 
 

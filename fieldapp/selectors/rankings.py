@@ -291,15 +291,14 @@ def ranking_unit(*, caller: Caller, unit: str | None, level: str) -> Unit:
     (else not found) and of the level's kind (communes rank within a province, teams within a commune)."""
     if level not in LEVELS:
         raise AppError("request.invalid", errors={"level": [f"one of {', '.join(LEVELS)}"]})
+    kinds = LEVEL_UNITS[level]
     code = unit or caller.unit_code
     if code is None:
-        raise AppError("request.invalid", errors={"unit": ["required: name a province or a commune"]})
+        raise AppError("ranking.unit_invalid", level=level, errors={"unit": [f"required: a {' or a '.join(kinds)}"]})
     found = unit_in_scope(caller, code)
-    if found is None:
-        raise AppError("request.invalid", errors={"unit": ["name a province or a commune"]})
-    kinds = LEVEL_UNITS[level]
-    if found.level.value not in kinds:
-        raise AppError("request.invalid", errors={"unit": [f"{level} are ranked within a {' or a '.join(kinds)}"]})
+    if found is None or found.level.value not in kinds:
+        raise AppError("ranking.unit_invalid", level=level,
+                       errors={"unit": [f"{level} are ranked within a {' or a '.join(kinds)}"]})
     return found
 
 

@@ -29,7 +29,7 @@ def ranking_scheme_set(*, caller: Caller | None, unit: Unit, level: str, criteri
     score of ``excellent``, ``good`` and ``done``, decreasing; ``None``: the defaults again), on one
     ``source``. ``unit`` is already in the caller's area. One log entry for the change."""
     if unit.level != UnitLevel.province:
-        raise AppError("request.invalid", errors={"code": ["a province: its officers set its ranking scheme"]})
+        raise AppError("ranking.scheme_invalid", errors={"code": ["a province: its officers set its ranking scheme"]})
     if level not in LEVELS:
         raise AppError("request.invalid", errors={"level": [f"one of {', '.join(LEVELS)}"]})
     errors: dict[str, list[str]] = {}
@@ -53,7 +53,7 @@ def ranking_scheme_set(*, caller: Caller | None, unit: Unit, level: str, criteri
     if (criteria or thresholds is not None) and not source:
         errors["source"] = ["required: the guideline's number and date"]
     if errors:
-        raise AppError("request.invalid", errors=errors)
+        raise AppError("ranking.scheme_invalid", errors=errors)
     db.session.execute(delete(RankingWeight).where(RankingWeight.unit_code == unit.code, RankingWeight.level == level))
     db.session.execute(delete(RankingThreshold).where(RankingThreshold.unit_code == unit.code,
                                                       RankingThreshold.level == level))
