@@ -42,6 +42,11 @@ QUE_PHONG = "16738"  # Xã Quế Phong, Nghệ An
 FIVE = sorted(s.value for s in DIGITAL_FAMILY_SKILLS)
 
 
+_PEOPLE = ("basic_skills.public_staff", "basic_skills.pupils_students", "basic_skills.enterprise_workers",
+           "basic_skills.residents", "basic_skills.adults", "vneid_confirmed.adults",
+           "digital_identity.citizens_from_16", "digital_bank_account.citizens_from_16")
+
+
 def _figure(figure) -> dict:
     return {"code": figure.code, "numerator": figure.numerator, "denominator": figure.denominator,
             "denominator_source": figure.denominator_source, "registry_denominator": figure.registry_denominator,
@@ -117,6 +122,12 @@ def test_every_commune_of_the_province_is_what_it_is_alone(province, period):
         unit = db.session.get(Unit, code)
         alone = indicators_compute(Subject("commune", code, unit.name, code, NGHE_AN, code), asked)
         assert [_figure(f) for f in sheets[code].figures] == [_figure(f) for f in alone.figures], code
+    # Without the breakdowns (the rankings', the public results'): the same figures, none broken down.
+    lean = indicators_by_commune(province_code=NGHE_AN, period=asked, breakdowns=False)
+    for code in (HUNG_CHAU, QUE_PHONG):
+        assert [{**_figure(f), "breakdowns": None} for f in lean[code].figures if f.code in _PEOPLE] == [
+            {**_figure(f), "breakdowns": None} for f in sheets[code].figures if f.code in _PEOPLE]
+        assert all(not f.breakdowns for f in lean[code].figures if f.code in _PEOPLE)
     ours = sheets[HUNG_CHAU]
     # By hand: the first visit 5 + 1 records, the class's two topics for its attendee; the mocked visit's 5 held.
     records = ours.figure("support.records")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, distinct, func, literal, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -217,8 +217,10 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
     return _people_figures_of(rows, period.year, _population(subject, period.year))
 
 
-def _people_figures_of(rows, year: int, population: dict[str, tuple[int, str]]) -> list[Figure]:
-    """The people's figures from the roll-up's rows (sex, birth year, groups, priority, facts, people)."""
+def _people_figures_of(rows, year: int, population: dict[str, tuple[int, str]], with_breakdowns=True
+                       ) -> list[Figure]:
+    """The people's figures from the roll-up's rows (sex, birth year, groups, priority, facts, people);
+    without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``."""
     adult_from, from_16 = COHORT_FROM_AGE[Cohort.adult], COHORT_FROM_AGE[Cohort.citizen_from_16]
 
     def count(where, fact=None) -> int:
@@ -269,7 +271,7 @@ def _people_figures_of(rows, year: int, population: dict[str, tuple[int, str]]) 
         ("digital_identity.citizens_from_16", is_16, DIGITAL_IDENTITY, False),
         ("digital_bank_account.citizens_from_16", is_16, DIGITAL_BANK_ACCOUNT, False),
     ]
-    for code, where, fact, with_breakdowns in specs:
+    for code, where, fact, broken_down in specs:
         registry = count(where)
         measure = INDICATORS[code].population_measure
         figure = Figure(code=code, numerator=count(where, fact), denominator=registry, denominator_source="registry",
@@ -278,7 +280,7 @@ def _people_figures_of(rows, year: int, population: dict[str, tuple[int, str]]) 
         if measure and measure in population:
             figure.denominator, figure.population_source = population[measure]
             figure.denominator_source = "population"
-        if with_breakdowns:
+        if broken_down and with_breakdowns:
             figure.breakdowns = breakdowns(where, fact)
         figures.append(figure)
     return figures
@@ -554,11 +556,13 @@ def _organisation_figures(subject: Subject, period: Period) -> list[Figure]:
 # --- many subjects at once: every commune of a province, every team or volunteer of a list ------------
 
 
-def indicators_by_commune(*, province_code: str, period: Period) -> dict[str, Sheet]:
+def indicators_by_commune(*, province_code: str, period: Period, breakdowns: bool = True) -> dict[str, Sheet]:
     """The sheet of every commune of a province, each exactly what :func:`indicators_compute` gives
     that commune (the same rules, run on the same rows), read in one grouped pass over each roll-up
     (``GROUP BY commune_code``): a dozen statements for the province's hundred communes, not a dozen
-    for each of them. The rankings of communes and the public results read it."""
+    for each of them. The rankings of communes and the public results read it, without the people's
+    breakdowns (``breakdowns=False``: the people's roll-up is then grouped without sex and priority
+    groups, a tenth of its rows, each figure's numerator and denominator the same)."""
     province = db.session.get(Unit, province_code)
     communes = db.session.execute(select(Unit.code, Unit.name).where(Unit.parent_code == province_code)
                                   .order_by(Unit.code)).all()
@@ -566,9 +570,14 @@ def indicators_by_commune(*, province_code: str, period: Period) -> dict[str, Sh
     area = Subject("province", province_code, province.name, province_code, province_code)
     year = period.year
     population = _populations(codes, year)
-    people = _grouped(select(PersonTally.commune_code, *_PERSON_COLUMNS, func.sum(PersonTally.people))
+    if breakdowns:
+        columns, grouping = _PERSON_COLUMNS, _PERSON_COLUMNS
+    else:  # what the breakdowns alone read is left out of the grouping (the rules see '' and 0)
+        grouping = (PersonTally.birth_year, PersonTally.groups, PersonTally.facts)
+        columns = (literal(""), PersonTally.birth_year, PersonTally.groups, literal(0), PersonTally.facts)
+    people = _grouped(select(PersonTally.commune_code, *columns, func.sum(PersonTally.people))
                       .where(_area(area, PersonTally), PersonTally.people != 0)
-                      .group_by(PersonTally.commune_code, *_PERSON_COLUMNS))
+                      .group_by(PersonTally.commune_code, *grouping))
     households = _grouped(select(HouseholdTally.commune_code, HouseholdTally.flags, func.sum(HouseholdTally.households))
                           .where(_area(area, HouseholdTally))
                           .group_by(HouseholdTally.commune_code, HouseholdTally.flags))
@@ -615,7 +624,7 @@ def indicators_by_commune(*, province_code: str, period: Period) -> dict[str, Sh
     targets = targets_for_units(codes, province_code, year)
     sheets = {}
     for code, name in communes:
-        figures = [*_people_figures_of(people.get(code, []), year, population[code]),
+        figures = [*_people_figures_of(people.get(code, []), year, population[code], breakdowns),
                    _households_figure_of(households.get(code, []), population[code]),
                    *_mentor_figures_of(mentors.get(code, []), reach.get(code, 0), completed.get(code, 0)),
                    *_support_figures(reached.get(code, 0),

@@ -139,7 +139,7 @@ def _province_table(province: Unit, period: Period, threshold: int) -> dict:
     previous = g.get("db_area", "") if has_request_context() else ""
     area_set(province_area(province.code))  # the province's aggregates, for this computation only
     try:
-        sheets = indicators_by_commune(province_code=province.code, period=period)
+        sheets = indicators_by_commune(province_code=province.code, period=period, breakdowns=False)
         whole = indicators_compute(Subject("province", province.code, province.name, province.code, province.code),
                                    period)
         scheme = ranking_scheme_get(province_code=province.code, level="communes")

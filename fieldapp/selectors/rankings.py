@@ -216,7 +216,7 @@ def commune_candidates(sheets: dict) -> list[Candidate]:
 
 
 def _commune_candidates(unit: Unit, period: Period) -> list[Candidate]:
-    return commune_candidates(indicators_by_commune(province_code=unit.code, period=period))
+    return commune_candidates(indicators_by_commune(province_code=unit.code, period=period, breakdowns=False))
 
 
 def _communes_of(unit: Unit, column):
