@@ -13,7 +13,7 @@ province sets its own (:class:`RankingWeight`, :class:`RankingThreshold`; ``PUT
 denominator scores 0), ``goal`` (the value against a goal, capped: the ≥5 rule's five mentees), ``best``
 (against the best value among those ranked together: the leader scores 100). An item's score is the
 weighted mean of its criteria's scores, rounded to 2 decimals. **Classes** follow the four of the yearly
-assessment of officials and units (Decree 90/2020/NĐ-CP, art. 2: hoàn thành xuất sắc, hoàn thành tốt,
+assessment of officials (Decree 90/2020/NĐ-CP: hoàn thành xuất sắc, hoàn thành tốt,
 hoàn thành, không hoàn thành nhiệm vụ; "chưa hoàn thành" for a period still open): a score at a class's
 threshold or above is in it. **Ties**: equal scores share a rank ("1, 2, 2, 4") and are listed by
 commune code, team id or account id.
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
+from fieldapp.models.mentorships import MENTEES_PER_MENTOR_TARGET
 from fieldapp.models.types import UTCDateTime
 
 #: What can be ranked: the communes of a province, the teams of a commune, the volunteers and the
@@ -50,9 +51,6 @@ class Criterion:
     #: For ``goal``: the value that scores 100.
     goal: int | None = None
 
-
-#: The ≥5 rule (fieldapp/selectors/mentorships.py MENTEES_PER_MENTOR_TARGET): five mentees score 100.
-_MENTEE_GOAL = 5
 
 #: Each level's criteria with their default weights, from what the plans ask each of them for.
 #: Communes: adults with the basic skills and confirmed on VNeID (seed 003's targets), Digital Families,
@@ -80,7 +78,8 @@ CRITERIA: dict[str, tuple[tuple[Criterion, float], ...]] = {
         (Criterion("visits.proven", "Tỷ lệ lượt đến hộ có chứng cứ (mã QR biển hộ hoặc GPS)", "share"), 30),
     ),
     "ambassadors": (
-        (Criterion("mentees.counted", "Số người được kèm cặp (mục tiêu từ 5 người)", "goal", _MENTEE_GOAL), 60),
+        (Criterion("mentees.counted", "Số người được kèm cặp (mục tiêu từ 5 người)", "goal",
+                   MENTEES_PER_MENTOR_TARGET), 60),  # the ≥5 rule: five mentees score 100
         (Criterion("mentees.completed", "Số người được kèm cặp đã hoàn thành", "best"), 40),
     ),
 }

@@ -11,7 +11,12 @@ from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import mentorship_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.mentorships import MentoringInteraction, Mentorship, MentorshipStatus
+from fieldapp.models.mentorships import (
+    MENTEES_PER_MENTOR_TARGET,
+    MentoringInteraction,
+    Mentorship,
+    MentorshipStatus,
+)
 from fieldapp.models.persons import Person
 
 _MENTORSHIP_LOADS = (selectinload(Mentorship.skills), selectinload(Mentorship.mentee_person),
@@ -52,10 +57,6 @@ def interaction_list_query(*, mentorship: Mentorship) -> Select:
             .order_by(MentoringInteraction.occurred_at.desc(), MentoringInteraction.id.desc()))
 
 
-#: Why the ≥5 rule: "Mỗi 'mentor' hướng dẫn kỹ năng số cho ít nhất 05 'mentee'" (Kế hoạch thực hiện
-#: Phong trào "Bình dân học vụ số", Tỉnh ủy Quảng Ngãi, 5/2025, following Kế hoạch 01-KH/BCĐTW);
-#: the indicator is "mentors guiding ≥5 mentees: 100% of mentors". Active and completed mentees count.
-MENTEES_PER_MENTOR_TARGET = 5
 #: The mentorships that count, for the rule and in the network: a dropped one trained nobody.
 COUNTED = (MentorshipStatus.active, MentorshipStatus.completed)
 
