@@ -39,7 +39,10 @@ class _Memory:
         return found[1]
 
     def set(self, key: str, value: str, ttl: int) -> None:
-        self._values[key] = (utcnow().timestamp() + ttl, value)
+        now = utcnow().timestamp()
+        for old in [k for k, (until, _v) in self._values.items() if until <= now]:  # nothing outlives its time
+            del self._values[old]
+        self._values[key] = (now + ttl, value)
 
     def clear(self) -> None:
         self._values.clear()

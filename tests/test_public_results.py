@@ -252,6 +252,11 @@ def test_anonymous_reads_are_rate_limited_per_address(app):
     assert int(answers[-1].headers["Retry-After"]) > 0 and answers[-1].headers["Cache-Control"] == "no-store"
     there = {"REMOTE_ADDR": "10.9.9.8"}
     assert client.get(f"/api/v1/public/results/{HUNG_CHAU}", environ_base=there).status_code == 200
+    # Made-up bearer tokens (which this route never checks) buy no budget of their own: the address's counts.
+    elsewhere = {"REMOTE_ADDR": "10.9.9.7"}
+    forged = [client.get(f"/api/v1/public/results/{HUNG_CHAU}", environ_base=elsewhere,
+                         headers={"Authorization": f"Bearer made-up-{n}"}).status_code for n in range(4)]
+    assert forged == [200, 200, 200, 429]
 
 
 def test_with_redis_two_workers_share_one_cache(app, province):

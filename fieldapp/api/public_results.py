@@ -1,6 +1,7 @@
 """Public results: a province's or a commune's main indicators and its province's ranking of communes, for
 anyone, without signing in; aggregates only, small counts suppressed, cached."""
 from flask import current_app
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -8,6 +9,7 @@ from fieldapp.api.indicators import PeriodOut
 from fieldapp.auth.declaration import declares
 from fieldapp.clock import today_in_vietnam
 from fieldapp.errors import AppError
+from fieldapp.extensions import limiter
 from fieldapp.periods import QUARTER_PATTERN, PeriodError, period_parse
 from fieldapp.selectors.public_results import public_results_get
 
@@ -122,7 +124,14 @@ def _quarter(text: str | None):
         raise AppError("request.invalid", errors={"period": ["a calendar quarter, such as 2026-Q3"]}) from None
 
 
+def _address() -> str:
+    # The address alone, whatever Authorization header comes with it: the application's limit counts a
+    # request with a bearer header (even a made-up one, which this route never checks) by that header.
+    return "public-address:" + (get_remote_address() or "-")
+
+
 @blp.route("/public/results/<code>", methods=["GET"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PER_TOKEN"], key_func=_address)
 @declares(personal_data="none")
 @blp.arguments(PublicQuery, location="query")
 @blp.response(200, PublicResultsOut, headers={
