@@ -123,6 +123,15 @@ def test_a_population_figure_is_the_denominator_with_the_registry_beside(client,
     assert (adults["numerator"], adults["denominator"], adults["share"]) == (1, 10, 0.1)
     assert (adults["denominator_source"], adults["registry_denominator"]) == ("population", 1)
     assert adults["population_source"] == "Niên giám thống kê"
+    # The population page's registry count is the indicators' own (one rule: withdrawn people count in neither).
+    withdrawn = make_person(household=world["household"], birth_year=year - 50)
+    assert client.patch(f"/api/v1/persons/{withdrawn.public_id}", headers=world["officer_headers"],
+                        json={"consent": None}).status_code == 200
+    page = client.get(f"/api/v1/units/{HUNG_CHAU}/population", headers=world["officer_headers"],
+                      query_string={"year": year}).get_json()
+    shown = {f["measure"]: f["registry_count"] for f in page["figures"]}
+    again = _sheet(client, world["officer_headers"], period=str(year))["basic_skills.adults"]
+    assert shown["adults"] == again["registry_denominator"] == 1
 
 
 def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):

@@ -187,3 +187,19 @@ def test_a_support_late_in_the_evening_is_vietnams_day():
     assert local_day(late) == date(2026, 10, 1)
     assert reach_keys(local_day(late))[:2] == ("2026-10", "2026-Q4")
     assert "phase-1" in reach_keys(date(2027, 6, 1)) and "phase-2" in reach_keys(date(2027, 6, 1))
+
+
+def test_the_operator_checks_and_rebuilds_the_roll_ups(runner, client, field):
+    from sqlalchemy import update
+
+    from fieldapp.models.tallies import PersonTally
+
+    make_person(household=field["household"], birth_year=1970)
+    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    db.session.execute(update(PersonTally).values(people=PersonTally.people + 1))  # a counter gone wrong
+    broken = runner.invoke(args=["tallies", "check"])
+    assert broken.exit_code == 1 and "person_tallies" in broken.output and "stored 2, recount 1" in broken.output
+    rebuilt = runner.invoke(args=["tallies", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    assert_tallies_exact()

@@ -206,5 +206,17 @@ def cohort_clause(cohort: Cohort, *, today: datetime | None = None, year: int | 
     return Person.birth_year <= (year if year is not None else (today or utcnow()).year) - COHORT_FROM_AGE[cohort]
 
 
+def age_of_year(birth_year: int | None, year: int) -> int | None:
+    """:func:`age_in_year` for a given year: the age reached in ``year`` (unknown birth year: ``None``).
+    The indicators count ages in their period's year, as ``cohort_clause(year=)`` does in SQL."""
+    return None if not birth_year else year - birth_year
+
+
+def in_cohort(birth_year: int | None, cohort: Cohort, *, year: int) -> bool:
+    """:func:`cohort_clause` in Python, for ``year``."""
+    age = age_of_year(birth_year, year)
+    return age is not None and age >= COHORT_FROM_AGE[cohort]
+
+
 def is_elderly(birth_year: int | None, *, today: datetime | None = None) -> bool:
     return Cohort.elderly in cohorts(birth_year, today=today)

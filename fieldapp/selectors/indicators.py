@@ -28,7 +28,7 @@ from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.indicators import INDICATORS, IndicatorTarget, Target, national_target
 from fieldapp.models.mentorships import Mentorship, MentorshipStatus
-from fieldapp.models.persons import COHORT_FROM_AGE, Cohort, TargetGroup
+from fieldapp.models.persons import Cohort, TargetGroup, age_of_year, in_cohort
 from fieldapp.models.population import PopulationFigure
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.support_records import SupportRecord
@@ -184,10 +184,6 @@ def _v(value):
 # --- people ----------------------------------------------------------------------------------------------
 
 
-def _age(birth_year: int, year: int) -> int | None:
-    return None if not birth_year else year - birth_year
-
-
 def _people_figures(subject: Subject, period: Period) -> list[Figure]:
     rows = db.session.execute(
         select(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority, PersonTally.facts,
@@ -196,19 +192,16 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
         .group_by(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority,
                   PersonTally.facts)).all()
     year = period.year
-    adult_from, from_16 = COHORT_FROM_AGE[Cohort.adult], COHORT_FROM_AGE[Cohort.citizen_from_16]
 
     def count(where, fact=None) -> int:
         return sum(int(n) for sex, by, groups, priority, facts, n in rows
                    if where(sex, by, groups, priority) and (fact is None or facts & fact))
 
     def is_adult(_sex, by, _g, _p):
-        age = _age(by, year)
-        return age is not None and age >= adult_from
+        return in_cohort(by, Cohort.adult, year=year)
 
     def is_16(_sex, by, _g, _p):
-        age = _age(by, year)
-        return age is not None and age >= from_16
+        return in_cohort(by, Cohort.citizen_from_16, year=year)
 
     def in_group(group):
         return lambda _s, _b, groups, _p: bool(groups & GROUP_BITS[group])
@@ -220,7 +213,7 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
         by_age = {}
         for label, low, high in AGE_GROUPS:
             def band(s, b, g, p, _low=low, _high=high):
-                age = _age(b, year)
+                age = age_of_year(b, year)
                 return where(s, b, g, p) and age is not None and age >= _low and (_high is None or age <= _high)
             by_age[label] = {"numerator": count(band, fact), "denominator": count(band)}
         by_priority = {}
@@ -230,8 +223,7 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
             by_priority[name] = {"numerator": count(prio, fact), "denominator": count(prio)}
 
         def elderly(s, b, g, p):
-            age = _age(b, year)
-            return where(s, b, g, p) and age is not None and age >= COHORT_FROM_AGE[Cohort.elderly]
+            return where(s, b, g, p) and in_cohort(b, Cohort.elderly, year=year)
         by_priority["elderly"] = {"numerator": count(elderly, fact), "denominator": count(elderly)}
         return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
 
