@@ -175,6 +175,30 @@ def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
     assert moved["basic_skills.adults"]["denominator"] == 2  # the people are counted where they live now
 
 
+def test_a_person_who_moves_household_is_counted_where_they_live_and_their_support_stays(client, world):
+    year = utcnow().year
+    person = make_person(household=world["household"], birth_year=year - 30)
+    _visit(client, world, [(person, FIVE)])
+    old_village = world["household"].village_id
+    assert _sheet(client, world["officer_headers"], period=str(year),
+                  village_id=old_village)["basic_skills.adults"]["numerator"] == 1
+    new_home = make_household(village=make_village(), lat=LAT, lon=LON)
+    answer = client.patch(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"],
+                          json={"household_id": new_home.public_id})
+    assert answer.status_code == 200, answer.get_json()
+    old = _sheet(client, world["officer_headers"], period=str(year), village_id=old_village)
+    new = _sheet(client, world["officer_headers"], period=str(year), village_id=new_home.village_id)
+    assert (old["basic_skills.adults"]["denominator"], new["basic_skills.adults"]["numerator"]) == (0, 1)
+    assert (old["support.people"]["numerator"], new["support.people"]["numerator"]) == (1, 0)
+    assert (old["digital_family.households"]["numerator"], new["digital_family.households"]["numerator"]) == (0, 1)
+    moved = client.get(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"]).get_json()
+    assert moved["household_id"] == new_home.public_id
+    elsewhere = make_household(village=make_village(commune_code=OTHER_COMMUNE))
+    refused = client.patch(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"],
+                           json={"household_id": elsewhere.public_id})
+    assert refused.status_code == 404 and refused.get_json()["error_code"] == "household.not_found"
+
+
 def test_targets_come_from_the_commune_then_the_province_then_the_nation(client, world, login):
     year = 2026
     commune = world["officer_headers"]

@@ -107,6 +107,13 @@ def test_every_write_keeps_the_roll_ups_equal_to_a_recount(client, field):
     assert answer.status_code == 200, answer.get_json()
     assert_tallies_exact()
 
+    # A person moves to another household (and village): their counts follow, their support stays.
+    new_home = make_household(village=make_village(), lat=LAT, lon=LON)
+    answer = client.patch(f"/api/v1/persons/{pupil.public_id}", headers=field["officer"],
+                          json={"household_id": new_home.public_id})
+    assert answer.status_code == 200, answer.get_json()
+    assert_tallies_exact()
+
     # Consent withdrawn, then an erasure: out of every count of people (the support given stays).
     answer = client.patch(f"/api/v1/persons/{teacher.public_id}", headers=field["officer"], json={"consent": None})
     assert answer.status_code == 200, answer.get_json()

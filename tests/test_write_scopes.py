@@ -217,6 +217,9 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
     ("POST", "/api/v1/households", "village_id"): [Case(
         "officer", "POST", lambda w: "/api/v1/households", lambda w, v: {"village_id": v, "address": "Nhà 9"},
         lambda w: w["theirs"]["village"].id, MADE_UP["int"])],
+    ("PATCH", "/api/v1/persons/{person_id}", "household_id"): [Case(
+        "officer", "PATCH", lambda w: f"/api/v1/persons/{w['ours']['person'].public_id}",
+        lambda w, v: {"household_id": v}, lambda w: w["theirs"]["household"].public_id, MADE_UP["H"])],
     ("PATCH", "/api/v1/households/{household_id}", "village_id"): [Case(
         "officer", "PATCH", lambda w: f"/api/v1/households/{w['ours']['household'].public_id}",
         lambda w, v: {"village_id": v}, lambda w: w["theirs"]["village"].id, MADE_UP["int"])],

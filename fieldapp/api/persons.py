@@ -9,6 +9,7 @@ from fieldapp.api.schemas import (
     CommuneCode,
     Integer,
     PatchSchema,
+    PublicId,
     Text,
     UTCDateTime,
     etag_of,
@@ -79,6 +80,9 @@ class PersonPatch(PatchSchema):
     has_disability = fields.Boolean()
     is_ethnic_minority = fields.Boolean()
     consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "null withdraws consent"})
+    household_id = PublicId(metadata={"description": (
+        "moves the person to another household of my area (a new home, a marriage): their commune and village "
+        "follow; the support given to them stays where it was given; a head stays head only where there is none")})
     target_groups = fields.List(fields.Enum(TargetGroup, by_value=True), validate=validate.Length(max=len(TargetGroup)),
                                 metadata={"description": "The whole set, replacing the one held ([] for none). "
                                                          + _TARGET_GROUPS_DOC})
