@@ -65,6 +65,7 @@ INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
     _d("sessions.count", "Buổi học, sinh hoạt cộng đồng", "sessions", "count"),
     _d("sessions.attendance", "Lượt người tham dự buổi học", "sessions", "count"),
     _d("weekly_class.missing_weeks", "Số tuần không có lớp hằng tuần", "sessions", "count"),
+    _d("one_stop_desk.missing_communes", "Xã chưa có người hỗ trợ tại bộ phận một cửa trong kỳ", "sessions", "share"),
     _d("visits.count", "Lượt đến hộ gia đình", "visits", "count"),
     _d("visits.proven", "Lượt đến hộ có chứng cứ (mã QR biển hộ hoặc GPS)", "visits", "share"),
     _d("visits.flagged", "Lượt đến hộ bị gắn cờ (chờ xem xét hoặc bị loại)", "visits", "share"),

@@ -39,6 +39,7 @@ from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus, SkillStatus
 from fieldapp.models.households import Household
 from fieldapp.models.persons import Person, TargetGroup, target_group_column
+from fieldapp.models.sessions import LearningSession, SessionKind
 from fieldapp.models.skills import PersonSkill, Skill, holds_basic_skills
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.visits import Visit
@@ -154,7 +155,8 @@ class SupportTally(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     #: The skill (``Skill``'s value).
     skill: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: The channel: the record's ``source_kind`` (``visit``, ``session``, ``mentoring``, ``import``, ``other``).
+    #: The channel (:func:`support_channel`): ``visit``, ``session``, ``one_stop_desk``, ``mentoring``, ``import``,
+    #: ``other``.
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     #: The evidence status (``counted``, ``held``, ``rejected``).
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -243,9 +245,32 @@ def _value(v):
     return v.value if hasattr(v, "value") else v
 
 
-def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status) -> tuple:
-    return (commune_code, village_id, local_day(supported_at), _value(skill), _value(source_kind),
-            _value(evidence_status))
+#: The channel of support given at a session of the one-stop desk (the plans' "hỗ trợ tại bộ phận một cửa").
+ONE_STOP_DESK = "one_stop_desk"
+
+
+def support_channel(source_kind, source_id, desks: set[str]) -> str:
+    """How the support was given: the record's ``source_kind`` (``visit``, ``session``, ``mentoring``,
+    ``import``, ``other``), except that a session of the one-stop desk (``desks``: their public ids) is the
+    channel ``one_stop_desk`` of its own."""
+    kind = _value(source_kind)
+    return ONE_STOP_DESK if kind == "session" and source_id in desks else kind
+
+
+def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status, source_id=None,
+                desks: set[str] = frozenset()) -> tuple:
+    return (commune_code, village_id, local_day(supported_at), _value(skill),
+            support_channel(source_kind, source_id, desks), _value(evidence_status))
+
+
+def _desk_sessions(conn, source_ids) -> set[str]:
+    """Which of these sessions (public ids) are one-stop desk sessions."""
+    ids = sorted({i for i in source_ids if i})
+    if not ids:
+        return set()
+    table = LearningSession.__table__
+    return set(conn.scalars(select(table.c.public_id).where(table.c.public_id.in_(ids),
+                                                            table.c.kind == SessionKind.one_stop_desk)))
 
 
 #: The flags that say a visit's GPS does not prove it was at the house (fieldapp/services/judgement.py).
@@ -405,7 +430,9 @@ def _history_value(state, name):
     return (history.unchanged[0] if history.unchanged else None), bool(history.added)
 
 
-_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status")
+_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status",
+                   "source_id")
+_SOURCE_KIND, _SOURCE_ID = _SUPPORT_FIELDS.index("source_kind"), _SUPPORT_FIELDS.index("source_id")
 _HOUSEHOLD_PEOPLE_FIELDS = ("is_poor", "is_remote")
 _VISIT_FIELDS = ("commune_code", "visited_at", "flags", "evidence_status")
 
@@ -420,6 +447,7 @@ def _tallies_on_flush(session: Session, _context) -> None:
     reached: set[int] = set()
     moved_flags: set[int] = set()
     support_counts: dict[tuple, int] = {}
+    support_moves: list[tuple[list | None, list | None]] = []
     visit_counts: dict[tuple, int] = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Person):
@@ -433,15 +461,15 @@ def _tallies_on_flush(session: Session, _context) -> None:
                 moved_flags.add(obj.id)
         elif isinstance(obj, SupportRecord):
             state = inspect(obj)
-            new = None if obj in session.deleted else support_key(*(getattr(obj, f) for f in _SUPPORT_FIELDS))
+            new = None if obj in session.deleted else [getattr(obj, f) for f in _SUPPORT_FIELDS]
             if obj in session.new:
                 old = None
             else:
                 values = [_history_value(state, f) for f in _SUPPORT_FIELDS]
                 if obj not in session.deleted and not any(changed for _v, changed in values):
                     continue
-                old = support_key(*(value for value, _changed in values))
-            _move(support_counts, old, new)
+                old = [value for value, _changed in values]
+            support_moves.append((old, new))
             reached.add(obj.person_id)
         elif isinstance(obj, Visit):
             new = None if obj in session.deleted else visit_key(*(getattr(obj, f) for f in _VISIT_FIELDS))
@@ -454,9 +482,14 @@ def _tallies_on_flush(session: Session, _context) -> None:
                 old = visit_key(*(value for value, _changed in values))
             _move(visit_counts, old, new)
     people.discard(None)
-    if not (people or households or reached or support_counts or moved_flags or visit_counts):
+    if not (people or households or reached or support_moves or moved_flags or visit_counts):
         return
     conn = session.connection()
+    if support_moves:
+        desks = _desk_sessions(conn, [v[_SOURCE_ID] for pair in support_moves for v in pair
+                                      if v is not None and _value(v[_SOURCE_KIND]) == "session"])
+        for old, new in support_moves:
+            _move(support_counts, old and support_key(*old, desks=desks), new and support_key(*new, desks=desks))
     if moved_flags:  # a household's priority flags are its members' too
         people.update(conn.scalars(select(Person.id).where(Person.household_id.in_(sorted(moved_flags)))))
     _lock_persons(conn, people | reached)
@@ -519,9 +552,12 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     records_table = SupportRecord.__table__
     support: dict[tuple, int] = {}
     by_person: dict[int, list] = {}
+    sessions_table = LearningSession.__table__
+    desks = set(conn.scalars(select(sessions_table.c.public_id).where(
+        sessions_table.c.kind == SessionKind.one_stop_desk)))
     for row in conn.execute(select(records_table)):
         key = support_key(row.commune_code, row.village_id, row.supported_at, row.skill, row.source_kind,
-                          row.evidence_status)
+                          row.evidence_status, row.source_id, desks)
         support[key] = support.get(key, 0) + 1
         by_person.setdefault(row.person_id, []).append(
             (row.id, row.commune_code, row.village_id, row.supported_at, row.evidence_status))

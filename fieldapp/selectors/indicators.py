@@ -395,6 +395,11 @@ def _session_figures(period: Period, *where, communes: list[str] | None = None,
                 v for v in villages if any((v, w) not in weekly_villages for w in weeks))
         figures.append(Figure(code="weekly_class.missing_weeks", numerator=sum(len(m) for m in missing.values()),
                               breakdowns=breakdowns))
+        desks = {c for _i, k, c, _vi, _s in sessions if _v(k) == SessionKind.one_stop_desk.value}
+        without = sorted(set(communes) - desks)
+        figures.append(Figure(code="one_stop_desk.missing_communes", numerator=len(without),
+                              denominator=len(communes), denominator_source="registry",
+                              registry_denominator=len(communes), breakdowns={"communes": without}))
     return figures
 
 
@@ -432,8 +437,9 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
         session_where = [_communes(subject, LearningSession.commune_code)]
         if subject.kind == "village":
             session_where.append(LearningSession.village_id == subject.village_id)
-        figures = [*_people_figures(subject, period), _households_figure(subject, period),
-                   *_mentor_figures(_communes(subject, Mentorship.commune_code)),
+        # A mentorship belongs to its mentor's commune, not to a village: a village has no mentor figures.
+        mentors = _mentor_figures(_communes(subject, Mentorship.commune_code)) if subject.kind != "village" else []
+        figures = [*_people_figures(subject, period), _households_figure(subject, period), *mentors,
                    *_support_figures_area(subject, period), *_visits_area(subject, period),
                    *_session_figures(period, *session_where,
                                      communes=communes if subject.kind != "village" else None, villages=villages)]
