@@ -40,6 +40,10 @@ EXPORT_COLUMNS = {
                          "verified record; `verified_only=true` leaves flagged rows out", "flag names joined by `, `"),
     "Mã người dân": ("the person's public id, as on their card and in the API (`P…`)", "text"),
     "Mã bản ghi": ("the support record's id (`id` in the JSON list)", "integer"),
+    "Mã tổ chức được hỗ trợ": ("the code of the organisation (agency, school, enterprise, cooperative) the person "
+                               "was helped on behalf of (`organisation_code`); empty for support of the person "
+                               "themselves", "text"),
+    "Tên tổ chức được hỗ trợ": ("that organisation's name (`organisation_name`); empty when none", "text"),
 }
 
 

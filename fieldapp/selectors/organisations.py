@@ -48,6 +48,12 @@ def organisation_get(*, caller: Caller | None, organisation_id: int) -> Organisa
     return organisation
 
 
+def organisation_has_member(*, organisation: Organisation, person: Person) -> bool:
+    """Whether ``person`` belongs to ``organisation`` (staff, pupil or worker)."""
+    return db.session.scalar(select(OrganisationMember.person_id).where(
+        OrganisationMember.organisation_id == organisation.id, OrganisationMember.person_id == person.id)) is not None
+
+
 def organisation_code_taken(code: str) -> bool:
     """Whether the code is held by any organisation, in any area (codes are unique nationwide).
 
