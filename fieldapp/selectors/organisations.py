@@ -77,7 +77,7 @@ def organisation_members_query(*, caller: Caller, organisation: Organisation, fi
                                q: str | None = None) -> Select:
     """(OrganisationMember, Person) rows of the organisation that lie in the caller's area, by name."""
     query = (select(OrganisationMember, Person).join(Person, Person.id == OrganisationMember.person_id)
-             .options(selectinload(Person.skills))
+             .options(selectinload(Person.skills), selectinload(Person.platform_confirmations))
              .where(OrganisationMember.organisation_id == organisation.id,
                     communes_clause(caller, OrganisationMember.commune_code)))
     if finished is True:

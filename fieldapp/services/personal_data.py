@@ -50,6 +50,9 @@ def person_data_export(*, caller: Caller, person: Person) -> dict:
                               "proof": r.proof, "organisation": r.organisation.code if r.organisation else None}
                              for r in records],
         "sessions_attended": [a.session_id for a in attended],
+        "platform_confirmations": [{"confirmed_on": c.confirmed_on.isoformat(), "course": c.course, "level": c.level,
+                                    "file_sha256": c.file_sha256, "line": c.line}
+                                   for c in person.platform_confirmations],
     }
 
 
