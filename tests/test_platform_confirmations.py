@@ -216,3 +216,26 @@ def test_a_person_who_withdrew_consent_is_not_recorded(client, officer, people):
 def test_volunteers_may_not_import(client, login, people):
     volunteer = login(make_user(role=Role.volunteer))
     assert _post(client, volunteer, _csv(f"{AN},15/06/2025,,"), dry_run=True).status_code == 403
+
+
+def test_the_confirmation_moves_with_the_person_to_another_commune(client, officer, people, login):
+    """A province officer moves a confirmed resident to a household of the next commune: the new commune's
+    officer reads the skill with its confirmation (on PostgreSQL its row follows the person's commune)."""
+    from fieldapp.models import Unit
+    from tests.factories import HUNG_CHAU, NGHE_AN
+
+    _post(client, officer, _csv(f"{AN},15/06/2025,Bình dân học vụ số,Cơ bản"), dry_run=False)
+    neighbour = db.session.scalar(select(Unit.code).where(Unit.parent_code == NGHE_AN, Unit.code != HUNG_CHAU)
+                                  .order_by(Unit.code).limit(1))
+    new_home = make_household(village=make_village(commune_code=neighbour))
+    province = login(make_user(role=Role.province_officer, unit_code=NGHE_AN))
+    moved = client.patch(f"/api/v1/persons/{people['an'].public_id}", headers=province,
+                         json={"household_id": new_home.public_id})
+    assert moved.status_code == 200, moved.get_json()
+    assert db.session.scalar(select(PlatformConfirmation.commune_code).where(
+        PlatformConfirmation.person_id == people["an"].id)) == neighbour
+    theirs = login(make_user(role=Role.commune_officer, unit_code=neighbour))
+    person = client.get(f"/api/v1/persons/{people['an'].public_id}", headers=theirs).get_json()
+    skill = next(s for s in person["skills"] if s["skill"] == "vneid_programme_confirmed")
+    assert (skill["platform_confirmation"]["course"], skill["platform_confirmation"]["level"]) == (
+        "Bình dân học vụ số", "Cơ bản")

@@ -35,7 +35,8 @@ class PlatformConfirmation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The person confirmed (matched by the keyed hash of the identifier, which is never stored).
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    #: The person's commune when imported: the area of the record (row-level security reads this).
+    #: The person's commune, following them when they move (as their skills do): the area of the record
+    #: (row-level security reads this).
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
     #: The date the platform confirmed completion (also the skill's ``confirmed_on``).
     confirmed_on: Mapped[date] = mapped_column(Date)
