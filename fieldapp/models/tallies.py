@@ -555,7 +555,12 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     sessions_table = LearningSession.__table__
     desks = set(conn.scalars(select(sessions_table.c.public_id).where(
         sessions_table.c.kind == SessionKind.one_stop_desk)))
-    for row in conn.execute(select(records_table)):
+    # The columns by name, not the table: the migration that made the roll-ups runs this, and must
+    # not read columns that later migrations add (support_records.organisation_id).
+    for row in conn.execute(select(records_table.c.id, records_table.c.person_id, records_table.c.commune_code,
+                                   records_table.c.village_id, records_table.c.supported_at, records_table.c.skill,
+                                   records_table.c.source_kind, records_table.c.source_id,
+                                   records_table.c.evidence_status)):
         key = support_key(row.commune_code, row.village_id, row.supported_at, row.skill, row.source_kind,
                           row.evidence_status, row.source_id, desks)
         support[key] = support.get(key, 0) + 1
