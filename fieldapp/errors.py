@@ -136,6 +136,9 @@ _SPECS = [
     # Teams and assignments
     ErrorSpec("organisation.not_found", 404, "Không tìm thấy cơ quan, trường học hoặc doanh nghiệp.",
               "Organisation not found."),
+    ErrorSpec("indicators.not_built", 503,
+              "Số liệu tổng hợp chưa được lập cho địa bàn này: người quản trị cần chạy “fieldapp tallies rebuild”.",
+              "The roll-ups are not built for this area yet: an operator must run `fieldapp tallies rebuild`."),
     ErrorSpec("organisation.code_taken", 409, "Mã này đã có cơ quan, trường học hoặc doanh nghiệp khác.",
               "Another organisation already has this code."),
     ErrorSpec("organisation.focal_not_eligible", 422, "Tài khoản đầu mối đã bị khoá.",

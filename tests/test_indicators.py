@@ -309,3 +309,17 @@ def test_the_catalogue_names_every_indicator(client, world):
     assert "basic_skills.public_staff" in codes and "digital_family.households" in codes
     sheet = _sheet(client, world["officer_headers"], period="2026")
     assert set(sheet) <= set(codes)
+
+
+def test_an_area_whose_roll_ups_were_never_built_is_refused_not_shown_as_zeros(client, world, runner):
+    from sqlalchemy import delete
+
+    from fieldapp.models.tallies import PersonTally, PersonTallyKey
+
+    make_person(household=world["household"])
+    db.session.execute(delete(PersonTallyKey))  # as after an upgrade of a database with records
+    db.session.execute(delete(PersonTally))
+    answer = client.get("/api/v1/indicators", headers=world["officer_headers"], query_string={"period": "2026"})
+    assert answer.status_code == 503 and answer.get_json()["error_code"] == "indicators.not_built"
+    assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
+    assert _sheet(client, world["officer_headers"], period="2026")["basic_skills.adults"]["denominator"] == 1

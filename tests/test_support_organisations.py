@@ -265,3 +265,23 @@ def test_the_persons_data_export_names_the_organisation_of_their_support(client,
     data = client.get(f"/api/v1/persons/{door['owner'].public_id}/data-export", headers=officer).get_json()
     assert [(s["skill"], s["organisation"]) for s in data["support_received"]] == [("online_shopping",
                                                                                      door["shop"].code)]
+
+
+def test_organisations_supported_count_once_each_in_the_indicators(client, door, login):
+    from fieldapp.models import Role
+    from tests.factories import HUNG_CHAU
+
+    officer = login(make_user(role=Role.commune_officer))
+    for skills in (["online_shopping"], ["selling_online"]):
+        response, _ = _visit(client, door, [{"person_id": door["owner"].public_id, "skills": skills,
+                                             "organisation_id": door["shop"].id}])
+        assert response.status_code == 201, response.get_json()
+    _visit(client, door, [{"person_id": door["son"].public_id, "skills": ["online_safety"]}])
+    year = str(utcnow().year)
+    figures = {f["code"]: f for f in client.get("/api/v1/indicators", headers=officer, query_string={
+        "unit": HUNG_CHAU, "period": year}).get_json()["figures"]}
+    assert figures["support.organisations"]["numerator"] == 1
+    assert figures["support.people"]["numerator"] == 2
+    team = {f["code"]: f for f in client.get("/api/v1/indicators", headers=officer, query_string={
+        "team_id": door["team"].id, "period": year}).get_json()["figures"]}
+    assert team["support.organisations"]["numerator"] == 1

@@ -61,6 +61,7 @@ INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
     _d("mentees.completed", "Người được kèm cặp đã hoàn thành", "ambassadors", "count"),
     _d("network.reach", "Người được kèm cặp trong mạng lưới", "ambassadors", "count"),
     _d("support.people", "Số người được hỗ trợ (không trùng)", "support", "count"),
+    _d("support.organisations", "Số cơ quan, doanh nghiệp, hợp tác xã được hỗ trợ (không trùng)", "support", "count"),
     _d("support.records", "Lượt hỗ trợ theo kỹ năng", "support", "count"),
     _d("sessions.count", "Buổi học, sinh hoạt cộng đồng", "sessions", "count"),
     _d("sessions.attendance", "Lượt người tham dự buổi học", "sessions", "count"),

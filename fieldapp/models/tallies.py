@@ -214,6 +214,18 @@ class VisitTally(db.Model):
 # --- the rules: an object's key -----------------------------------------------------------------------
 
 
+#: The columns the keys read (by name: a roll-up reads only what its rule needs).
+PERSON_COLUMNS = ("id", "household_id", "commune_code", "village_id", "sex", "birth_year",
+                  *(target_group_column(g) for g in TargetGroup), "has_disability", "is_ethnic_minority",
+                  "consent_withdrawn_at", "erased_at")
+HOUSEHOLD_COLUMNS = ("id", "commune_code", "village_id", "digital_family_at", "is_poor", "is_ethnic_minority",
+                     "is_remote")
+
+
+def _columns(table, names):
+    return [table.c[name] for name in names]
+
+
 def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool], claimed: set[Skill] = frozenset()
                ) -> tuple | None:
     """The counter a person is in: ``row`` has the person's columns, ``confirmed`` their confirmed
@@ -349,7 +361,8 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
     ids = sorted(person_ids)
     person_table, skills_table = Person.__table__, PersonSkill.__table__
     rows = {row.id: row for row in conn.execute(
-        select(person_table, Household.__table__.c.is_poor, Household.__table__.c.is_remote)
+        select(*_columns(person_table, PERSON_COLUMNS), Household.__table__.c.is_poor,
+               Household.__table__.c.is_remote)
         .join(Household.__table__, Household.__table__.c.id == person_table.c.household_id)
         .where(person_table.c.id.in_(ids)))}
     confirmed, claimed = _skills_by_status(conn, skills_table.c.person_id.in_(ids))
@@ -375,7 +388,8 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
 def _households_retally(conn, household_ids: set[int]) -> None:
     ids = sorted(household_ids)
     table, keys_table = Household.__table__, HouseholdTallyKey.__table__
-    rows = {row.id: row for row in conn.execute(select(table).where(table.c.id.in_(ids)))}
+    rows = {row.id: row for row in conn.execute(select(*_columns(table, HOUSEHOLD_COLUMNS))
+                                                .where(table.c.id.in_(ids)))}
     stored = {row.household_id: tuple(getattr(row, c) for c in HOUSEHOLD_KEY)
               for row in conn.execute(select(keys_table).where(keys_table.c.household_id.in_(ids)))}
     counts: dict[tuple, int] = {}
@@ -534,11 +548,11 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     one pass), by counter table: what the write path must always equal (tests/test_tallies.py), and
     what :func:`tallies_rebuild` writes."""
     person_table, household_table = Person.__table__, Household.__table__
-    households = {row.id: row for row in conn.execute(select(household_table))}
+    households = {row.id: row for row in conn.execute(select(*_columns(household_table, HOUSEHOLD_COLUMNS)))}
     confirmed, claimed = _skills_by_status(conn)
     people: dict[tuple, int] = {}
     person_keys: dict[int, tuple] = {}
-    for row in conn.execute(select(person_table)):
+    for row in conn.execute(select(*_columns(person_table, PERSON_COLUMNS))):
         household = households[row.household_id]
         key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote),
                          claimed.get(row.id, set()))

@@ -285,7 +285,15 @@ def _support_figures_area(subject: Subject, period: Period) -> list[Figure]:
     else:
         people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
             _area(subject, SupportRecord), *_support_in(period)))
-    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows])
+    organisations = _organisations_supported(period, _area(subject, SupportRecord))
+    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows], organisations)
+
+
+def _organisations_supported(period: Period, *where) -> int:
+    """Distinct organisations helped through one of their people (support naming an organisation: few
+    records, found through ``ix_support_records_organisation_commune``)."""
+    return int(db.session.scalar(select(func.count(distinct(SupportRecord.organisation_id))).where(
+        SupportRecord.organisation_id.is_not(None), *where, *_support_in(period))) or 0)
 
 
 def _support_in(period: Period, counted=True):
@@ -295,7 +303,7 @@ def _support_in(period: Period, counted=True):
     return where
 
 
-def _support_figures(people: int, rows) -> list[Figure]:
+def _support_figures(people: int, rows, organisations: int) -> list[Figure]:
     counted = [(s, c, n) for s, c, st, n in rows if _v(st) == EvidenceStatus.counted.value]
     held = sum(n for _s, _c, st, n in rows if _v(st) == EvidenceStatus.held.value)
     by_skill: dict[str, int] = {}
@@ -304,6 +312,7 @@ def _support_figures(people: int, rows) -> list[Figure]:
         by_skill[_v(skill)] = by_skill.get(_v(skill), 0) + n
         by_channel[_v(channel)] = by_channel.get(_v(channel), 0) + n
     return [Figure(code="support.people", numerator=people),
+            Figure(code="support.organisations", numerator=organisations),
             Figure(code="support.records", numerator=sum(by_skill.values()), held_back=held,
                    breakdowns={"skill": dict(sorted(by_skill.items())), "channel": dict(sorted(by_channel.items()))})]
 
@@ -315,7 +324,7 @@ def _support_figures_of(period: Period, *where) -> list[Figure]:
         .group_by(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status)).all()
     people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
         *where, *_support_in(period)))
-    return _support_figures(int(people or 0), rows)
+    return _support_figures(int(people or 0), rows, _organisations_supported(period, *where))
 
 
 def _visit_figures(rows) -> list[Figure]:
@@ -426,6 +435,7 @@ def _mentor_figures(*where) -> list[Figure]:
 def indicators_compute(subject: Subject, period: Period) -> Sheet:
     """Every indicator of ``subject`` in ``period``, each with its target for the period's year."""
     if subject.kind in ("province", "commune", "village"):
+        _built_check(subject)
         communes = (list(db.session.scalars(select(Unit.code).where(Unit.parent_code == subject.province_code)
                                             .order_by(Unit.code)))
                     if subject.kind == "province" else [subject.commune_code])
@@ -457,6 +467,20 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
     for figure in figures:
         figure.target = targets.get(_target_code(subject, figure.code))
     return Sheet(subject=subject, period=period, as_of=utcnow(), figures=figures)
+
+
+def _built_check(subject: Subject) -> None:
+    """The roll-ups of a database upgraded with records are filled once by ``fieldapp tallies rebuild``
+    (README, "Upgrading"); until then an area with people but no tallied person answers 503, not zeros."""
+    from fieldapp.errors import AppError
+    from fieldapp.models.persons import Person
+    from fieldapp.models.tallies import PersonTallyKey
+
+    counted = select(Person.id).where(_area(subject, Person), Person.erased_at.is_(None),
+                                      Person.consent_withdrawn_at.is_(None)).limit(1)
+    if db.session.scalar(counted) is not None and db.session.scalar(
+            select(PersonTallyKey.person_id).where(_area(subject, PersonTallyKey, village=False)).limit(1)) is None:
+        raise AppError("indicators.not_built")
 
 
 def _target_code(subject: Subject, code: str) -> str:
