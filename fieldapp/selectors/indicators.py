@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -28,7 +28,7 @@ from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.indicators import INDICATORS, IndicatorTarget, Target, national_target
 from fieldapp.models.mentorships import Mentorship, MentorshipStatus
-from fieldapp.models.persons import Cohort, TargetGroup, age_of_year, in_cohort
+from fieldapp.models.persons import COHORT_FROM_AGE, Cohort, TargetGroup
 from fieldapp.models.population import PopulationFigure
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.support_records import SupportRecord
@@ -184,47 +184,54 @@ def _v(value):
 # --- people ----------------------------------------------------------------------------------------------
 
 
+def _age_class(year: int):
+    """SQL: the age group (``AGE_GROUPS``) a tally's birth year reaches in ``year``; ``under_16`` and
+    ``unknown`` (no birth year) besides. The groups start at the cohorts' ages, so each cohort is a set of
+    groups (``_COHORT_CLASSES``) and a province's people are grouped into a few hundred rows, not one per
+    birth year."""
+    born = PersonTally.birth_year
+    whens = [(born == 0, "unknown")]
+    whens += [(born <= year - low, label) for label, low, _high in reversed(AGE_GROUPS)]
+    return case(*whens, else_="under_16")
+
+
+#: Which age groups make each cohort (the cohort's age is where a group starts: checked below).
+_COHORT_CLASSES = {cohort: frozenset(label for label, low, _h in AGE_GROUPS if low >= COHORT_FROM_AGE[cohort])
+                   for cohort in Cohort}
+assert all(any(low == COHORT_FROM_AGE[c] for _l, low, _h in AGE_GROUPS) for c in Cohort), "groups must start at cohorts"
+
+
 def _people_figures(subject: Subject, period: Period) -> list[Figure]:
+    year = period.year
+    age_class = _age_class(year)
     rows = db.session.execute(
-        select(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority, PersonTally.facts,
+        select(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts,
                func.sum(PersonTally.people))
         .where(_area(subject, PersonTally), PersonTally.people != 0)
-        .group_by(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority,
-                  PersonTally.facts)).all()
-    year = period.year
+        .group_by(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)).all()
 
     def count(where, fact=None) -> int:
-        return sum(int(n) for sex, by, groups, priority, facts, n in rows
-                   if where(sex, by, groups, priority) and (fact is None or facts & fact))
+        return sum(int(n) for sex, age, groups, priority, facts, n in rows
+                   if where(sex, age, groups, priority) and (fact is None or facts & fact))
 
-    def is_adult(_sex, by, _g, _p):
-        return in_cohort(by, Cohort.adult, year=year)
+    def in_cohort_of(cohort):
+        return lambda _s, age, _g, _p: age in _COHORT_CLASSES[cohort]
 
-    def is_16(_sex, by, _g, _p):
-        return in_cohort(by, Cohort.citizen_from_16, year=year)
+    is_adult, is_16 = in_cohort_of(Cohort.adult), in_cohort_of(Cohort.citizen_from_16)
 
     def in_group(group):
-        return lambda _s, _b, groups, _p: bool(groups & GROUP_BITS[group])
+        return lambda _s, _a, groups, _p: bool(groups & GROUP_BITS[group])
 
     def breakdowns(where, fact) -> dict:
-        by_sex = {sex or "unknown": {"numerator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x, fact),
-                                     "denominator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x)}
-                  for sex in sorted({r[0] for r in rows})}
-        by_age = {}
-        for label, low, high in AGE_GROUPS:
-            def band(s, b, g, p, _low=low, _high=high):
-                age = age_of_year(b, year)
-                return where(s, b, g, p) and age is not None and age >= _low and (_high is None or age <= _high)
-            by_age[label] = {"numerator": count(band, fact), "denominator": count(band)}
-        by_priority = {}
-        for name, bit in PRIORITY_BITS.items():
-            def prio(s, b, g, p, _bit=bit):
-                return where(s, b, g, p) and bool(p & _bit)
-            by_priority[name] = {"numerator": count(prio, fact), "denominator": count(prio)}
+        def part(extra):
+            return {"numerator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p), fact),
+                    "denominator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p))}
 
-        def elderly(s, b, g, p):
-            return where(s, b, g, p) and in_cohort(b, Cohort.elderly, year=year)
-        by_priority["elderly"] = {"numerator": count(elderly, fact), "denominator": count(elderly)}
+        by_sex = {sex or "unknown": part(lambda s, _a, _g, _p, _x=sex: s == _x) for sex in sorted({r[0] for r in rows})}
+        by_age = {label: part(lambda _s, a, _g, _p, _x=label: a == _x) for label, _low, _high in AGE_GROUPS}
+        by_priority = {name: part(lambda _s, _a, _g, p, _bit=bit: bool(p & _bit))
+                       for name, bit in PRIORITY_BITS.items()}
+        by_priority["elderly"] = part(in_cohort_of(Cohort.elderly))
         return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
 
     population = _population(subject, year)
