@@ -118,7 +118,10 @@ def report_quarter_named(text: str) -> Period:
     found = _REPORT_NAMED.match((text or "").strip())
     if not found:
         raise PeriodError(text)
-    return _in_years(report_quarter(int(found[1]), int(found[2])))
+    try:
+        return _in_years(report_quarter(int(found[1]), int(found[2])))
+    except ValueError as bad:  # a year no calendar has (0000)
+        raise PeriodError(text) from bad
 
 
 def year(y: int) -> Period:
