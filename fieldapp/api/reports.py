@@ -198,6 +198,9 @@ class CommuneStatusOut(Schema):
     submitted_late = fields.Boolean(required=True, allow_none=True, metadata={
         "description": "submitted on or after the due day; null while not submitted"})
     approved_at = UTCDateTime(required=True, allow_none=True)
+    due_before = fields.Date(required=True, metadata={"description": "the quarter's due day (the list's)"})
+    days_left = Integer(required=True, metadata={"description": "the list's `days_left`"})
+    overdue = fields.Boolean(required=True, metadata={"description": "not submitted, and the due day has come"})
 
 
 class StatusCountsOut(Schema):
@@ -214,7 +217,7 @@ class StatusListOut(Schema):
     due_at = fields.DateTime(required=True, metadata={"description": "its midnight, Vietnam's time: late from then"})
     days_left = Integer(required=True, metadata={
         "description": "days until the due day (Vietnam's): 1 on the last day to submit, 0 or less once late"})
-    overdue = fields.Boolean(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "the due day has come"})
     counts = fields.Nested(StatusCountsOut, required=True)
     not_submitted = fields.List(fields.String(), required=True, metadata={
         "description": "the communes still in draft, as they come first in `communes`"})
@@ -313,7 +316,9 @@ def quarterly_report_status(args):
                           "return_reason": row.record.return_reason if row.returned else None,
                           "submitted_at": row.record.submitted_at if row.status != ReportStatus.draft else None,
                           "submitted_late": row.submitted_late,
-                          "approved_at": row.record.approved_at if row.status == ReportStatus.approved else None}
+                          "approved_at": row.record.approved_at if row.status == ReportStatus.approved else None,
+                          "due_before": listed.due_before, "days_left": listed.days_left,
+                          "overdue": row.status == ReportStatus.draft and listed.days_left <= 0}
                          for row in listed.communes]}
 
 
