@@ -20,10 +20,12 @@ from tests.factories import (
     assign,
     make_household,
     make_person,
+    make_session,
     make_team,
     make_user,
     make_village,
 )
+from tests.test_tallies import assert_tallies_exact
 
 LAT, LON = HUNG_CHAU_CENTRE
 FIVE = sorted(s.value for s in DIGITAL_FAMILY_SKILLS)
@@ -123,6 +125,15 @@ def test_a_population_figure_is_the_denominator_with_the_registry_beside(client,
     assert (adults["numerator"], adults["denominator"], adults["share"]) == (1, 10, 0.1)
     assert (adults["denominator_source"], adults["registry_denominator"]) == ("population", 1)
     assert adults["population_source"] == "Niên giám thống kê"
+    # The population page's registry count is the indicators' own (one rule: withdrawn people count in neither).
+    withdrawn = make_person(household=world["household"], birth_year=year - 50)
+    assert client.patch(f"/api/v1/persons/{withdrawn.public_id}", headers=world["officer_headers"],
+                        json={"consent": None}).status_code == 200
+    page = client.get(f"/api/v1/units/{HUNG_CHAU}/population", headers=world["officer_headers"],
+                      query_string={"year": year}).get_json()
+    shown = {f["measure"]: f["registry_count"] for f in page["figures"]}
+    again = _sheet(client, world["officer_headers"], period=str(year))["basic_skills.adults"]
+    assert shown["adults"] == again["registry_denominator"] == 1
 
 
 def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
@@ -164,6 +175,30 @@ def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
     moved = _sheet(client, world["officer_headers"], period=quarter, village_id=village.id)
     assert moved["support.people"]["numerator"] == 0
     assert moved["basic_skills.adults"]["denominator"] == 2  # the people are counted where they live now
+
+
+def test_a_person_who_moves_household_is_counted_where_they_live_and_their_support_stays(client, world):
+    year = utcnow().year
+    person = make_person(household=world["household"], birth_year=year - 30)
+    _visit(client, world, [(person, FIVE)])
+    old_village = world["household"].village_id
+    assert _sheet(client, world["officer_headers"], period=str(year),
+                  village_id=old_village)["basic_skills.adults"]["numerator"] == 1
+    new_home = make_household(village=make_village(), lat=LAT, lon=LON)
+    answer = client.patch(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"],
+                          json={"household_id": new_home.public_id})
+    assert answer.status_code == 200, answer.get_json()
+    old = _sheet(client, world["officer_headers"], period=str(year), village_id=old_village)
+    new = _sheet(client, world["officer_headers"], period=str(year), village_id=new_home.village_id)
+    assert (old["basic_skills.adults"]["denominator"], new["basic_skills.adults"]["numerator"]) == (0, 1)
+    assert (old["support.people"]["numerator"], new["support.people"]["numerator"]) == (1, 0)
+    assert (old["digital_family.households"]["numerator"], new["digital_family.households"]["numerator"]) == (0, 1)
+    moved = client.get(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"]).get_json()
+    assert moved["household_id"] == new_home.public_id
+    elsewhere = make_household(village=make_village(commune_code=OTHER_COMMUNE))
+    refused = client.patch(f"/api/v1/persons/{person.public_id}", headers=world["officer_headers"],
+                           json={"household_id": elsewhere.public_id})
+    assert refused.status_code == 404 and refused.get_json()["error_code"] == "household.not_found"
 
 
 def test_targets_come_from_the_commune_then_the_province_then_the_nation(client, world, login):
@@ -213,6 +248,29 @@ def test_a_team_and_a_volunteer_are_their_own_subjects(client, world):
                   volunteer_id=other.id)["support.records"]["numerator"] == 0
 
 
+def test_the_one_stop_desk_is_a_channel_of_its_own_and_communes_without_one_are_named(client, world, login):
+    from fieldapp.models.units import Unit
+
+    person = make_person(household=world["household"])
+    desk = make_session(kind="one_stop_desk", topics=("online_public_services",))
+    weekly = make_session(topics=("online_safety",))
+    for session in (desk, weekly):
+        answer = client.post(f"/api/v1/sessions/{session.public_id}/attendees", headers=world["headers"],
+                             json={"person_id": person.public_id})
+        assert answer.status_code in (200, 201), answer.get_json()
+    sheet = _sheet(client, world["officer_headers"], period=_this_quarter())
+    assert sheet["support.records"]["breakdowns"]["channel"] == {"one_stop_desk": 1, "session": 1}
+    assert_tallies_exact()
+    assert sheet["one_stop_desk.missing_communes"]["numerator"] == 0
+    assert sheet["sessions.count"]["breakdowns"]["kind"] == {"one_stop_desk": 1, "weekly_class": 1}
+    province_code = db.session.get(Unit, HUNG_CHAU).parent_code
+    province = _sheet(client, login(make_user(role=Role.province_officer, unit_code=province_code)),
+                      period=_this_quarter(), unit=province_code)
+    desks = province["one_stop_desk.missing_communes"]
+    assert HUNG_CHAU not in desks["breakdowns"]["communes"]
+    assert desks["numerator"] == desks["denominator"] - 1  # every other commune of the province has none
+
+
 def test_a_province_sums_its_communes(client, world, login):
     from fieldapp.models.units import Unit
     person = make_person(household=world["household"])
@@ -251,3 +309,17 @@ def test_the_catalogue_names_every_indicator(client, world):
     assert "basic_skills.public_staff" in codes and "digital_family.households" in codes
     sheet = _sheet(client, world["officer_headers"], period="2026")
     assert set(sheet) <= set(codes)
+
+
+def test_an_area_whose_roll_ups_were_never_built_is_refused_not_shown_as_zeros(client, world, runner):
+    from sqlalchemy import delete
+
+    from fieldapp.models.tallies import PersonTally, PersonTallyKey
+
+    make_person(household=world["household"])
+    db.session.execute(delete(PersonTallyKey))  # as after an upgrade of a database with records
+    db.session.execute(delete(PersonTally))
+    answer = client.get("/api/v1/indicators", headers=world["officer_headers"], query_string={"period": "2026"})
+    assert answer.status_code == 503 and answer.get_json()["error_code"] == "indicators.not_built"
+    assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
+    assert _sheet(client, world["officer_headers"], period="2026")["basic_skills.adults"]["denominator"] == 1

@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 
 from fieldapp import create_app
-from fieldapp.clock import utcnow
+from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Role
 from fieldapp.models.evidence import EvidenceKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS
+from fieldapp.periods import report_quarter_label, report_quarter_of
 from fieldapp.selectors.public_results import PUBLISHED, _safe, suppression
 from fieldapp.services.skills import skills_record
 from tests.factories import (
@@ -39,8 +40,8 @@ KEYS = {"unit", "code", "name", "level", "province_code", "period", "kind", "fir
 
 
 def _quarter() -> str:
-    today = utcnow().date()
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    """This reporting quarter, as the quarterly report names it (``2026-Q4`` for 10/09–09/12/2026)."""
+    return report_quarter_label(report_quarter_of(today_in_vietnam()))
 
 
 def _adults(commune_code, count, skilled, *, name="Người Dân"):

@@ -107,6 +107,13 @@ def test_every_write_keeps_the_roll_ups_equal_to_a_recount(client, field):
     assert answer.status_code == 200, answer.get_json()
     assert_tallies_exact()
 
+    # A person moves to another household (and village): their counts follow, their support stays.
+    new_home = make_household(village=make_village(), lat=LAT, lon=LON)
+    answer = client.patch(f"/api/v1/persons/{pupil.public_id}", headers=field["officer"],
+                          json={"household_id": new_home.public_id})
+    assert answer.status_code == 200, answer.get_json()
+    assert_tallies_exact()
+
     # Consent withdrawn, then an erasure: out of every count of people (the support given stays).
     answer = client.patch(f"/api/v1/persons/{teacher.public_id}", headers=field["officer"], json={"consent": None})
     assert answer.status_code == 200, answer.get_json()
@@ -187,3 +194,19 @@ def test_a_support_late_in_the_evening_is_vietnams_day():
     assert local_day(late) == date(2026, 10, 1)
     assert reach_keys(local_day(late))[:2] == ("2026-10", "2026-Q4")
     assert "phase-1" in reach_keys(date(2027, 6, 1)) and "phase-2" in reach_keys(date(2027, 6, 1))
+
+
+def test_the_operator_checks_and_rebuilds_the_roll_ups(runner, client, field):
+    from sqlalchemy import update
+
+    from fieldapp.models.tallies import PersonTally
+
+    make_person(household=field["household"], birth_year=1970)
+    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    db.session.execute(update(PersonTally).values(people=PersonTally.people + 1))  # a counter gone wrong
+    broken = runner.invoke(args=["tallies", "check"])
+    assert broken.exit_code == 1 and "person_tallies" in broken.output and "stored 2, recount 1" in broken.output
+    rebuilt = runner.invoke(args=["tallies", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    assert_tallies_exact()

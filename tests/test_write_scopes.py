@@ -41,6 +41,7 @@ from tests.factories import (
     make_village,
     make_visit,
 )
+from tests.route_world import this_report_quarter
 
 LAT, LON = HUNG_CHAU_CENTRE
 #: Fields that end like ids but name nothing of ours to look up.
@@ -121,6 +122,8 @@ def world(login):
     theirs["session"] = make_session(commune_code=OTHER_COMMUNE, lat=centre.lat, lon=centre.lon)
     theirs["visit"] = make_visit(volunteer=theirs["volunteer"], household=theirs["household"])
     theirs["checkin"] = _checkin(theirs["volunteer"], theirs["session"], centre)
+    theirs["organisation"] = make_organisation(unit_code=OTHER_COMMUNE, focal=theirs["volunteer"],
+                                               members=[theirs["person"]])
     return {"ours": ours, "theirs": theirs, "as": {
         "officer": login(ours["officer"]), "volunteer": login(ours["volunteer"]), "leader": login(ours["leader"])}}
 
@@ -217,6 +220,9 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
     ("POST", "/api/v1/households", "village_id"): [Case(
         "officer", "POST", lambda w: "/api/v1/households", lambda w, v: {"village_id": v, "address": "Nhà 9"},
         lambda w: w["theirs"]["village"].id, MADE_UP["int"])],
+    ("PATCH", "/api/v1/persons/{person_id}", "household_id"): [Case(
+        "officer", "PATCH", lambda w: f"/api/v1/persons/{w['ours']['person'].public_id}",
+        lambda w, v: {"household_id": v}, lambda w: w["theirs"]["household"].public_id, MADE_UP["H"])],
     ("PATCH", "/api/v1/households/{household_id}", "village_id"): [Case(
         "officer", "PATCH", lambda w: f"/api/v1/households/{w['ours']['household'].public_id}",
         lambda w, v: {"village_id": v}, lambda w: w["theirs"]["village"].id, MADE_UP["int"])],
@@ -280,6 +286,13 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
         Case("officer", "POST", MEMBER_SKILLS, _skills("mentoring"),
              lambda w: w["theirs"]["mentorship"].public_id, MADE_UP["M"]),
     ],
+    # The quarterly report's lifecycle names a commune: another area's is not found, as a made-up one (before
+    # the rule of who submits or decides is even looked at).
+    **{("POST", f"/api/v1/reports/quarterly/{step}", "commune_code"): [Case(
+        "officer", "POST", lambda w, step=step: f"/api/v1/reports/quarterly/{step}",
+        lambda w, v, step=step: {"commune_code": v, "quarter": this_report_quarter(),
+                                 **({"reason": "Thiếu số liệu"} if step == "return" else {})},
+        lambda w: OTHER_COMMUNE, MADE_UP["unit"])] for step in ("submit", "approve", "return")},
     ("POST", "/api/v1/sessions", "team_id"): [Case(
         "officer", "POST", lambda w: "/api/v1/sessions", lambda w, v: _session_body(w, team_id=v),
         lambda w: w["theirs"]["team"].id, MADE_UP["int"])],
@@ -292,6 +305,11 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
     ("POST", "/api/v1/sessions/{session_id}/attendees", "person_id"): [Case(
         "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
         lambda w, v: {"person_id": v}, lambda w: w["theirs"]["person"].public_id, MADE_UP["P"])],
+    # The organisation a person is helped on behalf of: looked up as GET /organisations/{id} would be.
+    ("POST", "/api/v1/sessions/{session_id}/attendees", "organisation_id"): [Case(
+        "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
+        lambda w, v: {"person_id": w["ours"]["person"].public_id, "organisation_id": v},
+        lambda w: w["theirs"]["organisation"].id, MADE_UP["int"])],
     ("POST", "/api/v1/sessions/{session_id}/attendees", "person_card"): [Case(
         "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
         lambda w, v: {"person_card": _card("person", v)}, lambda w: w["theirs"]["person"].public_id,
@@ -325,6 +343,11 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
         "volunteer", "POST", lambda w: "/api/v1/visits",
         lambda w, v: _visit(w, people=[{"person_id": v, "skills": ["online_safety"]}]),
         lambda w: w["theirs"]["person"].public_id, MADE_UP["P"])],
+    ("POST", "/api/v1/visits", "people.[].organisation_id"): [Case(
+        "volunteer", "POST", lambda w: "/api/v1/visits",
+        lambda w, v: _visit(w, people=[{"person_id": w["ours"]["person"].public_id, "skills": ["online_safety"],
+                                        "organisation_id": v}]),
+        lambda w: w["theirs"]["organisation"].id, MADE_UP["int"])],
     ("POST", "/api/v1/visits", "plate"): [Case(
         "volunteer", "POST", lambda w: "/api/v1/visits", lambda w, v: _visit(w, plate=_card("household", v)),
         lambda w: w["theirs"]["household"].public_id, MADE_UP["H"])],

@@ -16,6 +16,7 @@ from fieldapp.api import (
     public_results,
     qr,
     rankings,
+    reports,
     reviews,
     sessions,
     support_records,
@@ -31,4 +32,4 @@ BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, 
               teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, visits.blp, support_records.blp,
               activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp,
               confirmations.blp, organisations.blp, indicators.blp, rankings.blp,
-              public_results.blp]
+              public_results.blp, reports.blp]

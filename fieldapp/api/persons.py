@@ -9,6 +9,7 @@ from fieldapp.api.schemas import (
     CommuneCode,
     Integer,
     PatchSchema,
+    PublicId,
     Text,
     UTCDateTime,
     etag_of,
@@ -79,9 +80,26 @@ class PersonPatch(PatchSchema):
     has_disability = fields.Boolean()
     is_ethnic_minority = fields.Boolean()
     consent = fields.Nested(ConsentIn, allow_none=True, metadata={"description": "null withdraws consent"})
+    household_id = PublicId(metadata={"description": (
+        "moves the person to another household of my area (a new home, a marriage): their commune and village "
+        "follow; the support given to them stays where it was given; a head stays head only where there is none")})
     target_groups = fields.List(fields.Enum(TargetGroup, by_value=True), validate=validate.Length(max=len(TargetGroup)),
                                 metadata={"description": "The whole set, replacing the one held ([] for none). "
                                                          + _TARGET_GROUPS_DOC})
+
+
+class PlatformConfirmationOut(Schema):
+    confirmed_on = fields.Date(required=True, metadata={"description": "the date the platform confirmed completion"})
+    course = fields.String(required=True, allow_none=True, metadata={
+        "description": "the course or programme, as the platform's list names it; null when it did not say"})
+    level = fields.String(required=True, allow_none=True, metadata={
+        "description": "its level, as the list names it; null when it did not say"})
+    file_sha256 = fields.String(required=True, metadata={
+        "description": "SHA-256 of the imported file (as the import's `platform_confirmation.import` log entry "
+                       "names it): the source"})
+    line = Integer(required=True, metadata={"description": "the row's line in that file"})
+    imported_by = Integer(required=True, metadata={"description": "the officer who imported it (user id)"})
+    imported_at = UTCDateTime(required=True)
 
 
 class SkillOut(Schema):
@@ -95,6 +113,12 @@ class SkillOut(Schema):
         "`confirmed`: counts (Digital Family, indicators); `claimed`: recorded on evidence held back for "
         "review, or with none the system can check, by a volunteer or leader: counts once an officer "
         "accepts it (mobile_contract/evidence.md)")})
+    platform_confirmation = fields.Nested(PlatformConfirmationOut, required=True, allow_none=True, metadata={
+        "description": (
+            "For `vneid_programme_confirmed` granted by `POST /platform-confirmations/import`: the national "
+            "platform's confirmation as imported (date, course or programme and level, the file and line it came "
+            "from, who imported it and when). Null for every other skill, and for a confirmation recorded by hand "
+            "or imported before courses were kept.")})
 
 
 class ConsentOut(Schema):

@@ -10,7 +10,7 @@ from fieldapp.auth.declaration import declares
 from fieldapp.clock import today_in_vietnam
 from fieldapp.errors import AppError
 from fieldapp.extensions import limiter
-from fieldapp.periods import QUARTER_PATTERN, PeriodError, period_parse
+from fieldapp.periods import QUARTER_PATTERN, PeriodError, report_quarter_named, report_quarter_of
 from fieldapp.selectors.public_results import public_results_get
 
 blp = Blueprint("public_results", __name__, url_prefix="/api/v1",
@@ -24,8 +24,9 @@ SUPPRESSION = ("every count below `threshold` (zero included) is null, and so is
 
 class PublicQuery(Schema):
     period = fields.String(load_default=None, validate=validate.Regexp(QUARTER_PATTERN), metadata={
-        "description": "a calendar quarter, `2026-Q3` (only quarters: no published period contains another); "
-                       "none: the current one"})
+        "description": "a quarter, `2026-Q3`: the reporting quarter the communes' quarterly report covers "
+                       "(10/06–09/09/2026, mobile_contract/reports.md), and only quarters (no published period "
+                       "contains another); none: the current one"})
 
 
 class PublicTargetOut(Schema):
@@ -116,12 +117,11 @@ class PublicResultsOut(Schema):
 
 def _quarter(text: str | None):
     if text is None:
-        today = today_in_vietnam()
-        text = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        return report_quarter_of(today_in_vietnam())
     try:
-        return period_parse(text)
+        return report_quarter_named(text)
     except PeriodError:
-        raise AppError("request.invalid", errors={"period": ["a calendar quarter, such as 2026-Q3"]}) from None
+        raise AppError("request.invalid", errors={"period": ["a quarter, such as 2026-Q3"]}) from None
 
 
 def _address() -> str:

@@ -9,7 +9,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from fieldapp.cli import audit, contract, dbrole, demo, imports, keys, serve, units, users
+    from fieldapp.cli import audit, contract, dbrole, demo, imports, keys, serve, tallies, units, users
 
-    for module in (units, users, demo, serve, contract, audit, keys, dbrole, imports):
+    for module in (units, users, demo, serve, contract, audit, keys, dbrole, imports, tallies):
         app.cli.add_command(module.group)

@@ -13,6 +13,7 @@ from fieldapp.models.activity import (
 from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
 from fieldapp.models.assignments import Assignment
 from fieldapp.models.checkins import CheckIn
+from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.evidence import (
     EvidenceKind,
     EvidenceReview,
@@ -35,6 +36,7 @@ from fieldapp.models.organisations import MemberRole, Organisation, Organisation
 from fieldapp.models.persons import Person, Sex
 from fieldapp.models.population import PopulationFigure, PopulationMeasure
 from fieldapp.models.rankings import RankingThreshold, RankingWeight
+from fieldapp.models.reports import QuarterlyReport, ReportStatus
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.models.support_records import SupportRecord
@@ -67,4 +69,5 @@ __all__ = ["IndicatorTarget", "RankingThreshold", "RankingWeight", "ClientReceip
            "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
            "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
            "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
-           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure"]
+           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure", "PlatformConfirmation",
+           "QuarterlyReport", "ReportStatus"]

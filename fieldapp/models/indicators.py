@@ -18,6 +18,11 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.types import UTCDateTime
 
+#: The topics whose indicators are flows: they count what happened on the period's days, so evidence recorded
+#: later for those days changes them (the quarterly report shows it as late). The others are states, as they
+#: stand when computed (fieldapp/selectors/indicators.py).
+FLOW_TOPICS = frozenset({"support", "sessions", "visits"})
+
 
 @dataclass(frozen=True)
 class IndicatorDef:
@@ -32,6 +37,10 @@ class IndicatorDef:
     #: For a share of people: the population measure a unit's figure may stand in for the registry
     #: (fieldapp/models/population.py), when the unit entered one for the year.
     population_measure: str | None = None
+
+    @property
+    def is_flow(self) -> bool:
+        return self.topic in FLOW_TOPICS
 
 
 def _d(code, name, topic, kind, measure=None):
@@ -61,10 +70,12 @@ INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
     _d("mentees.completed", "Người được kèm cặp đã hoàn thành", "ambassadors", "count"),
     _d("network.reach", "Người được kèm cặp trong mạng lưới", "ambassadors", "count"),
     _d("support.people", "Số người được hỗ trợ (không trùng)", "support", "count"),
+    _d("support.organisations", "Số cơ quan, doanh nghiệp, hợp tác xã được hỗ trợ (không trùng)", "support", "count"),
     _d("support.records", "Lượt hỗ trợ theo kỹ năng", "support", "count"),
     _d("sessions.count", "Buổi học, sinh hoạt cộng đồng", "sessions", "count"),
     _d("sessions.attendance", "Lượt người tham dự buổi học", "sessions", "count"),
     _d("weekly_class.missing_weeks", "Số tuần không có lớp hằng tuần", "sessions", "count"),
+    _d("one_stop_desk.missing_communes", "Xã chưa có người hỗ trợ tại bộ phận một cửa trong kỳ", "sessions", "share"),
     _d("visits.count", "Lượt đến hộ gia đình", "visits", "count"),
     _d("visits.proven", "Lượt đến hộ có chứng cứ (mã QR biển hộ hoặc GPS)", "visits", "share"),
     _d("visits.flagged", "Lượt đến hộ bị gắn cờ (chờ xem xét hoặc bị loại)", "visits", "share"),

@@ -140,6 +140,10 @@ class Person(db.Model):
     household = relationship("Household", back_populates="members")
     skills = relationship("PersonSkill", back_populates="person", cascade="all, delete-orphan",
                           order_by="PersonSkill.skill")
+    #: The national platform's confirmations imported for them, oldest first (read with their skills:
+    #: the evidence of ``vneid_programme_confirmed``; loaded only when asked for).
+    platform_confirmations = relationship("PlatformConfirmation", order_by="PlatformConfirmation.id",
+                                          viewonly=True)
 
     @property
     def shown_name(self) -> str:
@@ -204,6 +208,18 @@ def cohort_clause(cohort: Cohort, *, today: datetime | None = None, year: int | 
     """:func:`cohorts` in SQL, for counts: born in or before the year that makes the cohort's age this
     year, or in ``year`` when given (an unknown birth year never matches)."""
     return Person.birth_year <= (year if year is not None else (today or utcnow()).year) - COHORT_FROM_AGE[cohort]
+
+
+def age_of_year(birth_year: int | None, year: int) -> int | None:
+    """:func:`age_in_year` for a given year: the age reached in ``year`` (unknown birth year: ``None``).
+    The indicators count ages in their period's year, as ``cohort_clause(year=)`` does in SQL."""
+    return None if not birth_year else year - birth_year
+
+
+def in_cohort(birth_year: int | None, cohort: Cohort, *, year: int) -> bool:
+    """:func:`cohort_clause` in Python, for ``year``."""
+    age = age_of_year(birth_year, year)
+    return age is not None and age >= COHORT_FROM_AGE[cohort]
 
 
 def is_elderly(birth_year: int | None, *, today: datetime | None = None) -> bool:

@@ -8,9 +8,9 @@ are a team's size, not the province's).
 
 **What "in the period" means.** Flows (support, visits, sessions, unique people reached) count what
 happened on the period's days. States (people with the basic skills, Digital Family households,
-mentors) are as they stand when asked (``as_of``): a past quarter's states are those its approved
-report froze (fieldapp/services/reports.py). Ages are counted in the period's year (the year of its
-last day, as its targets): someone born in 2008 is an adult of 2026.
+mentors) are as they stand when asked (``as_of``): a past quarter's states as they stood are what its
+quarterly report froze when it was submitted (fieldapp/selectors/reports.py). Ages are counted in the
+period's year (the year of its last day, as its targets): someone born in 2008 is an adult of 2026.
 
 **Only counted evidence counts** (issue 13): confirmed skills, counted records and visits. Beside each
 figure ``held_back`` says how many more it would be if what is held back counted.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -203,61 +203,68 @@ def _v(value):
 # --- people ----------------------------------------------------------------------------------------------
 
 
-def _age(birth_year: int, year: int) -> int | None:
-    return None if not birth_year else year - birth_year
+def _age_class(year: int):
+    """SQL: the age group (``AGE_GROUPS``) a tally's birth year reaches in ``year``; ``under_16`` and
+    ``unknown`` (no birth year) besides. The groups start at the cohorts' ages, so each cohort is a set of
+    groups (``_COHORT_CLASSES``) and a province's people are grouped into a few hundred rows, not one per
+    birth year."""
+    born = PersonTally.birth_year
+    whens = [(born == 0, "unknown")]
+    whens += [(born <= year - low, label) for label, low, _high in reversed(AGE_GROUPS)]
+    return case(*whens, else_="under_16")
 
 
-_PERSON_COLUMNS = (PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority, PersonTally.facts)
+#: Which age groups make each cohort (the cohort's age is where a group starts: checked below).
+_COHORT_CLASSES = {cohort: frozenset(label for label, low, _h in AGE_GROUPS if low >= COHORT_FROM_AGE[cohort])
+                   for cohort in Cohort}
+assert all(any(low == COHORT_FROM_AGE[c] for _l, low, _h in AGE_GROUPS) for c in Cohort), "groups must start at cohorts"
+
+
+def _person_columns(year: int, with_breakdowns: bool = True) -> tuple[tuple, tuple]:
+    """The people's roll-up's columns the figures read, ages in their groups, and what they are grouped
+    by: without the breakdowns, sex and priority groups are left out (read as '' and 0)."""
+    age_class = _age_class(year)
+    if with_breakdowns:
+        grouping = (PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)
+        return grouping, grouping
+    return ((literal(""), age_class, PersonTally.groups, literal(0), PersonTally.facts),
+            (age_class, PersonTally.groups, PersonTally.facts))
 
 
 def _people_figures(subject: Subject, period: Period) -> list[Figure]:
-    rows = db.session.execute(select(*_PERSON_COLUMNS, func.sum(PersonTally.people))
+    columns, grouping = _person_columns(period.year)
+    rows = db.session.execute(select(*columns, func.sum(PersonTally.people))
                               .where(_area(subject, PersonTally), PersonTally.people != 0)
-                              .group_by(*_PERSON_COLUMNS)).all()
-    return _people_figures_of(rows, period.year, _population(subject, period.year))
+                              .group_by(*grouping)).all()
+    return _people_figures_of(rows, _population(subject, period.year))
 
 
-def _people_figures_of(rows, year: int, population: dict[str, tuple[int, str]], with_breakdowns=True
-                       ) -> list[Figure]:
-    """The people's figures from the roll-up's rows (sex, birth year, groups, priority, facts, people);
-    without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``."""
-    adult_from, from_16 = COHORT_FROM_AGE[Cohort.adult], COHORT_FROM_AGE[Cohort.citizen_from_16]
+def _people_figures_of(rows, population: dict[str, tuple[int, str]], with_breakdowns: bool = True) -> list[Figure]:
+    """The people's figures from the roll-up's rows (sex, age group, target groups, priority groups, facts,
+    people); without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``."""
 
     def count(where, fact=None) -> int:
-        return sum(int(n) for sex, by, groups, priority, facts, n in rows
-                   if where(sex, by, groups, priority) and (fact is None or facts & fact))
+        return sum(int(n) for sex, age, groups, priority, facts, n in rows
+                   if where(sex, age, groups, priority) and (fact is None or facts & fact))
 
-    def is_adult(_sex, by, _g, _p):
-        age = _age(by, year)
-        return age is not None and age >= adult_from
+    def in_cohort_of(cohort):
+        return lambda _s, age, _g, _p: age in _COHORT_CLASSES[cohort]
 
-    def is_16(_sex, by, _g, _p):
-        age = _age(by, year)
-        return age is not None and age >= from_16
+    is_adult, is_16 = in_cohort_of(Cohort.adult), in_cohort_of(Cohort.citizen_from_16)
 
     def in_group(group):
-        return lambda _s, _b, groups, _p: bool(groups & GROUP_BITS[group])
+        return lambda _s, _a, groups, _p: bool(groups & GROUP_BITS[group])
 
     def breakdowns(where, fact) -> dict:
-        by_sex = {sex or "unknown": {"numerator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x, fact),
-                                     "denominator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x)}
-                  for sex in sorted({r[0] for r in rows})}
-        by_age = {}
-        for label, low, high in AGE_GROUPS:
-            def band(s, b, g, p, _low=low, _high=high):
-                age = _age(b, year)
-                return where(s, b, g, p) and age is not None and age >= _low and (_high is None or age <= _high)
-            by_age[label] = {"numerator": count(band, fact), "denominator": count(band)}
-        by_priority = {}
-        for name, bit in PRIORITY_BITS.items():
-            def prio(s, b, g, p, _bit=bit):
-                return where(s, b, g, p) and bool(p & _bit)
-            by_priority[name] = {"numerator": count(prio, fact), "denominator": count(prio)}
+        def part(extra):
+            return {"numerator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p), fact),
+                    "denominator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p))}
 
-        def elderly(s, b, g, p):
-            age = _age(b, year)
-            return where(s, b, g, p) and age is not None and age >= COHORT_FROM_AGE[Cohort.elderly]
-        by_priority["elderly"] = {"numerator": count(elderly, fact), "denominator": count(elderly)}
+        by_sex = {sex or "unknown": part(lambda s, _a, _g, _p, _x=sex: s == _x) for sex in sorted({r[0] for r in rows})}
+        by_age = {label: part(lambda _s, a, _g, _p, _x=label: a == _x) for label, _low, _high in AGE_GROUPS}
+        by_priority = {name: part(lambda _s, _a, _g, p, _bit=bit: bool(p & _bit))
+                       for name, bit in PRIORITY_BITS.items()}
+        by_priority["elderly"] = part(in_cohort_of(Cohort.elderly))
         return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
 
     figures = []
@@ -321,7 +328,15 @@ def _support_figures_area(subject: Subject, period: Period) -> list[Figure]:
     else:
         people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
             _area(subject, SupportRecord), *_support_in(period)))
-    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows])
+    organisations = _organisations_supported(period, _area(subject, SupportRecord))
+    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows], organisations)
+
+
+def _organisations_supported(period: Period, *where) -> int:
+    """Distinct organisations helped through one of their people (support naming an organisation: few
+    records, found through ``ix_support_records_organisation_commune``)."""
+    return int(db.session.scalar(select(func.count(distinct(SupportRecord.organisation_id))).where(
+        SupportRecord.organisation_id.is_not(None), *where, *_support_in(period))) or 0)
 
 
 def _support_in(period: Period, counted=True):
@@ -331,7 +346,7 @@ def _support_in(period: Period, counted=True):
     return where
 
 
-def _support_figures(people: int, rows) -> list[Figure]:
+def _support_figures(people: int, rows, organisations: int) -> list[Figure]:
     counted = [(s, c, n) for s, c, st, n in rows if _v(st) == EvidenceStatus.counted.value]
     held = sum(n for _s, _c, st, n in rows if _v(st) == EvidenceStatus.held.value)
     by_skill: dict[str, int] = {}
@@ -340,6 +355,7 @@ def _support_figures(people: int, rows) -> list[Figure]:
         by_skill[_v(skill)] = by_skill.get(_v(skill), 0) + n
         by_channel[_v(channel)] = by_channel.get(_v(channel), 0) + n
     return [Figure(code="support.people", numerator=people),
+            Figure(code="support.organisations", numerator=organisations),
             Figure(code="support.records", numerator=sum(by_skill.values()), held_back=held,
                    breakdowns={"skill": dict(sorted(by_skill.items())), "channel": dict(sorted(by_channel.items()))})]
 
@@ -351,7 +367,7 @@ def _support_figures_of(period: Period, *where) -> list[Figure]:
         .group_by(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status)).all()
     people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
         *where, *_support_in(period)))
-    return _support_figures(int(people or 0), rows)
+    return _support_figures(int(people or 0), rows, _organisations_supported(period, *where))
 
 
 def _visit_figures(rows) -> list[Figure]:
@@ -443,6 +459,11 @@ def _session_figures_of(period: Period, sessions, attendance: int, held: int, *,
                 v for v in villages if any((v, w) not in weekly_villages for w in weeks))
         figures.append(Figure(code="weekly_class.missing_weeks", numerator=sum(len(m) for m in missing.values()),
                               breakdowns=breakdowns))
+        desks = {c for _i, k, c, _vi, _s in sessions if _v(k) == SessionKind.one_stop_desk.value}
+        without = sorted(set(communes) - desks)
+        figures.append(Figure(code="one_stop_desk.missing_communes", numerator=len(without),
+                              denominator=len(communes), denominator_source="registry",
+                              registry_denominator=len(communes), breakdowns={"communes": without}))
     return figures
 
 
@@ -476,6 +497,7 @@ def _mentor_figures_of(rows, reach: int, completed: int) -> list[Figure]:
 def indicators_compute(subject: Subject, period: Period) -> Sheet:
     """Every indicator of ``subject`` in ``period``, each with its target for the period's year."""
     if subject.kind in ("province", "commune", "village"):
+        _built_check(subject)
         communes = (list(db.session.scalars(select(Unit.code).where(Unit.parent_code == subject.province_code)
                                             .order_by(Unit.code)))
                     if subject.kind == "province" else [subject.commune_code])
@@ -486,8 +508,9 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
         session_where = [_communes(subject, LearningSession.commune_code)]
         if subject.kind == "village":
             session_where.append(LearningSession.village_id == subject.village_id)
-        figures = [*_people_figures(subject, period), _households_figure(subject, period),
-                   *_mentor_figures(_communes(subject, Mentorship.commune_code)),
+        # A mentorship belongs to its mentor's commune, not to a village: a village has no mentor figures.
+        mentors = _mentor_figures(_communes(subject, Mentorship.commune_code)) if subject.kind != "village" else []
+        figures = [*_people_figures(subject, period), _households_figure(subject, period), *mentors,
                    *_support_figures_area(subject, period), *_visits_area(subject, period),
                    *_session_figures(period, *session_where,
                                      communes=communes if subject.kind != "village" else None, villages=villages)]
@@ -508,6 +531,20 @@ def _sheet(subject: Subject, period: Period, figures: list[Figure], targets: dic
     for figure in figures:
         figure.target = targets.get(_target_code(subject, figure.code))
     return Sheet(subject=subject, period=period, as_of=utcnow(), figures=figures)
+
+
+def _built_check(subject: Subject) -> None:
+    """The roll-ups of a database upgraded with records are filled once by ``fieldapp tallies rebuild``
+    (README, "Upgrading"); until then an area with people but no tallied person answers 503, not zeros."""
+    from fieldapp.errors import AppError
+    from fieldapp.models.persons import Person
+    from fieldapp.models.tallies import PersonTallyKey
+
+    counted = select(Person.id).where(_area(subject, Person), Person.erased_at.is_(None),
+                                      Person.consent_withdrawn_at.is_(None)).limit(1)
+    if db.session.scalar(counted) is not None and db.session.scalar(
+            select(PersonTallyKey.person_id).where(_area(subject, PersonTallyKey, village=False)).limit(1)) is None:
+        raise AppError("indicators.not_built")
 
 
 def _target_code(subject: Subject, code: str) -> str:
@@ -568,13 +605,10 @@ def indicators_by_commune(*, province_code: str, period: Period, breakdowns: boo
                                   .order_by(Unit.code)).all()
     codes = [code for code, _name in communes]
     area = Subject("province", province_code, province.name, province_code, province_code)
+    _built_check(area)
     year = period.year
     population = _populations(codes, year)
-    if breakdowns:
-        columns, grouping = _PERSON_COLUMNS, _PERSON_COLUMNS
-    else:  # what the breakdowns alone read is left out of the grouping (the rules see '' and 0)
-        grouping = (PersonTally.birth_year, PersonTally.groups, PersonTally.facts)
-        columns = (literal(""), PersonTally.birth_year, PersonTally.groups, literal(0), PersonTally.facts)
+    columns, grouping = _person_columns(year, breakdowns)
     people = _grouped(select(PersonTally.commune_code, *columns, func.sum(PersonTally.people))
                       .where(_area(area, PersonTally), PersonTally.people != 0)
                       .group_by(PersonTally.commune_code, *grouping))
@@ -603,6 +637,9 @@ def indicators_by_commune(*, province_code: str, period: Period, breakdowns: boo
         reached = _by_key(select(SupportRecord.commune_code, func.count(distinct(SupportRecord.person_id)))
                               .where(_area(area, SupportRecord), *_support_in(period))
                               .group_by(SupportRecord.commune_code))
+    organisations = _by_key(select(SupportRecord.commune_code, func.count(distinct(SupportRecord.organisation_id)))
+                            .where(SupportRecord.organisation_id.is_not(None), _area(area, SupportRecord),
+                                   *_support_in(period)).group_by(SupportRecord.commune_code))
     visits = _grouped(select(VisitTally.commune_code, VisitTally.proof, VisitTally.status, func.sum(VisitTally.visits))
                       .where(_communes(area, VisitTally.commune_code), VisitTally.day >= period.first,
                              VisitTally.day <= period.last)
@@ -624,11 +661,12 @@ def indicators_by_commune(*, province_code: str, period: Period, breakdowns: boo
     targets = targets_for_units(codes, province_code, year)
     sheets = {}
     for code, name in communes:
-        figures = [*_people_figures_of(people.get(code, []), year, population[code], breakdowns),
+        figures = [*_people_figures_of(people.get(code, []), population[code], breakdowns),
                    _households_figure_of(households.get(code, []), population[code]),
                    *_mentor_figures_of(mentors.get(code, []), reach.get(code, 0), completed.get(code, 0)),
                    *_support_figures(reached.get(code, 0),
-                                     [(k, c, st, int(n)) for k, c, st, n in support.get(code, [])]),
+                                     [(k, c, st, int(n)) for k, c, st, n in support.get(code, [])],
+                                     organisations.get(code, 0)),
                    *_visit_figures([(p, st, int(n)) for p, st, n in visits.get(code, [])]),
                    *_session_figures_of(period, sessions.get(code, []), attendance.get(code, 0), held.get(code, 0),
                                         communes=[code], villages=[v for (v,) in villages.get(code, [])])]
@@ -680,6 +718,7 @@ def _chunks(ids: list[int]):
 def _support_by(period: Period, column, ids: list[int]) -> dict[int, list[Figure]]:
     rows: dict[int, list] = {}
     people: dict[int, int] = {}
+    organisations: dict[int, int] = {}
     for chunk in _chunks(ids):
         for key, rest in _grouped(select(column, SupportRecord.skill, SupportRecord.source_kind,
                                          SupportRecord.evidence_status, func.count())
@@ -688,8 +727,11 @@ def _support_by(period: Period, column, ids: list[int]) -> dict[int, list[Figure
                                             SupportRecord.evidence_status)).items():
             rows[key] = rest
         people.update(_by_key(select(column, func.count(distinct(SupportRecord.person_id)))
-                                  .where(column.in_(chunk), *_support_in(period)).group_by(column)))
-    return {i: _support_figures(people.get(i, 0), rows.get(i, [])) for i in ids}
+                              .where(column.in_(chunk), *_support_in(period)).group_by(column)))
+        organisations.update(_by_key(select(column, func.count(distinct(SupportRecord.organisation_id)))
+                                     .where(column.in_(chunk), SupportRecord.organisation_id.is_not(None),
+                                            *_support_in(period)).group_by(column)))
+    return {i: _support_figures(people.get(i, 0), rows.get(i, []), organisations.get(i, 0)) for i in ids}
 
 
 def _visits_by(period: Period, column, ids: list[int], join=None) -> dict[int, list[Figure]]:

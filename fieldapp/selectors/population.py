@@ -5,15 +5,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import unit_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.households import Household
-from fieldapp.models.persons import Cohort, Person, cohort_clause
+from fieldapp.models.persons import Cohort, TargetGroup, in_cohort
 from fieldapp.models.population import PopulationFigure, PopulationMeasure
+from fieldapp.models.tallies import GROUP_BITS, HouseholdTally, PersonTally
 from fieldapp.models.units import Unit
 
 
@@ -63,22 +63,29 @@ def _persons_of(unit: Unit, column) -> ColumnElement[bool]:
 
 
 def registry_counts(unit: Unit, year: int) -> dict[PopulationMeasure, int]:
-    """What the registry holds of each measure for ``unit``, now: the people of its communes (erased
-    and withdrawn ones too, who stay counted), their ages as reached in ``year`` (``cohort_clause``),
-    their target groups, and its households. Two statements."""
-    def counted(condition) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """What the registry holds of each measure for ``unit``, now: the people its indicators count (the
+    roll-ups of fieldapp/models/tallies.py: not those who withdrew consent or were erased), their ages
+    as reached in ``year`` (``in_cohort``), their target groups, and its households. The same numbers as
+    the indicators' ``registry_denominator``; two statements over the roll-ups."""
+    rows = db.session.execute(select(PersonTally.birth_year, PersonTally.groups, func.sum(PersonTally.people))
+                              .where(_persons_of(unit, PersonTally.commune_code))
+                              .group_by(PersonTally.birth_year, PersonTally.groups)).all()
 
-    row = db.session.execute(select(
-        counted(cohort_clause(Cohort.adult, year=year)), counted(cohort_clause(Cohort.citizen_from_16, year=year)),
-        counted(Person.group_pupils_students), counted(Person.group_enterprise_workers),
-        counted(Person.group_public_staff),
-    ).where(_persons_of(unit, Person.commune_code))).one()
-    households = db.session.scalar(select(func.count()).select_from(Household)
-                                   .where(_persons_of(unit, Household.commune_code)))
-    return {PopulationMeasure.adults: int(row[0]), PopulationMeasure.citizens_from_16: int(row[1]),
-            PopulationMeasure.pupils: int(row[2]), PopulationMeasure.workers: int(row[3]),
-            PopulationMeasure.public_staff: int(row[4]), PopulationMeasure.households: int(households or 0)}
+    def counted(where) -> int:
+        return sum(int(n) for birth_year, groups, n in rows if where(birth_year, groups))
+
+    def group(g):
+        return lambda _by, groups: bool(groups & GROUP_BITS[g])
+
+    households = db.session.scalar(select(func.coalesce(func.sum(HouseholdTally.households), 0))
+                                   .where(_persons_of(unit, HouseholdTally.commune_code)))
+    return {PopulationMeasure.adults: counted(lambda by, _g: in_cohort(by, Cohort.adult, year=year)),
+            PopulationMeasure.citizens_from_16: counted(lambda by, _g: in_cohort(by, Cohort.citizen_from_16,
+                                                                                 year=year)),
+            PopulationMeasure.pupils: counted(group(TargetGroup.pupils_students)),
+            PopulationMeasure.workers: counted(group(TargetGroup.enterprise_workers)),
+            PopulationMeasure.public_staff: counted(group(TargetGroup.public_staff)),
+            PopulationMeasure.households: int(households or 0)}
 
 
 def population_rows(*, unit: Unit, year: int) -> list[FigureRow]:

@@ -2,8 +2,10 @@
 province's communes, for anyone to read: "công khai kết quả thực hiện Phong trào" (seed 003). Aggregates
 only: counts and shares of units, never a person's or an account's name or id.
 
-**The period** is a calendar quarter (``2026-Q3``), and only that: any two published periods are either the
-same or do not overlap, so no published flow is the difference of two others (a year less three of its
+**The period** is a quarter (``2026-Q3``) as the communes' quarterly report names it: the reporting quarter,
+10/06–09/09/2026 (fieldapp/periods.py; mobile_contract/reports.md), so the public figures count the days the
+reports count. Only that: the reporting quarters tile the calendar, any two published periods are the same
+or do not overlap, and no published flow is the difference of two others (a year less three of its
 quarters would be the fourth; a range of days less a shorter one, a single day). States (skills, Digital
 Families, mentors) are as they stand when computed, whatever quarter is asked, as in the indicators.
 
@@ -54,8 +56,8 @@ from fieldapp.selectors.rankings import commune_candidates, ranking_order, ranki
 #: The indicators published, in order: the plans' main ones (PRODUCT.md's targets), and the evidence.
 PUBLISHED = ("basic_skills.adults", "vneid_confirmed.adults", "digital_identity.citizens_from_16",
              "digital_bank_account.citizens_from_16", "digital_family.households", "mentors.count",
-             "mentors.with_5_mentees", "support.people", "support.records", "sessions.count", "visits.count",
-             "visits.proven")
+             "mentors.with_5_mentees", "support.people", "support.organisations", "support.records",
+             "sessions.count", "visits.count", "visits.proven")
 PARTS = ("numerator", "denominator")
 
 Cell = tuple[str, str]
@@ -194,8 +196,8 @@ def public_results_get(*, code: str, period: Period, threshold: int, ttl: int) -
     """What is published of a province or a commune for a quarter (module doc), from the cache when it
     holds the province's table."""
     unit = public_unit_get(code=code)
-    if period.kind != "quarter":
-        raise AppError("request.invalid", errors={"period": ["a calendar quarter, such as 2026-Q3"]})
+    if period.kind != "report_quarter":
+        raise AppError("request.invalid", errors={"period": ["a quarter, such as 2026-Q3"]})
     province = unit if unit.level == UnitLevel.province else db.session.get(Unit, unit.parent_code)
     table, cached = results_cache.get_or_compute(f"public:{province.code}:{period.name}:{threshold}", ttl,
                                                  lambda: _province_table(province, period, threshold))

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from fieldapp.auth.callers import Caller
+from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, check_in_commune, point_element, point_of
 from fieldapp.ids import new_public_id
+from fieldapp.models.evidence import SkillStatus
 from fieldapp.models.households import Household
+from fieldapp.models.persons import Person
+from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill
 from fieldapp.models.units import Unit
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
@@ -75,3 +81,23 @@ def household_mark_visited(household: Household, visited_at: datetime) -> None:
     """The household's last visit, from a visit that counts."""
     if household.last_visited_at is None or household.last_visited_at < visited_at:
         household.last_visited_at = visited_at
+
+
+def digital_core_members_query(household_id: int):
+    """Members holding all five Digital Family skills, confirmed (a claimed skill does not count)."""
+    return (select(Person).join(PersonSkill).where(Person.household_id == household_id,
+                                                   PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS),
+                                                   PersonSkill.status == SkillStatus.confirmed)
+            .group_by(Person.id).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
+
+
+def household_derive_digital_family(household: Household) -> None:
+    """Why derived: a Digital Family is a fact about its members' skills (letter 3240/BTTTT-CĐSQG),
+    so nobody can set it by hand; it is recomputed whenever a member's skills change."""
+    is_family = db.session.scalar(select(func.count()).select_from(
+        digital_core_members_query(household.id).subquery())) > 0
+    if is_family and household.digital_family_at is None:
+        household.digital_family_at = utcnow()
+    elif not is_family and household.digital_family_at is not None:
+        household.digital_family_at = None
+    db.session.flush()

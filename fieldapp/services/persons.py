@@ -15,7 +15,9 @@ from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.ids import new_public_id
+from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.households import Household
+from fieldapp.models.organisations import OrganisationMember
 from fieldapp.models.persons import Person, Sex
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
@@ -153,6 +155,39 @@ def person_processing_check(people: Iterable[Person], *, field: str = "person_id
         raise AppError("person.consent_withdrawn", errors={field: withdrawn})
 
 
+def _person_move(caller: Caller, person: Person, household_id: str) -> None:
+    """Move a resident to another household (marriage, a new home): the household is looked up as a
+    read of it would be (another area's is not found). Their commune and village follow, and so do the
+    counts (fieldapp/models/tallies.py); the support they were given stays where it was given. Both
+    households' Digital Family status is derived again. A head stays head only where there is none."""
+    from fieldapp.selectors.households import household_get
+    from fieldapp.services.households import household_derive_digital_family
+
+    target = household_get(caller=caller, public_id=household_id)
+    if target.id == person.household_id:
+        return
+    if person.is_head and db.session.scalar(select(Person.id).where(Person.household_id == target.id,
+                                                                    Person.is_head.is_(True))) is not None:
+        person.is_head = False
+    left = person.household
+    if target.commune_code != person.commune_code:
+        for membership in db.session.scalars(select(OrganisationMember).where(
+                OrganisationMember.person_id == person.id)):
+            membership.commune_code = target.commune_code
+        # The platform's confirmations are the evidence of a skill, which moves with the person: the new
+        # commune's officers read them with it (row-level security reads this commune).
+        for confirmation in db.session.scalars(select(PlatformConfirmation).where(
+                PlatformConfirmation.person_id == person.id)):
+            confirmation.commune_code = target.commune_code
+    person.household_id, person.commune_code, person.village_id = target.id, target.commune_code, target.village_id
+    db.session.flush()
+    db.session.expire(person, ["household"])
+    db.session.expire(left, ["members"])
+    db.session.expire(target, ["members"])
+    for member_of in (left, target):
+        household_derive_digital_family(member_of)
+
+
 def person_update(*, caller: Caller, person: Person, changes: dict, expected_version: int | None = None) -> Person:
     """Correct a resident's details, or record consent given or withdrawn. Skills change only through
     :func:`skills_record`.
@@ -185,6 +220,8 @@ def person_update(*, caller: Caller, person: Person, changes: dict, expected_ver
     for flag in ("is_head", "has_disability", "is_ethnic_minority"):
         if flag in changes:
             setattr(person, flag, changes[flag])
+    if "household_id" in changes:
+        _person_move(caller, person, changes["household_id"])
     if "target_groups" in changes:  # the whole set: the groups given, and no other
         person.target_groups = changes["target_groups"] or ()
     if "consent" in changes:
@@ -201,6 +238,8 @@ def person_update(*, caller: Caller, person: Person, changes: dict, expected_ver
     body = {"fields": sorted(changes)}
     if "consent" in changes:
         body["consent"] = "given" if consent_given else "withdrawn"
+    if "household_id" in changes:
+        body["household_id"] = person.household.public_id
     activity_record(action="person.update", object_type="person", object_id=person.public_id,
                     log_unit=person.commune_code, caller=caller, body=body)
     return person

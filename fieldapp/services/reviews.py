@@ -40,8 +40,7 @@ from fieldapp.selectors.reviews import latest_review, review_target_check
 from fieldapp.selectors.visits import visit_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import judged, status_of_skill_from
-from fieldapp.services.households import household_mark_visited
-from fieldapp.services.skills import household_derive_digital_family
+from fieldapp.services.households import household_derive_digital_family, household_mark_visited
 
 
 def review_decide(*, caller: Caller, target_type: str, target_ref: str, decision: ReviewDecision | str,

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
-
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import today_in_vietnam, utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, SkillStatus
-from fieldapp.models.households import Household
 from fieldapp.models.persons import Person
-from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
+from fieldapp.models.skills import PersonSkill, Skill, SkillEvent
 from fieldapp.selectors.evidence import skill_evidence_check
 from fieldapp.services.activity import activity_record
 from fieldapp.services.evidence import hand_recorded_skill_flags, skill_status
+from fieldapp.services.households import household_derive_digital_family
 from fieldapp.services.persons import person_processing_check
 
 #: The national programme's confirmations on VNeID began in 2025; an earlier date is a typing mistake.
@@ -96,23 +94,3 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
                               "confirmed": [s.value for c, s in changed if c == "confirmed"],
                               "status": status.value, "evidence": evidence_kind.value, "evidence_ref": evidence_ref})
     return person
-
-
-def digital_core_members_query(household_id: int):
-    """Members holding all five Digital Family skills, confirmed (a claimed skill does not count)."""
-    return (select(Person).join(PersonSkill).where(Person.household_id == household_id,
-                                                   PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS),
-                                                   PersonSkill.status == SkillStatus.confirmed)
-            .group_by(Person.id).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
-
-
-def household_derive_digital_family(household: Household) -> None:
-    """Why derived: a Digital Family is a fact about its members' skills (letter 3240/BTTTT-CĐSQG),
-    so nobody can set it by hand; it is recomputed whenever a member's skills change."""
-    is_family = db.session.scalar(select(func.count()).select_from(
-        digital_core_members_query(household.id).subquery())) > 0
-    if is_family and household.digital_family_at is None:
-        household.digital_family_at = utcnow()
-    elif not is_family and household.digital_family_at is not None:
-        household.digital_family_at = None
-    db.session.flush()

@@ -4,14 +4,14 @@ Row-level security on PostgreSQL by the province, with one more reading, as the 
 commune's callers read their province's (they rank the commune's teams and people), and write none.
 
 Revision ID: 4901941fac24
-Revises: f1c3e5a7b9d2
-Create Date: 2026-12-01 16:10:00
+Revises: 4bd350446d24
+Create Date: 2026-12-02 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '4901941fac24'
-down_revision = 'f1c3e5a7b9d2'
+down_revision = '4bd350446d24'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,52 @@
+"""``fieldapp tallies rebuild`` and ``fieldapp tallies check``: the indicators' roll-ups
+(fieldapp/models/tallies.py), which the write path keeps exact; rebuilt after a restore from a dump
+taken of the records alone, checked against a full recount whenever an operator doubts them."""
+import click
+from flask.cli import with_appcontext
+
+from fieldapp.cli.progress import Progress
+from fieldapp.extensions import db
+
+
+@click.group("tallies")
+def group():
+    """The indicators' roll-ups."""
+
+
+@group.command("rebuild")
+@with_appcontext
+def tallies_rebuild_command():
+    """Empty every roll-up and count it again from the records, in one transaction."""
+    from fieldapp.models.tallies import tallies_rebuild
+
+    bars: dict[str, Progress] = {}
+
+    def progress(name, done, total):
+        bars.setdefault(name, Progress(name))(done, total)
+
+    written = tallies_rebuild(db.session.connection(), progress=progress)
+    db.session.commit()
+    for name, rows in written.items():
+        click.echo(f"{name}: {rows} rows")
+
+
+@group.command("check")
+@with_appcontext
+def tallies_check_command():
+    """Compare every roll-up with a full recount from the records; exit 1 on any difference."""
+    from fieldapp.models.tallies import tallies_recount, tallies_stored
+
+    conn = db.session.connection()
+    stored, expected = tallies_stored(conn), tallies_recount(conn)
+    wrong = 0
+    for name in sorted(expected):
+        want = {k: v for k, v in expected[name].items() if v != 0}
+        have = stored.get(name, {})
+        differing = {k for k in set(want) | set(have) if want.get(k) != have.get(k)}
+        wrong += len(differing)
+        click.echo(f"{name}: {len(have)} rows, {len(differing)} differ")
+        for key in sorted(differing, key=repr)[:5]:
+            click.echo(f"  {key}: stored {have.get(key)}, recount {want.get(key)}")
+    db.session.rollback()
+    if wrong:
+        raise SystemExit(1)
