@@ -46,8 +46,8 @@ from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
 from fieldapp.services.imports.columns import header_key, header_row_read
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, file_rows, filled_rows
-from fieldapp.services.imports.report import CellError, Unreadable, capped, problem
+from fieldapp.services.imports.reading import file_bytes, sheet_read
+from fieldapp.services.imports.report import CellError, capped, problem
 from fieldapp.services.persons import citizen_id_digest
 from fieldapp.services.skills import CONFIRMED_FROM, skills_record
 
@@ -188,34 +188,11 @@ def platform_confirmations_import(*, caller: Caller, filename: str, stream, dry_
     def failed(entry: dict) -> ConfirmationReport:
         return ConfirmationReport(ok=False, dry_run=dry_run, rows=0, confirmed=0, errors=[entry])
 
-    if not data.strip():
-        return failed(problem(None, None, "import.file_empty"))
-    try:
-        rows, _estimate, close = file_rows(filename, data, Limits.from_config(current_app.config), HEADERS)
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
     checker = _Checker()
-    header_line = None
-    readable = False
-    read = 0
-    try:
-        for line, row in filled_rows(rows):
-            if header_line is None:
-                header_line = line
-                readable = checker.header(line, row)
-                if not readable:
-                    break
-                continue
-            checker.row(line, row)
-            read += 1
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
-    finally:
-        close()
-    if header_line is None:
-        return failed(problem(None, None, "import.file_no_header"))
-    if readable and read == 0:
-        checker.error(None, None, "import.file_no_rows")
+    sheet = sheet_read(filename, data, Limits.from_config(current_app.config), HEADERS, checker)
+    if sheet.failed:
+        return failed(sheet.failed)
+    read = sheet.rows
     if checker.errors:
         return ConfirmationReport(ok=False, dry_run=dry_run, rows=read, confirmed=0, errors=capped(checker.errors))
 
