@@ -44,9 +44,9 @@ from fieldapp.models.skills import Skill
 from fieldapp.selectors.persons import persons_by_citizen_digests
 from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
-from fieldapp.services.imports.columns import header_key, header_row_read
+from fieldapp.services.imports.columns import header_key
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, sheet_read
+from fieldapp.services.imports.reading import ListChecker, file_bytes, sheet_read
 from fieldapp.services.imports.report import CellError, capped, problem
 from fieldapp.services.persons import citizen_id_digest
 from fieldapp.services.skills import CONFIRMED_FROM, skills_record
@@ -143,27 +143,16 @@ class _Row:
     level: str
 
 
-class _Checker:
+class _Checker(ListChecker):
+    HEADERS, REQUIRED, COLUMNS = HEADERS, REQUIRED_COLUMNS, COLUMNS
+
     def __init__(self):
-        self.errors: list[dict] = []
-        self.columns: dict[str, int] = {}
-        self.headers: dict[str, str] = {}
+        super().__init__()
         self.rows: list[_Row] = []
-
-    def error(self, line, column, code, /, **params):
-        self.errors.append(problem(line, self.headers.get(column, column), code, **params))
-
-    def header(self, line: int, row) -> bool:
-        found = header_row_read(line, row, headers=HEADERS, required=REQUIRED_COLUMNS, error=self.error)
-        self.columns, self.headers, missing = found.columns, found.written, found.missing
-        for column in missing:
-            self.errors.append(problem(line, None, "import.column_missing", name=COLUMNS[column][0], column=column))
-        return not missing
 
     def row(self, line: int, row) -> None:
         def cell(column):
-            index = self.columns.get(column)
-            return row[index] if index is not None and index < len(row) else None
+            return self.cell(row, column)
 
         values = {}
         for column, parse in (("identifier", _identifier), ("date", _date)):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from fieldapp.errors import AppError
 from fieldapp.services.imports.cells import text as cell_text
-from fieldapp.services.imports.columns import HEADERS, header_key
+from fieldapp.services.imports.columns import HEADERS, header_key, header_row_read
 from fieldapp.services.imports.limits import (
     CSV_MAX_RECORD_CHARS,
     Limits,
@@ -118,6 +118,37 @@ def filled_rows(rows: Iterator) -> Iterator:
     for line, row in guarded(rows):
         if any(cell_text(value) for value in row):
             yield line, row
+
+
+class ListChecker:
+    """The part of a list's checker every list shares: its header row read against the list's columns
+    (``HEADERS``: written header → column; ``REQUIRED``; ``COLUMNS``: column → (Vietnamese name, …)), its
+    problems, each named by the header as written, and a row's cell by column. A list's own checker adds
+    ``row``."""
+
+    HEADERS: Mapping[str, str] = {}
+    REQUIRED: tuple[str, ...] = ()
+    COLUMNS: Mapping[str, tuple] = {}
+
+    def __init__(self):
+        self.errors: list[dict] = []
+        self.columns: dict[str, int] = {}
+        self.headers: dict[str, str] = {}
+
+    def error(self, line, column, code, /, **params):
+        self.errors.append(problem(line, self.headers.get(column, column), code, **params))
+
+    def header(self, line: int, row) -> bool:
+        found = header_row_read(line, row, headers=self.HEADERS, required=self.REQUIRED, error=self.error)
+        self.columns, self.headers, missing = found.columns, found.written, found.missing
+        for column in missing:
+            self.errors.append(problem(line, None, "import.column_missing", name=self.COLUMNS[column][0],
+                                       column=column))
+        return not missing
+
+    def cell(self, row, column):
+        index = self.columns.get(column)
+        return row[index] if index is not None and index < len(row) else None
 
 
 class SheetChecker(Protocol):
