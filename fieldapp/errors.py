@@ -88,6 +88,11 @@ _SPECS = [
     ErrorSpec("unit.wrong_level", 422, "Đơn vị {code} không phải cấp {level} như vai trò yêu cầu.",
               "Unit {code} is not at the {level} level this role needs."),
     # Periods, rankings (issue 17): rules a request's shape cannot state
+    ErrorSpec("indicators.one_subject", 422, "Chỉ chọn một đối tượng: một đơn vị, một thôn, một tổ chức, một tổ "
+              "hoặc một tình nguyện viên.",
+              "Name one subject only: a unit, a village, an organisation, a team or a volunteer."),
+    ErrorSpec("indicators.unit_required", 422, "Hãy chọn một tỉnh hoặc một xã.",
+              "Name a province or a commune."),
     ErrorSpec("period.invalid", 422, "Kỳ không hợp lệ: ngày không có thật, khoảng ngày ngược hoặc quá ba năm, "
               "hoặc ngoài các năm 2020–2035.",
               "Not a period: a day that does not exist, a range backwards or over three years, or outside "

@@ -285,13 +285,16 @@ def test_a_province_sums_its_communes(client, world, login):
         assert weekly["numerator"] >= weekly["breakdowns"]["weeks"]
 
 
-@pytest.mark.parametrize("query", [
-    {"period": "2026-Q5"}, {"period": "2026-13"}, {"period": "yesterday"}, {"period": "2026-02-01..2026-01-01"},
-    {"period": "2020-01-01..2026-01-01"}, {"period": "2026", "unit": HUNG_CHAU, "team_id": 1},
+@pytest.mark.parametrize("query, code", [
+    ({"period": "2026-Q5"}, "request.invalid"), ({"period": "2026-13"}, "request.invalid"),
+    ({"period": "yesterday"}, "request.invalid"),  # the shape the schema states
+    ({"period": "2026-02-01..2026-01-01"}, "period.invalid"), ({"period": "2026-02-30..2026-03-01"}, "period.invalid"),
+    ({"period": "2020-01-01..2026-01-01"}, "period.invalid"),  # what the shape cannot say
+    ({"period": "2026", "unit": HUNG_CHAU, "team_id": 1}, "indicators.one_subject"),
 ])
-def test_a_bad_question_is_a_clear_error(client, world, query):
+def test_a_bad_question_is_a_clear_error(client, world, query, code):
     answer = client.get("/api/v1/indicators", headers=world["officer_headers"], query_string=query)
-    assert answer.status_code == 422 and answer.get_json()["error_code"] == "request.invalid"
+    assert answer.status_code == 422 and answer.get_json()["error_code"] == code, answer.get_json()
 
 
 def test_another_areas_subject_is_not_found(client, world):

@@ -9,7 +9,7 @@ from fieldapp.auth.access import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.indicators import INDICATORS
-from fieldapp.periods import PeriodError, period_parse
+from fieldapp.periods import PERIOD_PATTERN, PeriodError, period_parse
 from fieldapp.selectors.indicators import indicator_subject, indicators_compute, targets_for
 from fieldapp.selectors.population import population_unit_get
 from fieldapp.services.targets import targets_set
@@ -24,7 +24,8 @@ PERIODS = ("`2026-09` (a month), `2026-Q3` (a calendar quarter), `2026-R3` (a re
 
 
 class IndicatorQuery(Schema):
-    period = fields.String(required=True, validate=validate.Length(max=32), metadata={"description": PERIODS})
+    period = fields.String(required=True, validate=[validate.Length(max=32), validate.Regexp(PERIOD_PATTERN)],
+                           metadata={"description": PERIODS})
     unit = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2}(\d{3})?$"), metadata={
         "description": "a province (2 digits) or a commune (5 digits) of my area; with no subject: my own area"})
     village_id = Id(load_default=None)
@@ -111,10 +112,12 @@ def sheet_out(sheet) -> dict:
 
 
 def period_arg(text: str):
+    """A period the schema's pattern let through, read; what the shape cannot say (a day that does not
+    exist, a range backwards or too long) is 422 ``period.invalid``."""
     try:
         return period_parse(text)
     except PeriodError:
-        raise AppError("request.invalid", errors={"period": [PERIODS]}) from None
+        raise AppError("period.invalid", errors={"period": [PERIODS]}) from None
 
 
 @blp.route("/indicators", methods=["GET"])

@@ -3,14 +3,14 @@ Ambassadors, ranked on weighted criteria shown beside each item; a province's ow
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.indicators import PERIODS, PeriodOut
+from fieldapp.api.indicators import PERIODS, PeriodOut, period_arg
 from fieldapp.api.schemas import Text
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.rankings import CLASS_NAMES, CLASSES, CRITERIA, LEVELS, THRESHOLD_CLASSES
-from fieldapp.periods import PERIOD_PATTERN, PeriodError, period_parse
+from fieldapp.periods import PERIOD_PATTERN
 from fieldapp.selectors.population import population_unit_get
 from fieldapp.selectors.rankings import ranking_compute, ranking_scheme_get
 from fieldapp.services.rankings import ranking_scheme_set
@@ -121,10 +121,7 @@ def ranked_out(item) -> dict:
 def rankings(args):
     """The ranking of the communes, teams, volunteers or ambassadors of a unit of my area in a period, each
     criterion's weight, value and score beside each item, and its completion class."""
-    try:
-        period = period_parse(args["period"])
-    except PeriodError:
-        raise AppError("period.invalid", errors={"period": [PERIODS]}) from None
+    period = period_arg(args["period"])
     ranking = ranking_compute(caller=current_caller(), unit=args["unit"], level=args["level"], period=period)
     unit = ranking.unit
     return {"unit": {"code": unit.code, "name": unit.name, "level": unit.level.value}, "level": ranking.level,

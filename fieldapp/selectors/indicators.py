@@ -767,7 +767,7 @@ def indicator_subject(*, caller, unit: str | None = None, village_id: int | None
     named = [n for n, v in (("unit", unit), ("village_id", village_id), ("organisation_id", organisation_id),
                             ("team_id", team_id), ("volunteer_id", volunteer_id)) if v is not None]
     if len(named) > 1:
-        raise AppError("request.invalid", errors={name: ["name one subject only"] for name in named})
+        raise AppError("indicators.one_subject", errors={name: ["name one subject only"] for name in named})
     if village_id is not None:
         village = village_get(caller=caller, village_id=village_id)
         commune = db.session.get(Unit, village.commune_code)
@@ -789,10 +789,10 @@ def indicator_subject(*, caller, unit: str | None = None, village_id: int | None
         return Subject("volunteer", user.id, user.full_name, commune.code, commune.parent_code, commune.code)
     code = unit or caller.unit_code
     if code is None:
-        raise AppError("request.invalid", errors={"unit": ["required: name a province or a commune"]})
+        raise AppError("indicators.unit_required", errors={"unit": ["required: name a province or a commune"]})
     found = unit_in_scope(caller, code)
     if found is None:
-        raise AppError("request.invalid", errors={"unit": ["name a province or a commune"]})
+        raise AppError("indicators.unit_required", errors={"unit": ["name a province or a commune"]})
     if found.level == UnitLevel.province:
         return Subject("province", found.code, found.name, found.code, found.code)
     return Subject("commune", found.code, found.name, found.code, found.parent_code, found.code)
