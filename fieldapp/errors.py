@@ -342,7 +342,7 @@ _SPECS = [
               "Nothing was made under this client_id yet: push the item that makes it first (or in the same batch)."),
     ErrorSpec("sync.withdraw_not_allowed", 403, "Chỉ cán bộ xã mới thu hồi kỹ năng; từ thực địa kỹ năng chỉ "
               "được ghi thêm.", "Only officers withdraw a skill; from the field skills are only added."),
-    ErrorSpec("sync.cursor_invalid", 400, "Con trỏ đồng bộ không hợp lệ: hãy đồng bộ lại từ đầu (không có cursor).",
+    ErrorSpec("sync.cursor_invalid", 422, "Con trỏ đồng bộ không hợp lệ: hãy đồng bộ lại từ đầu (không có cursor).",
               "The sync cursor is not valid: pull again from the start (no cursor)."),
     ErrorSpec("sync.cursor_expired", 410, "Con trỏ đồng bộ đã quá {days} ngày: hãy đồng bộ lại từ đầu "
               "(không có cursor).",

@@ -401,7 +401,7 @@ def test_an_offline_day_as_sync_md_tells_it(client, login, monkeypatch):
     assert too_many["error_code"] == "sync.batch_too_large"
     day.steps["too-many"]["request"] = None  # 501 items: the doc describes them
     day.call("cursor-invalid", "GET", "/api/v1/sync/pull", headers=phone, query={"cursor": "bm90LWEtY3Vyc29y"},
-             status=400)
+             status=422)
     import itsdangerous.timed
 
     later = itsdangerous.timed.time.time() + 31 * 86400

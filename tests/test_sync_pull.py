@@ -182,10 +182,10 @@ def test_a_cursor_is_signed_bound_to_its_account_and_expires(client, login, worl
     cursor = _pull(client, headers)["cursor"]
     forged = cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")
     response = client.get("/api/v1/sync/pull", headers=headers, query_string={"cursor": forged})
-    assert response.status_code == 400 and response.get_json()["error_code"] == "sync.cursor_invalid"
+    assert response.status_code == 422 and response.get_json()["error_code"] == "sync.cursor_invalid"
     stranger = make_user(role=Role.volunteer, unit_code=world.commune.code)
     response = client.get("/api/v1/sync/pull", headers=login(stranger), query_string={"cursor": cursor})
-    assert response.status_code == 400 and response.get_json()["error_code"] == "sync.cursor_invalid"
+    assert response.status_code == 422 and response.get_json()["error_code"] == "sync.cursor_invalid"
     import itsdangerous.timed
 
     later = time.time() + 31 * 86400

@@ -513,6 +513,8 @@ def _compressed(payload: dict):
 @blp.arguments(PullQuery, location="query")
 @blp.response(200, PullOut)
 @blp.alt_response(410, description="`sync.cursor_expired`: pull again without a cursor (a full pull).")
+@blp.alt_response(422, description="`sync.cursor_invalid`: not a cursor of this server, or another account's: "
+                                   "pull again without a cursor (a full pull).")
 def sync_pull(args):
     """What changed in the caller's scope since the cursor; gzip when asked (`Accept-Encoding: gzip`)."""
     caller = current_caller()
