@@ -12,7 +12,17 @@ request. Reads go through the same scoped selectors as the API, writes through t
 Every form carries a CSRF token (:data:`fieldapp.extensions.csrf`); the headers come from
 :mod:`fieldapp.pages`.
 """
-from fieldapp.console import auth, home, support_records  # noqa: F401  (their routes, on the blueprint)
+from fieldapp.console import (  # noqa: F401  (their routes, on the blueprint)
+    activity,
+    auth,
+    home,
+    households,
+    imports,
+    reports,
+    reviews,
+    support_records,
+    teams,
+)
 from fieldapp.console.base import bp
 
 __all__ = ["bp"]

@@ -6,7 +6,7 @@ from flask import redirect, request, session, url_for
 from fieldapp.auth.declaration import declares
 from fieldapp.auth.permissions import role_can
 from fieldapp.auth.signin import sign_in_throttled
-from fieldapp.console.base import SIGNED_OUT, VOLUNTEER_REFUSED, bp, console_caller, login_page
+from fieldapp.console.base import SIGNED_OUT, VOLUNTEER_REFUSED, bp, console_caller, login_page, safe_next
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.services.tokens import console_session_issue, console_session_revoke, user_authenticate
@@ -17,8 +17,9 @@ from fieldapp.services.tokens import console_session_issue, console_session_revo
 def login_form():
     """The sign-in form (phone and password)."""
     if console_caller() is not None:
-        return redirect(url_for(".home"))
-    return login_page(error=SIGNED_OUT if request.args.get("ended") else None)
+        return redirect(safe_next(request.args.get("next")) or url_for(".home"))
+    return login_page(error=SIGNED_OUT if request.args.get("ended") else None,
+                      next_page=safe_next(request.args.get("next")))
 
 
 @bp.route("/login", methods=["POST"])
@@ -44,7 +45,7 @@ def login_submit():
     session.clear()
     session.permanent = True
     session["uid"], session["sid"] = user.id, issued.token
-    return redirect(url_for(".home"))
+    return redirect(safe_next(request.form.get("next")) or url_for(".home"))
 
 
 @bp.route("/logout", methods=["POST"])

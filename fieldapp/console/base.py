@@ -3,14 +3,16 @@ errors shown as a Vietnamese page."""
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.permissions import role_can
 from fieldapp.errors import AppError, from_http_exception
+from fieldapp.exports import vn_date
 from fieldapp.extensions import db
 from fieldapp.models.users import Role, User
 from fieldapp.pages import CONSOLE_CSP, page_blueprint
@@ -44,29 +46,116 @@ def console_caller() -> Caller | None:
     return caller
 
 
+def safe_next(value: str | None) -> str | None:
+    """A page of the console to come back to after signing in: a path under /console/, never another
+    site (``//host``, a scheme) nor the sign-in page itself."""
+    if not value or not value.startswith("/console/") or value.startswith("/console/login") \
+            or "//" in value or "\\" in value or any(ord(c) < 32 for c in value):
+        return None
+    return value
+
+
+def _coming_back_to() -> str | None:
+    """Where the sign-in leads back to: this page (a GET), or the page whose form was sent (a POST:
+    its Referer, when it is a page of the console); ``None`` for the dashboard, where it leads anyway."""
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:
+        referrer = urlsplit(request.referrer or "")
+        same_site = not referrer.netloc or referrer.netloc == request.host
+        target = (referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site else ""
+    target = safe_next(target)
+    return None if target in (None, "/console/") else target
+
+
+def signed_out_redirect(had_session: bool):
+    """To the sign-in page, saying the session ended when there was one, and coming back here after."""
+    return redirect(url_for(".login_form", ended=1 if had_session else None, next=_coming_back_to()))
+
+
 def signed_in(view):
-    """Decorator: the page needs a live console session; without one, the sign-in page."""
+    """Decorator: the page needs a live console session; without one, the sign-in page (which leads
+    back to this page once signed in)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         had_session = "sid" in session
         caller = console_caller()
         if caller is None:
-            return redirect(url_for(".login_form", ended=1 if had_session else None))
+            return signed_out_redirect(had_session)
         g.caller = caller  # as the API's current_caller does: the declared reads are logged for it
         return view(caller, *args, **kwargs)
 
     return wrapper
 
 
-def login_page(*, error: str | None = None, phone: str = "", status: int = 200, headers=None):
-    return render_template("console/login.html", error=error, phone=phone), status, headers or {}
+def page(verb: str):
+    """Decorator: a signed-in page whose role must hold ``verb`` (the API's verb for the same read or
+    write); another role gets the 403 page, as the API answers it."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(caller: Caller, *args, **kwargs):
+            if not role_can(caller.role, verb):
+                raise AppError("auth.forbidden")
+            return view(caller, *args, **kwargs)
+
+        checked.verb = verb
+        return signed_in(checked)
+
+    return decorator
+
+
+#: The pages in the menu, each shown to the roles that hold its verb.
+NAV = (("console.home", "Tổng quan", "console.use"),
+       ("console.households", "Hộ gia đình", "household.read"),
+       ("console.teams", "Tổ và tài khoản", "team.read"),
+       ("console.import_form", "Nhập danh sách hộ", "household.import"),
+       ("console.reviews", "Duyệt minh chứng", "evidence.review"),
+       ("console.activity", "Nhật ký hoạt động", "activity.read"),
+       ("console.reports", "Báo cáo", "support_record.read"))
+
+
+@bp.app_template_filter("vn_datetime")
+def _vn_datetime(moment) -> str:
+    """dd/mm/yyyy hh:mm in Vietnam's time (a date alone: dd/mm/yyyy), as the exports write them."""
+    return vn_date(moment)
+
+
+@bp.before_request
+def _vietnamese():
+    g.page_language = "vi"  # the catalogue's messages (an import's row errors) in Vietnamese, whatever the browser
+
+
+def login_page(*, error: str | None = None, phone: str = "", status: int = 200, headers=None,
+               next_page: str | None = None):
+    next_page = next_page or safe_next(request.form.get("next") or request.args.get("next"))
+    return render_template("console/login.html", error=error, phone=phone, next_page=next_page), status, \
+        headers or {}
 
 
 def page_context(caller: Caller) -> dict:
     user = db.session.get(User, caller.user_id)
-    return {"user": user, "role_name": ROLE_VI[user.role],
+    nav = [(endpoint, label) for endpoint, label, verb in NAV
+           if role_can(caller.role, verb) and endpoint in current_app.view_functions]
+    return {"user": user, "role_name": ROLE_VI[user.role], "caller": caller, "nav": nav,
+            "can": lambda verb: role_can(caller.role, verb), "errors_for": errors_for,
             "area_name": user.unit.name if user.unit is not None else "Toàn quốc"}
+
+
+def errors_for(errors: dict, prefix: str) -> dict:
+    """The errors of one form among several on a page (their names prefixed ``prefix``), unprefixed."""
+    return {name[len(prefix):]: messages for name, messages in errors.items() if name.startswith(prefix)}
+
+
+def field_errors(error: AppError) -> dict[str, list[str]]:
+    """The error's messages by field, in Vietnamese (the services' :class:`FieldMessage`, or plain text)."""
+    found: dict[str, list[str]] = {}
+    for name, messages in (error.errors or {}).items():
+        if not isinstance(messages, list):
+            continue
+        found[name] = [getattr(m, "vi", None) or str(m) for m in messages]
+    return found
 
 
 def _error_page(message: str, status: int, headers=None):
@@ -85,6 +174,10 @@ def _app_error(error: AppError):
 def _http_error(error: HTTPException):
     """Werkzeug's errors, flask-limiter's 429 and Flask-WTF's refused CSRF token, as a Vietnamese page."""
     if isinstance(error, CSRFError):
+        had_session = "sid" in session
+        if request.endpoint not in ("console.login_submit", "console.logout") and console_caller() is None:
+            # The session ended (its cookie expired with the form's token): sign in, then back to the page.
+            return signed_out_redirect(had_session)
         return _error_page(CSRF_REFUSED, 400)
     app_error = from_http_exception(error)  # the API's catalogue code and headers (Retry-After, Allow)
     return _error_page(app_error.message("vi"), error.code or app_error.status, app_error.headers)
