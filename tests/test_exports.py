@@ -82,8 +82,9 @@ def test_an_exported_list_is_what_exports_md_says(client, login):
                           query_string={"format": "csv", "village_id": person.village_id}).get_data()
     assert exported.startswith(b"\xef\xbb\xbf") and exported.endswith(b"\r\n")
     header, row = _csv_rows(exported)
-    assert header == columns and len(columns) == 12
+    assert header == columns and len(columns) == 14
     cell = dict(zip(columns, row, strict=True))
+    assert (cell["Mã tổ chức được hỗ trợ"], cell["Tên tổ chức được hỗ trợ"]) == ("", "")  # for herself
     assert (cell["Họ và tên"], cell["Năm sinh"], cell["Mã người dân"]) == ("Lê Thị Hồng", "1958", person.public_id)
     assert cell["Kỹ năng được hỗ trợ"] in doc and "| `online_safety` | " + cell["Kỹ năng được hỗ trợ"] + " |" in doc
     assert "| `session` | " + cell["Hình thức"] + " |" in doc and "| `none` | " + cell["Minh chứng"] + " |" in doc

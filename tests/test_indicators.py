@@ -20,10 +20,12 @@ from tests.factories import (
     assign,
     make_household,
     make_person,
+    make_session,
     make_team,
     make_user,
     make_village,
 )
+from tests.test_tallies import assert_tallies_exact
 
 LAT, LON = HUNG_CHAU_CENTRE
 FIVE = sorted(s.value for s in DIGITAL_FAMILY_SKILLS)
@@ -246,6 +248,29 @@ def test_a_team_and_a_volunteer_are_their_own_subjects(client, world):
                   volunteer_id=other.id)["support.records"]["numerator"] == 0
 
 
+def test_the_one_stop_desk_is_a_channel_of_its_own_and_communes_without_one_are_named(client, world, login):
+    from fieldapp.models.units import Unit
+
+    person = make_person(household=world["household"])
+    desk = make_session(kind="one_stop_desk", topics=("online_public_services",))
+    weekly = make_session(topics=("online_safety",))
+    for session in (desk, weekly):
+        answer = client.post(f"/api/v1/sessions/{session.public_id}/attendees", headers=world["headers"],
+                             json={"person_id": person.public_id})
+        assert answer.status_code in (200, 201), answer.get_json()
+    sheet = _sheet(client, world["officer_headers"], period=_this_quarter())
+    assert sheet["support.records"]["breakdowns"]["channel"] == {"one_stop_desk": 1, "session": 1}
+    assert_tallies_exact()
+    assert sheet["one_stop_desk.missing_communes"]["numerator"] == 0
+    assert sheet["sessions.count"]["breakdowns"]["kind"] == {"one_stop_desk": 1, "weekly_class": 1}
+    province_code = db.session.get(Unit, HUNG_CHAU).parent_code
+    province = _sheet(client, login(make_user(role=Role.province_officer, unit_code=province_code)),
+                      period=_this_quarter(), unit=province_code)
+    desks = province["one_stop_desk.missing_communes"]
+    assert HUNG_CHAU not in desks["breakdowns"]["communes"]
+    assert desks["numerator"] == desks["denominator"] - 1  # every other commune of the province has none
+
+
 def test_a_province_sums_its_communes(client, world, login):
     from fieldapp.models.units import Unit
     person = make_person(household=world["household"])
@@ -284,3 +309,17 @@ def test_the_catalogue_names_every_indicator(client, world):
     assert "basic_skills.public_staff" in codes and "digital_family.households" in codes
     sheet = _sheet(client, world["officer_headers"], period="2026")
     assert set(sheet) <= set(codes)
+
+
+def test_an_area_whose_roll_ups_were_never_built_is_refused_not_shown_as_zeros(client, world, runner):
+    from sqlalchemy import delete
+
+    from fieldapp.models.tallies import PersonTally, PersonTallyKey
+
+    make_person(household=world["household"])
+    db.session.execute(delete(PersonTallyKey))  # as after an upgrade of a database with records
+    db.session.execute(delete(PersonTally))
+    answer = client.get("/api/v1/indicators", headers=world["officer_headers"], query_string={"period": "2026"})
+    assert answer.status_code == 503 and answer.get_json()["error_code"] == "indicators.not_built"
+    assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
+    assert _sheet(client, world["officer_headers"], period="2026")["basic_skills.adults"]["denominator"] == 1

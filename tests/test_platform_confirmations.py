@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import ActivityEntry, Role
+from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.skills import PersonSkill, Skill, SkillEvent
 from tests.factories import OTHER_COMMUNE, make_household, make_person, make_user, make_village
 
@@ -57,6 +58,13 @@ def _logged(people) -> list[str]:
         | ((ActivityEntry.action == "person.skills_record") & ActivityEntry.object_id.in_(_ids(people))))))
 
 
+def _kept(person) -> list[tuple]:
+    """The confirmations kept for ``person``: (date, course, level, line)."""
+    return [(c.confirmed_on, c.course, c.level, c.line) for c in db.session.scalars(
+        select(PlatformConfirmation).where(PlatformConfirmation.person_id == person.id)
+        .order_by(PlatformConfirmation.id))]
+
+
 def _confirmed(person) -> PersonSkill | None:
     return db.session.scalar(select(PersonSkill).where(PersonSkill.person_id == person.id,
                                                        PersonSkill.skill == Skill.vneid_programme_confirmed))
@@ -81,6 +89,50 @@ def test_matched_rows_grant_the_confirmation_with_its_date_and_source(client, of
     assert not any(AN in e.body for e in db.session.scalars(select(ActivityEntry)))
 
 
+def test_each_grant_keeps_the_course_the_level_and_the_source_and_the_person_shows_it(client, officer, people):
+    import hashlib
+
+    body = _csv(f"{AN},15/06/2025,Bình dân học vụ số,Cơ bản", f"{BINH},2025-07-01,,")
+    assert _post(client, officer, body, dry_run=False).get_json()["confirmed"] == 2
+    assert _kept(people["an"]) == [(date(2025, 6, 15), "Bình dân học vụ số", "Cơ bản", 2)]
+    assert _kept(people["binh"]) == [(date(2025, 7, 1), None, None, 3)]
+    kept = db.session.scalar(select(PlatformConfirmation).where(PlatformConfirmation.person_id == people["an"].id))
+    assert kept.file_sha256 == hashlib.sha256(body).hexdigest() and kept.commune_code == people["an"].commune_code
+    assert kept.evidence_ref == _confirmed(people["an"]).evidence_ref
+
+    person = client.get(f"/api/v1/persons/{people['an'].public_id}", headers=officer).get_json()
+    skill = next(s for s in person["skills"] if s["skill"] == "vneid_programme_confirmed")
+    shown = skill["platform_confirmation"]
+    assert (shown["confirmed_on"], shown["course"], shown["level"], shown["line"]) == (
+        "2025-06-15", "Bình dân học vụ số", "Cơ bản", 2)
+    assert shown["file_sha256"] == kept.file_sha256 and shown["imported_by"] == kept.imported_by
+    # The lists load it with the page, and read it the same.
+    listed = client.get("/api/v1/persons", headers=officer, query_string={"q": "Người"}).get_json()["items"]
+    by_id = {p["id"]: p for p in listed}
+    for key, course in (("an", "Bình dân học vụ số"), ("binh", None)):
+        skills = {s["skill"]: s for s in by_id[people[key].public_id]["skills"]}
+        assert skills["vneid_programme_confirmed"]["platform_confirmation"]["course"] == course
+    # The person's own data export holds it too.
+    data = client.get(f"/api/v1/persons/{people['an'].public_id}/data-export", headers=officer).get_json()
+    assert [(c["course"], c["level"], c["line"]) for c in data["platform_confirmations"]] == [
+        ("Bình dân học vụ số", "Cơ bản", 2)]
+
+
+def test_a_confirmation_recorded_by_hand_and_other_skills_show_none(client, officer, people):
+    from fieldapp.services.skills import skills_record
+
+    skills_record(caller=None, person=people["an"], grant=[Skill.vneid_programme_confirmed, Skill.online_safety],
+                  evidence_kind="other", evidence_ref="Công văn 12/UBND", confirmed_on=date(2025, 5, 1))
+    db.session.commit()
+    person = client.get(f"/api/v1/persons/{people['an'].public_id}", headers=officer).get_json()
+    assert {s["skill"]: s["platform_confirmation"] for s in person["skills"]} == {
+        "vneid_programme_confirmed": None, "online_safety": None}
+    # The platform's row for them later is a duplicate: the hand-recorded confirmation stays, none is kept.
+    report = _post(client, officer, _csv(f"{AN},15/06/2025,Bình dân học vụ số,Cơ bản"), dry_run=False).get_json()
+    assert [d["code"] for d in report["duplicates"]] == ["import.confirmation_held"]
+    assert _kept(people["an"]) == []
+
+
 def test_unmatched_rows_are_reported_and_another_area_is_not_searched(client, officer, people):
     response = _post(client, officer, _csv(f"{AN},15/06/2025,,", f"{NOBODY},15/06/2025,,", f"{FAR},15/06/2025,,"),
                      dry_run=False)
@@ -92,23 +144,26 @@ def test_unmatched_rows_are_reported_and_another_area_is_not_searched(client, of
 
 
 def test_duplicates_are_skipped_and_reported(client, officer, people):
-    first = _post(client, officer, _csv(f"{AN},15/06/2025,,", f"{AN},20/06/2025,,"), dry_run=False).get_json()
+    first = _post(client, officer, _csv(f"{AN},15/06/2025,Khoá A,Cơ bản", f"{AN},20/06/2025,Khoá B,Nâng cao"),
+                  dry_run=False).get_json()
     assert first["confirmed"] == 1
     assert [(d["line"], d["code"]) for d in first["duplicates"]] == [(3, "import.confirmation_repeated")]
     assert _confirmed(people["an"]).confirmed_on == date(2025, 6, 15)  # the identifier's first row
-    again = _post(client, officer, _csv(f"{AN},01/08/2025,,"), dry_run=False).get_json()
+    again = _post(client, officer, _csv(f"{AN},01/08/2025,Khoá C,Nâng cao"), dry_run=False).get_json()
     assert again["confirmed"] == 0 and [d["code"] for d in again["duplicates"]] == ["import.confirmation_held"]
     assert _confirmed(people["an"]).confirmed_on == date(2025, 6, 15)
+    assert _kept(people["an"]) == [(date(2025, 6, 15), "Khoá A", "Cơ bản", 2)]  # the first confirmation only
     assert db.session.scalars(select(SkillEvent.change).where(SkillEvent.person_id == people["an"].id)).all() == [
         "granted"]  # once
 
 
 def test_a_dry_run_matches_and_writes_nothing(client, officer, people):
-    response = _post(client, officer, _csv(f"{AN},15/06/2025,,", f"{NOBODY},15/06/2025,,"), dry_run=True)
+    response = _post(client, officer, _csv(f"{AN},15/06/2025,Khoá A,Cơ bản", f"{NOBODY},15/06/2025,,"), dry_run=True)
     report = response.get_json()
     assert response.status_code == 200 and report["dry_run"] and report["confirmed"] == 1
     assert len(report["unmatched"]) == 1
     assert _confirmed(people["an"]) is None
+    assert _kept(people["an"]) == []
     assert _logged(people) == []
 
 
@@ -127,7 +182,7 @@ def test_one_bad_row_writes_nothing(client, officer, people, bad, code):
     assert body["error_code"] == "import.has_errors"
     assert [(row["line"], row["code"]) for row in body["errors"]["rows"]] == [(3, code)]
     assert "12345" not in str(body)  # an identifier is never echoed back
-    assert _confirmed(people["an"]) is None
+    assert _confirmed(people["an"]) is None and _kept(people["an"]) == []
     assert _logged(people) == []
 
 
@@ -161,3 +216,26 @@ def test_a_person_who_withdrew_consent_is_not_recorded(client, officer, people):
 def test_volunteers_may_not_import(client, login, people):
     volunteer = login(make_user(role=Role.volunteer))
     assert _post(client, volunteer, _csv(f"{AN},15/06/2025,,"), dry_run=True).status_code == 403
+
+
+def test_the_confirmation_moves_with_the_person_to_another_commune(client, officer, people, login):
+    """A province officer moves a confirmed resident to a household of the next commune: the new commune's
+    officer reads the skill with its confirmation (on PostgreSQL its row follows the person's commune)."""
+    from fieldapp.models import Unit
+    from tests.factories import HUNG_CHAU, NGHE_AN
+
+    _post(client, officer, _csv(f"{AN},15/06/2025,Bình dân học vụ số,Cơ bản"), dry_run=False)
+    neighbour = db.session.scalar(select(Unit.code).where(Unit.parent_code == NGHE_AN, Unit.code != HUNG_CHAU)
+                                  .order_by(Unit.code).limit(1))
+    new_home = make_household(village=make_village(commune_code=neighbour))
+    province = login(make_user(role=Role.province_officer, unit_code=NGHE_AN))
+    moved = client.patch(f"/api/v1/persons/{people['an'].public_id}", headers=province,
+                         json={"household_id": new_home.public_id})
+    assert moved.status_code == 200, moved.get_json()
+    assert db.session.scalar(select(PlatformConfirmation.commune_code).where(
+        PlatformConfirmation.person_id == people["an"].id)) == neighbour
+    theirs = login(make_user(role=Role.commune_officer, unit_code=neighbour))
+    person = client.get(f"/api/v1/persons/{people['an'].public_id}", headers=theirs).get_json()
+    skill = next(s for s in person["skills"] if s["skill"] == "vneid_programme_confirmed")
+    assert (skill["platform_confirmation"]["course"], skill["platform_confirmation"]["level"]) == (
+        "Bình dân học vụ số", "Cơ bản")

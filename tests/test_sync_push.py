@@ -212,3 +212,52 @@ def test_every_item_kind_needs_a_verb_that_some_role_holds():
 
     held = set().union(*ROLE_VERBS.values())
     assert {name: kind.verb for name, kind in KINDS.items() if kind.verb not in held} == {}
+
+
+def test_support_on_behalf_of_an_organisation_through_a_push(client, login, world):
+    """The visit and attendee items go through the same services as their endpoints, so the same rule:
+    a member is recorded with the organisation, a non-member is rejected (422) and another area's
+    organisation is not found (404), each alone; the rest of the batch is applied, and a retry of
+    the batch answers the applied items with their first answers."""
+    from fieldapp.models import SessionAttendee
+    from tests.factories import OTHER_COMMUNE, make_organisation, make_session
+
+    headers = login(world.volunteer)
+    household = world.households[0]
+    member, other = world.people[household.public_id]
+    shop = make_organisation(kind="enterprise", unit_code=world.commune.code, focal=world.volunteer, members=[member],
+                             role="worker")
+    theirs = make_organisation(kind="enterprise", unit_code=OTHER_COMMUNE)
+    session = make_session(commune_code=world.commune.code, lat=world.lat, lon=world.lon, topics=("online_shopping",))
+    items = [
+        _visit_item(world, household, [{"person_id": member.public_id, "skills": ["online_shopping"],
+                                         "organisation_id": shop.id}]),
+        _visit_item(world, household, [{"person_id": other.public_id, "skills": ["online_shopping"],
+                                        "organisation_id": shop.id}]),
+        {"client_id": str(uuid.uuid4()), "kind": "session.attendee",
+         "data": {"session_id": session.public_id, "person_id": other.public_id, "organisation_id": theirs.id}},
+        {"client_id": str(uuid.uuid4()), "kind": "session.attendee",
+         "data": {"session_id": session.public_id, "person_id": member.public_id, "organisation_id": shop.id}},
+    ]
+    first = _push(client, headers, items)
+    assert [r["result"] for r in first["results"]] == ["applied", "rejected", "rejected", "applied"], first
+    assert [r["error"]["error_code"] for r in first["results"][1:3]] == [
+        "support.organisation_not_member", "organisation.not_found"]
+    assert not first["results"][1]["retry"] and not first["results"][2]["retry"]
+    assert first["results"][3]["record"]["organisation_id"] == shop.id
+    records = db.session.query(SupportRecord).filter(SupportRecord.person_id.in_([member.id, other.id])).all()
+    assert sorted((r.source_kind.value, r.person_id, r.organisation_id) for r in records) == [
+        ("session", member.id, shop.id), ("visit", member.id, shop.id)]
+    assert db.session.get(SessionAttendee, (session.id, other.id)) is None
+    assert db.session.query(Visit).filter_by(client_id=items[1]["client_id"]).count() == 0
+
+    again = _push(client, headers, items)
+    assert [r["result"] for r in again["results"]] == ["duplicate", "rejected", "rejected", "duplicate"]
+    assert again["results"][0]["record"] == first["results"][0]["record"]
+    assert again["results"][3]["record"] == first["results"][3]["record"]
+    assert db.session.query(SupportRecord).filter(SupportRecord.person_id.in_([member.id, other.id])).count() == 2
+
+    # The phone's POST /visits of the same visit (same client_id, same body) is the same visit.
+    sent = items[0]
+    direct = client.post("/api/v1/visits", headers=headers, json={**sent["data"], "client_id": sent["client_id"]})
+    assert direct.status_code == 200 and direct.get_json() == first["results"][0]["record"]

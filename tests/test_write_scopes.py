@@ -121,6 +121,8 @@ def world(login):
     theirs["session"] = make_session(commune_code=OTHER_COMMUNE, lat=centre.lat, lon=centre.lon)
     theirs["visit"] = make_visit(volunteer=theirs["volunteer"], household=theirs["household"])
     theirs["checkin"] = _checkin(theirs["volunteer"], theirs["session"], centre)
+    theirs["organisation"] = make_organisation(unit_code=OTHER_COMMUNE, focal=theirs["volunteer"],
+                                               members=[theirs["person"]])
     return {"ours": ours, "theirs": theirs, "as": {
         "officer": login(ours["officer"]), "volunteer": login(ours["volunteer"]), "leader": login(ours["leader"])}}
 
@@ -295,6 +297,11 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
     ("POST", "/api/v1/sessions/{session_id}/attendees", "person_id"): [Case(
         "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
         lambda w, v: {"person_id": v}, lambda w: w["theirs"]["person"].public_id, MADE_UP["P"])],
+    # The organisation a person is helped on behalf of: looked up as GET /organisations/{id} would be.
+    ("POST", "/api/v1/sessions/{session_id}/attendees", "organisation_id"): [Case(
+        "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
+        lambda w, v: {"person_id": w["ours"]["person"].public_id, "organisation_id": v},
+        lambda w: w["theirs"]["organisation"].id, MADE_UP["int"])],
     ("POST", "/api/v1/sessions/{session_id}/attendees", "person_card"): [Case(
         "officer", "POST", lambda w: f"/api/v1/sessions/{w['ours']['session'].public_id}/attendees",
         lambda w, v: {"person_card": _card("person", v)}, lambda w: w["theirs"]["person"].public_id,
@@ -328,6 +335,11 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
         "volunteer", "POST", lambda w: "/api/v1/visits",
         lambda w, v: _visit(w, people=[{"person_id": v, "skills": ["online_safety"]}]),
         lambda w: w["theirs"]["person"].public_id, MADE_UP["P"])],
+    ("POST", "/api/v1/visits", "people.[].organisation_id"): [Case(
+        "volunteer", "POST", lambda w: "/api/v1/visits",
+        lambda w, v: _visit(w, people=[{"person_id": w["ours"]["person"].public_id, "skills": ["online_safety"],
+                                        "organisation_id": v}]),
+        lambda w: w["theirs"]["organisation"].id, MADE_UP["int"])],
     ("POST", "/api/v1/visits", "plate"): [Case(
         "volunteer", "POST", lambda w: "/api/v1/visits", lambda w, v: _visit(w, plate=_card("household", v)),
         lambda w: w["theirs"]["household"].public_id, MADE_UP["H"])],

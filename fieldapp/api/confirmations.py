@@ -47,8 +47,12 @@ def _larger_body_for_imports():
     "Columns (mobile_contract/imports.md): `identifier` (CCCD, 12 digits), `date`, and optionally `course` and "
     "`level`. Rows are matched to the people of my area by the keyed hash of the identifier (never stored). "
     "One bad row writes nothing; unmatched rows and duplicates are reported and skipped. Each matched person is "
-    "granted `vneid_programme_confirmed` (evidence `import`, `confirmed_on` the row's date). The file's limits "
-    "are the household import's."))
+    "granted `vneid_programme_confirmed` (evidence `import`, `confirmed_on` the row's date, `evidence_ref` "
+    "`platform:<first 16 hex digits of the file's SHA-256>:<line>`), and the confirmation is kept whole: date, "
+    "`course`, `level`, the file's SHA-256 and line, who imported it and when, read back as the skill's "
+    "`platform_confirmation` wherever a person is read (`GET /persons/{id}`, lists, `GET /sync/pull`). A duplicate "
+    "keeps the first confirmation, course and level included. A dry run writes nothing. The file's limits are the "
+    "household import's."))
 def platform_confirmations_import(args, files):
     """Import the national platform's completion confirmations (CSV or XLSX): a dry run by default."""
     from fieldapp.services.imports.confirmations import platform_confirmations_import as run

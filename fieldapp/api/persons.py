@@ -88,6 +88,20 @@ class PersonPatch(PatchSchema):
                                                          + _TARGET_GROUPS_DOC})
 
 
+class PlatformConfirmationOut(Schema):
+    confirmed_on = fields.Date(required=True, metadata={"description": "the date the platform confirmed completion"})
+    course = fields.String(required=True, allow_none=True, metadata={
+        "description": "the course or programme, as the platform's list names it; null when it did not say"})
+    level = fields.String(required=True, allow_none=True, metadata={
+        "description": "its level, as the list names it; null when it did not say"})
+    file_sha256 = fields.String(required=True, metadata={
+        "description": "SHA-256 of the imported file (as the import's `platform_confirmation.import` log entry "
+                       "names it): the source"})
+    line = Integer(required=True, metadata={"description": "the row's line in that file"})
+    imported_by = Integer(required=True, metadata={"description": "the officer who imported it (user id)"})
+    imported_at = UTCDateTime(required=True)
+
+
 class SkillOut(Schema):
     skill = fields.Enum(Skill, by_value=True, required=True)
     recorded_at = UTCDateTime(required=True)
@@ -99,6 +113,12 @@ class SkillOut(Schema):
         "`confirmed`: counts (Digital Family, indicators); `claimed`: recorded on evidence held back for "
         "review, or with none the system can check, by a volunteer or leader: counts once an officer "
         "accepts it (mobile_contract/evidence.md)")})
+    platform_confirmation = fields.Nested(PlatformConfirmationOut, required=True, allow_none=True, metadata={
+        "description": (
+            "For `vneid_programme_confirmed` granted by `POST /platform-confirmations/import`: the national "
+            "platform's confirmation as imported (date, course or programme and level, the file and line it came "
+            "from, who imported it and when). Null for every other skill, and for a confirmation recorded by hand "
+            "or imported before courses were kept.")})
 
 
 class ConsentOut(Schema):

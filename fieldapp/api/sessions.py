@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, Integer, Point, PublicId, Text, UTCDateTime
+from fieldapp.api.support_records import SUPPORTED_ORGANISATION_DOC
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.display import display_url
 from fieldapp.extensions import db
@@ -67,11 +68,14 @@ class AttendeeIn(Schema):
                                 metadata={"description": "the scanned person card"})
     person_id = PublicId(load_default=None,
                               metadata={"description": "or the person's id, picked by name"})
+    organisation_id = Id(load_default=None, allow_none=True, metadata={"description": SUPPORTED_ORGANISATION_DOC})
 
 
 class AttendeeOut(Schema):
     person_id = fields.Function(lambda a: a.person.public_id, required=True)
     via = fields.String(required=True)
+    organisation_id = Integer(required=True, allow_none=True, metadata={
+        "description": "the organisation they were recorded on behalf of, or null (as first recorded)"})
     recorded_at = UTCDateTime(required=True)
 
 
@@ -112,7 +116,8 @@ def session_attendee_post(body, session_id):
     """Record a resident at the session, by scanning their person card or by picking them by name."""
     caller = current_caller()
     session = session_get(caller=caller, public_id=session_id)
+    organisation_id = body.pop("organisation_id")
     person, via = attendee_identify(caller=caller, **body)
-    attendee = attendee_add(caller=caller, session=session, person=person, via=via)
+    attendee = attendee_add(caller=caller, session=session, person=person, via=via, organisation_id=organisation_id)
     db.session.commit()
     return attendee

@@ -17,6 +17,17 @@ from fieldapp.selectors.support_records import (
 )
 from fieldapp.services.support_records import EXPORT_FORMATS, support_records_export
 
+#: What an ``organisation_id`` of a support write names (a visit's person entry, a session attendee).
+SUPPORTED_ORGANISATION_DOC = (
+    "The organisation (agency, school, enterprise, cooperative) the person was helped on behalf of: an "
+    "enterprise owner helped to sell online (\"hỗ trợ người dân, doanh nghiệp\"). Looked up as "
+    "`GET /organisations/{id}` would be for the caller (officers: their area's; volunteers and team leaders: "
+    "those they are the focal person of), else 404 `organisation.not_found`, as for an id that does not "
+    "exist; the person must be one of its members, else 422 `support.organisation_not_member`. Kept on "
+    "each of the person's support records (the list's organisation columns). Omit it (or null) for support "
+    "of the person themselves.")
+
+
 blp = Blueprint("support_records", __name__, url_prefix="/api/v1/support-records",
                 description="Who was helped with which skill, by whom, when, on what proof.")
 
@@ -26,6 +37,7 @@ class SupportQuery(PageQuery):
     village_id = Id()
     team_id = Id()
     volunteer_id = Id()
+    organisation_id = Id(metadata={"description": "support given on behalf of this organisation (`organisations.id`)"})
     since = UTCDateTime()
     until = UTCDateTime()
     skill = fields.Enum(Skill, by_value=True)
@@ -54,6 +66,13 @@ class SupportRecordOut(Schema):
     source_id = fields.String(required=True)
     helper_id = Integer(required=True, allow_none=True)
     team_id = Integer(required=True, allow_none=True)
+    organisation_id = Integer(required=True, allow_none=True, metadata={
+        "description": "the organisation the person was helped on behalf of (an enterprise owner helped to sell "
+                       "online), or null: support of the person themselves"})
+    organisation_code = fields.Function(lambda r: r.organisation.code if r.organisation else None, required=True,
+                                        allow_none=True, metadata={"type": "string", "description": "its code"})
+    organisation_name = fields.Function(lambda r: r.organisation.name if r.organisation else None, required=True,
+                                        allow_none=True, metadata={"type": "string", "description": "its name"})
     supported_at = UTCDateTime(required=True)
     proof = fields.String(required=True)
     flags = fields.List(fields.String(), required=True)
@@ -70,7 +89,7 @@ class SupportRecordOut(Schema):
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
                                                                                        "format": "binary"}}}}})
 def support_record_list(args):
-    """The list of people supported: filter by area, village, team, volunteer, period, skill, priority group."""
+    """The list of people supported: by area, village, team, volunteer, organisation, period, skill, priority group."""
     caller = current_caller()
     fmt, page, per_page = args.pop("format"), args.pop("page"), args.pop("per_page")
     commune = args.pop("commune", None)

@@ -161,8 +161,11 @@ def _apply_checkin(caller, client_id, data, raw):
 def _apply_visit(caller, client_id, data, raw):
     people = []
     for index, person in enumerate(data.get("people", [])):
-        people.append({"person_id": _person_id(caller, dict(person), field=f"people.{index}.person_client_id"),
-                       "skills": person["skills"]})
+        entry = {"person_id": _person_id(caller, dict(person), field=f"people.{index}.person_client_id"),
+                 "skills": person["skills"]}
+        if "organisation_id" in person:  # as VisitPersonIn loads it: absent when not named
+            entry["organisation_id"] = person["organisation_id"]
+        people.append(entry)
     body = {**data, "people": people, "client_id": client_id}
     _, digest = client_request(body)  # as POST /visits digests it: a visit sent both ways is one visit
     visit, created = visit_create(caller=caller, digest=digest, **body)
@@ -228,8 +231,9 @@ def _add_attendee(caller, data):
     if data.get("person_client_id") is not None:
         data["person_id"] = _person_id(caller, data)
     data.pop("person_client_id", None)
+    organisation_id = data.pop("organisation_id")
     person, via = attendee_identify(caller=caller, **data)
-    attendee = attendee_add(caller=caller, session=session, person=person, via=via)
+    attendee = attendee_add(caller=caller, session=session, person=person, via=via, organisation_id=organisation_id)
     return attendee, person.public_id, session.commune_code, AttendeeOut().dump(attendee)
 
 

@@ -3,7 +3,7 @@ caller's reach. Where a visit was recorded (GPS) is shown to officers only, and 
 from datetime import datetime
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import (
@@ -17,6 +17,7 @@ from fieldapp.api.schemas import (
     UTCDateTime,
     evidence_status_field,
 )
+from fieldapp.api.support_records import SUPPORTED_ORGANISATION_DOC
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.extensions import db
@@ -36,6 +37,15 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Do
 class VisitPersonIn(Schema):
     person_id = PublicId(required=True)
     skills = fields.List(fields.Enum(Skill, by_value=True), load_default=list)
+    organisation_id = Id(allow_none=True, metadata={"description": SUPPORTED_ORGANISATION_DOC})
+
+    @post_load
+    def _no_organisation(self, data, **kwargs):
+        # Omitted and null are the same request: the visit's digest (its retries') stays the one of a
+        # body that never had the field.
+        if data.get("organisation_id", 0) is None:
+            del data["organisation_id"]
+        return data
 
 
 class VisitIn(Schema):

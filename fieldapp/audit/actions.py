@@ -174,6 +174,8 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
             "evidence_status": "`counted`, `held` or `rejected` (evidence.md)",
             "flags": "its flags, or a rejection's reasons (qr.md)",
             "support_records": "how many support records it made"},
+           {"organisation_ids": "the organisations its people were helped on behalf of (`organisations.id`), "
+                                "when any entry named one"},
            by=("POST /api/v1/visits", "POST /api/v1/sync/push")),
     Action("session.create", "a learning session was planned", "session", "the session's public id (`S…`)",
            {"kind": "its kind", "topics": "the skills taught", "team_id": "the organising team, or `null`"},
@@ -181,6 +183,7 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
     Action("session.attendee_add", "a resident was recorded at a session", "session",
            "the session's public id (`S…`)",
            {"person_id": "the resident's public id", "via": "`card` (a scanned person card) or `name`"},
+           {"organisation_id": "the organisation they attended on behalf of (`organisations.id`), when named"},
            by=("POST /api/v1/sessions/{session_id}/attendees", "POST /api/v1/sync/push")),
     # --- officers' review of evidence held back (evidence.md) ---
     *[Action(f"review.{verb}", f"an officer {verb}ed evidence held back, with a reason", ("checkin", "visit", "skill"),

@@ -40,6 +40,10 @@ EXPORT_COLUMNS = {
                          "verified record; `verified_only=true` leaves flagged rows out", "flag names joined by `, `"),
     "Mã người dân": ("the person's public id, as on their card and in the API (`P…`)", "text"),
     "Mã bản ghi": ("the support record's id (`id` in the JSON list)", "integer"),
+    "Mã tổ chức được hỗ trợ": ("the code of the organisation (agency, school, enterprise, cooperative) the person "
+                               "was helped on behalf of (`organisation_code`); empty for support of the person "
+                               "themselves", "text"),
+    "Tên tổ chức được hỗ trợ": ("that organisation's name (`organisation_name`); empty when none", "text"),
 }
 
 
@@ -153,7 +157,12 @@ def imports_markdown() -> str:
         "stored, logged or echoed back. Each matched person is granted `vneid_programme_confirmed` (evidence",
         "`import`, `confirmed_on` the row's date, `evidence_ref` `platform:<first 16 hex digits of the file's",
         "SHA-256>:<line>`; logged as `person.skills_record`, and the import as `platform_confirmation.import`).",
-        "`course` and `level` are checked but not stored. The report lists, besides errors:",
+        "The confirmation is kept whole, in the same transaction (`platform_confirmations`): the date, `course` and",
+        "`level` as the list writes them (null when empty), the file's SHA-256 and the row's line, who imported it",
+        "and when; a person's `vneid_programme_confirmed` skill shows it as `platform_confirmation` wherever the",
+        "person is read (`GET /persons/{id}`, the lists, `GET /sync/pull`). A dry run writes nothing; a",
+        "duplicate writes nothing either, so the first confirmation stays, course and level included. The",
+        "report lists, besides errors:",
         "",
         "- `unmatched`: rows matching nobody in the area (`import.identifier_unmatched`), or only people who",
         "  withdrew consent or were erased (`import.identifier_restricted`); not errors, nothing recorded;",

@@ -111,7 +111,14 @@ def home(caller: Caller):
     subject, subject_problem = _subject(caller, unit)
     if subject_problem and unit:
         errors["unit"] = [subject_problem]
-    sheet = indicators_compute(subject, period) if subject is not None else None
+    sheet = None
+    if subject is not None:
+        try:
+            sheet = indicators_compute(subject, period)
+        except AppError as error:  # the roll-ups not built yet (after an upgrade): said, the rest still shown
+            if error.status != 503:
+                raise
+            subject_problem = error.message("vi")
     behind = []
     if subject is not None and subject.kind == "commune":
         behind = villages_progress(caller=caller, commune_code=subject.commune_code)[:LISTED]

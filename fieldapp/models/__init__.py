@@ -13,6 +13,7 @@ from fieldapp.models.activity import (
 from fieldapp.models.ambassadors import Ambassador, AmbassadorOrigin
 from fieldapp.models.assignments import Assignment
 from fieldapp.models.checkins import CheckIn
+from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.evidence import (
     EvidenceKind,
     EvidenceReview,
@@ -66,4 +67,4 @@ __all__ = ["IndicatorTarget", "ClientReceipt", "SyncClock",
            "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
            "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
            "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
-           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure"]
+           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure", "PlatformConfirmation"]

@@ -140,6 +140,10 @@ class Person(db.Model):
     household = relationship("Household", back_populates="members")
     skills = relationship("PersonSkill", back_populates="person", cascade="all, delete-orphan",
                           order_by="PersonSkill.skill")
+    #: The national platform's confirmations imported for them, oldest first (read with their skills:
+    #: the evidence of ``vneid_programme_confirmed``; loaded only when asked for).
+    platform_confirmations = relationship("PlatformConfirmation", order_by="PlatformConfirmation.id",
+                                          viewonly=True)
 
     @property
     def shown_name(self) -> str:

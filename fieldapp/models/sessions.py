@@ -82,6 +82,9 @@ class SessionAttendee(db.Model):
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: "card" (person card scanned) or "name" (picked from the registry).
     via: Mapped[str] = mapped_column(String(8))
+    #: The organisation they attended on behalf of (a member of it), copied to their support records;
+    #: kept here too, so the evidence keeps it when the session had no topics.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: When they were recorded.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -143,6 +143,17 @@ class PersonSkill(db.Model):
 
     person = relationship("Person", back_populates="skills")
 
+    @property
+    def platform_confirmation(self):
+        """The national platform's confirmation this skill rests on: for ``vneid_programme_confirmed``
+        granted by an import, the imported row its ``evidence_ref`` names (the latest, if the same line
+        was imported again after a withdrawal); else ``None``. Reads the person's confirmations (one
+        query, unless loaded with them)."""
+        if self.skill != Skill.vneid_programme_confirmed or self.evidence_kind != EvidenceKind.import_:
+            return None
+        found = [c for c in self.person.platform_confirmations if c.evidence_ref == self.evidence_ref]
+        return found[-1] if found else None
+
 
 class SkillEvent(db.Model):
     """Every change to a skills record: granted or withdrawn, by whom, on what evidence."""

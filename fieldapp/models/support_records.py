@@ -18,12 +18,19 @@ class SupportRecord(db.Model):
     (danh sách người được hỗ trợ). Who helped whom, which skill, when, where, on what proof."""
 
     __tablename__ = "support_records"
-    __table_args__ = (Index("ix_support_records_commune_time", "commune_code", "supported_at"),)
+    __table_args__ = (Index("ix_support_records_commune_time", "commune_code", "supported_at"),
+                      # The list filtered by organisation, within the caller's communes; and the
+                      # organisations' read policy (PostgreSQL) probes it by organisation.
+                      Index("ix_support_records_organisation_commune", "organisation_id", "commune_code"))
 
     #: The record's id, as the API and the exported list show it ("Mã bản ghi").
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The person helped.
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    #: The organisation the person was helped on behalf of ("hỗ trợ người dân, doanh nghiệp": an enterprise
+    #: owner helped to sell online); empty when the person was helped for themselves. The person is a
+    #: member of it (fieldapp.services.support_records).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: The skill they were helped with; one record per person and skill of a visit or session.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32))
     #: Who helped: the volunteer of the visit, or who recorded the attendee at the session.
@@ -55,3 +62,4 @@ class SupportRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person", lazy="joined")
+    organisation = relationship("Organisation")

@@ -39,6 +39,7 @@ from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus, SkillStatus
 from fieldapp.models.households import Household
 from fieldapp.models.persons import Person, TargetGroup, target_group_column
+from fieldapp.models.sessions import LearningSession, SessionKind
 from fieldapp.models.skills import PersonSkill, Skill, holds_basic_skills
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.visits import Visit
@@ -154,7 +155,8 @@ class SupportTally(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     #: The skill (``Skill``'s value).
     skill: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: The channel: the record's ``source_kind`` (``visit``, ``session``, ``mentoring``, ``import``, ``other``).
+    #: The channel (:func:`support_channel`): ``visit``, ``session``, ``one_stop_desk``, ``mentoring``, ``import``,
+    #: ``other``.
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     #: The evidence status (``counted``, ``held``, ``rejected``).
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -212,6 +214,18 @@ class VisitTally(db.Model):
 # --- the rules: an object's key -----------------------------------------------------------------------
 
 
+#: The columns the keys read (by name: a roll-up reads only what its rule needs).
+PERSON_COLUMNS = ("id", "household_id", "commune_code", "village_id", "sex", "birth_year",
+                  *(target_group_column(g) for g in TargetGroup), "has_disability", "is_ethnic_minority",
+                  "consent_withdrawn_at", "erased_at")
+HOUSEHOLD_COLUMNS = ("id", "commune_code", "village_id", "digital_family_at", "is_poor", "is_ethnic_minority",
+                     "is_remote")
+
+
+def _columns(table, names):
+    return [table.c[name] for name in names]
+
+
 def person_key(row, confirmed: set[Skill], household_flags: tuple[bool, bool], claimed: set[Skill] = frozenset()
                ) -> tuple | None:
     """The counter a person is in: ``row`` has the person's columns, ``confirmed`` their confirmed
@@ -243,9 +257,32 @@ def _value(v):
     return v.value if hasattr(v, "value") else v
 
 
-def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status) -> tuple:
-    return (commune_code, village_id, local_day(supported_at), _value(skill), _value(source_kind),
-            _value(evidence_status))
+#: The channel of support given at a session of the one-stop desk (the plans' "hỗ trợ tại bộ phận một cửa").
+ONE_STOP_DESK = "one_stop_desk"
+
+
+def support_channel(source_kind, source_id, desks: set[str]) -> str:
+    """How the support was given: the record's ``source_kind`` (``visit``, ``session``, ``mentoring``,
+    ``import``, ``other``), except that a session of the one-stop desk (``desks``: their public ids) is the
+    channel ``one_stop_desk`` of its own."""
+    kind = _value(source_kind)
+    return ONE_STOP_DESK if kind == "session" and source_id in desks else kind
+
+
+def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status, source_id=None,
+                desks: set[str] = frozenset()) -> tuple:
+    return (commune_code, village_id, local_day(supported_at), _value(skill),
+            support_channel(source_kind, source_id, desks), _value(evidence_status))
+
+
+def _desk_sessions(conn, source_ids) -> set[str]:
+    """Which of these sessions (public ids) are one-stop desk sessions."""
+    ids = sorted({i for i in source_ids if i})
+    if not ids:
+        return set()
+    table = LearningSession.__table__
+    return set(conn.scalars(select(table.c.public_id).where(table.c.public_id.in_(ids),
+                                                            table.c.kind == SessionKind.one_stop_desk)))
 
 
 #: The flags that say a visit's GPS does not prove it was at the house (fieldapp/services/judgement.py).
@@ -324,7 +361,8 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
     ids = sorted(person_ids)
     person_table, skills_table = Person.__table__, PersonSkill.__table__
     rows = {row.id: row for row in conn.execute(
-        select(person_table, Household.__table__.c.is_poor, Household.__table__.c.is_remote)
+        select(*_columns(person_table, PERSON_COLUMNS), Household.__table__.c.is_poor,
+               Household.__table__.c.is_remote)
         .join(Household.__table__, Household.__table__.c.id == person_table.c.household_id)
         .where(person_table.c.id.in_(ids)))}
     confirmed, claimed = _skills_by_status(conn, skills_table.c.person_id.in_(ids))
@@ -350,7 +388,8 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
 def _households_retally(conn, household_ids: set[int]) -> None:
     ids = sorted(household_ids)
     table, keys_table = Household.__table__, HouseholdTallyKey.__table__
-    rows = {row.id: row for row in conn.execute(select(table).where(table.c.id.in_(ids)))}
+    rows = {row.id: row for row in conn.execute(select(*_columns(table, HOUSEHOLD_COLUMNS))
+                                                .where(table.c.id.in_(ids)))}
     stored = {row.household_id: tuple(getattr(row, c) for c in HOUSEHOLD_KEY)
               for row in conn.execute(select(keys_table).where(keys_table.c.household_id.in_(ids)))}
     counts: dict[tuple, int] = {}
@@ -405,7 +444,9 @@ def _history_value(state, name):
     return (history.unchanged[0] if history.unchanged else None), bool(history.added)
 
 
-_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status")
+_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status",
+                   "source_id")
+_SOURCE_KIND, _SOURCE_ID = _SUPPORT_FIELDS.index("source_kind"), _SUPPORT_FIELDS.index("source_id")
 _HOUSEHOLD_PEOPLE_FIELDS = ("is_poor", "is_remote")
 _VISIT_FIELDS = ("commune_code", "visited_at", "flags", "evidence_status")
 
@@ -420,6 +461,7 @@ def _tallies_on_flush(session: Session, _context) -> None:
     reached: set[int] = set()
     moved_flags: set[int] = set()
     support_counts: dict[tuple, int] = {}
+    support_moves: list[tuple[list | None, list | None]] = []
     visit_counts: dict[tuple, int] = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Person):
@@ -433,15 +475,15 @@ def _tallies_on_flush(session: Session, _context) -> None:
                 moved_flags.add(obj.id)
         elif isinstance(obj, SupportRecord):
             state = inspect(obj)
-            new = None if obj in session.deleted else support_key(*(getattr(obj, f) for f in _SUPPORT_FIELDS))
+            new = None if obj in session.deleted else [getattr(obj, f) for f in _SUPPORT_FIELDS]
             if obj in session.new:
                 old = None
             else:
                 values = [_history_value(state, f) for f in _SUPPORT_FIELDS]
                 if obj not in session.deleted and not any(changed for _v, changed in values):
                     continue
-                old = support_key(*(value for value, _changed in values))
-            _move(support_counts, old, new)
+                old = [value for value, _changed in values]
+            support_moves.append((old, new))
             reached.add(obj.person_id)
         elif isinstance(obj, Visit):
             new = None if obj in session.deleted else visit_key(*(getattr(obj, f) for f in _VISIT_FIELDS))
@@ -454,9 +496,14 @@ def _tallies_on_flush(session: Session, _context) -> None:
                 old = visit_key(*(value for value, _changed in values))
             _move(visit_counts, old, new)
     people.discard(None)
-    if not (people or households or reached or support_counts or moved_flags or visit_counts):
+    if not (people or households or reached or support_moves or moved_flags or visit_counts):
         return
     conn = session.connection()
+    if support_moves:
+        desks = _desk_sessions(conn, [v[_SOURCE_ID] for pair in support_moves for v in pair
+                                      if v is not None and _value(v[_SOURCE_KIND]) == "session"])
+        for old, new in support_moves:
+            _move(support_counts, old and support_key(*old, desks=desks), new and support_key(*new, desks=desks))
     if moved_flags:  # a household's priority flags are its members' too
         people.update(conn.scalars(select(Person.id).where(Person.household_id.in_(sorted(moved_flags)))))
     _lock_persons(conn, people | reached)
@@ -501,11 +548,11 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     one pass), by counter table: what the write path must always equal (tests/test_tallies.py), and
     what :func:`tallies_rebuild` writes."""
     person_table, household_table = Person.__table__, Household.__table__
-    households = {row.id: row for row in conn.execute(select(household_table))}
+    households = {row.id: row for row in conn.execute(select(*_columns(household_table, HOUSEHOLD_COLUMNS)))}
     confirmed, claimed = _skills_by_status(conn)
     people: dict[tuple, int] = {}
     person_keys: dict[int, tuple] = {}
-    for row in conn.execute(select(person_table)):
+    for row in conn.execute(select(*_columns(person_table, PERSON_COLUMNS))):
         household = households[row.household_id]
         key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote),
                          claimed.get(row.id, set()))
@@ -519,9 +566,17 @@ def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
     records_table = SupportRecord.__table__
     support: dict[tuple, int] = {}
     by_person: dict[int, list] = {}
-    for row in conn.execute(select(records_table)):
+    sessions_table = LearningSession.__table__
+    desks = set(conn.scalars(select(sessions_table.c.public_id).where(
+        sessions_table.c.kind == SessionKind.one_stop_desk)))
+    # The columns by name, not the table: the migration that made the roll-ups runs this, and must
+    # not read columns that later migrations add (support_records.organisation_id).
+    for row in conn.execute(select(records_table.c.id, records_table.c.person_id, records_table.c.commune_code,
+                                   records_table.c.village_id, records_table.c.supported_at, records_table.c.skill,
+                                   records_table.c.source_kind, records_table.c.source_id,
+                                   records_table.c.evidence_status)):
         key = support_key(row.commune_code, row.village_id, row.supported_at, row.skill, row.source_kind,
-                          row.evidence_status)
+                          row.evidence_status, row.source_id, desks)
         support[key] = support.get(key, 0) + 1
         by_person.setdefault(row.person_id, []).append(
             (row.id, row.commune_code, row.village_id, row.supported_at, row.evidence_status))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -28,7 +28,7 @@ from fieldapp.models.checkins import CheckIn
 from fieldapp.models.evidence import EvidenceStatus
 from fieldapp.models.indicators import INDICATORS, IndicatorTarget, Target, national_target
 from fieldapp.models.mentorships import Mentorship, MentorshipStatus
-from fieldapp.models.persons import Cohort, TargetGroup, age_of_year, in_cohort
+from fieldapp.models.persons import COHORT_FROM_AGE, Cohort, TargetGroup
 from fieldapp.models.population import PopulationFigure
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.support_records import SupportRecord
@@ -184,47 +184,54 @@ def _v(value):
 # --- people ----------------------------------------------------------------------------------------------
 
 
+def _age_class(year: int):
+    """SQL: the age group (``AGE_GROUPS``) a tally's birth year reaches in ``year``; ``under_16`` and
+    ``unknown`` (no birth year) besides. The groups start at the cohorts' ages, so each cohort is a set of
+    groups (``_COHORT_CLASSES``) and a province's people are grouped into a few hundred rows, not one per
+    birth year."""
+    born = PersonTally.birth_year
+    whens = [(born == 0, "unknown")]
+    whens += [(born <= year - low, label) for label, low, _high in reversed(AGE_GROUPS)]
+    return case(*whens, else_="under_16")
+
+
+#: Which age groups make each cohort (the cohort's age is where a group starts: checked below).
+_COHORT_CLASSES = {cohort: frozenset(label for label, low, _h in AGE_GROUPS if low >= COHORT_FROM_AGE[cohort])
+                   for cohort in Cohort}
+assert all(any(low == COHORT_FROM_AGE[c] for _l, low, _h in AGE_GROUPS) for c in Cohort), "groups must start at cohorts"
+
+
 def _people_figures(subject: Subject, period: Period) -> list[Figure]:
+    year = period.year
+    age_class = _age_class(year)
     rows = db.session.execute(
-        select(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority, PersonTally.facts,
+        select(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts,
                func.sum(PersonTally.people))
         .where(_area(subject, PersonTally), PersonTally.people != 0)
-        .group_by(PersonTally.sex, PersonTally.birth_year, PersonTally.groups, PersonTally.priority,
-                  PersonTally.facts)).all()
-    year = period.year
+        .group_by(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)).all()
 
     def count(where, fact=None) -> int:
-        return sum(int(n) for sex, by, groups, priority, facts, n in rows
-                   if where(sex, by, groups, priority) and (fact is None or facts & fact))
+        return sum(int(n) for sex, age, groups, priority, facts, n in rows
+                   if where(sex, age, groups, priority) and (fact is None or facts & fact))
 
-    def is_adult(_sex, by, _g, _p):
-        return in_cohort(by, Cohort.adult, year=year)
+    def in_cohort_of(cohort):
+        return lambda _s, age, _g, _p: age in _COHORT_CLASSES[cohort]
 
-    def is_16(_sex, by, _g, _p):
-        return in_cohort(by, Cohort.citizen_from_16, year=year)
+    is_adult, is_16 = in_cohort_of(Cohort.adult), in_cohort_of(Cohort.citizen_from_16)
 
     def in_group(group):
-        return lambda _s, _b, groups, _p: bool(groups & GROUP_BITS[group])
+        return lambda _s, _a, groups, _p: bool(groups & GROUP_BITS[group])
 
     def breakdowns(where, fact) -> dict:
-        by_sex = {sex or "unknown": {"numerator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x, fact),
-                                     "denominator": count(lambda s, b, g, p, _x=sex: where(s, b, g, p) and s == _x)}
-                  for sex in sorted({r[0] for r in rows})}
-        by_age = {}
-        for label, low, high in AGE_GROUPS:
-            def band(s, b, g, p, _low=low, _high=high):
-                age = age_of_year(b, year)
-                return where(s, b, g, p) and age is not None and age >= _low and (_high is None or age <= _high)
-            by_age[label] = {"numerator": count(band, fact), "denominator": count(band)}
-        by_priority = {}
-        for name, bit in PRIORITY_BITS.items():
-            def prio(s, b, g, p, _bit=bit):
-                return where(s, b, g, p) and bool(p & _bit)
-            by_priority[name] = {"numerator": count(prio, fact), "denominator": count(prio)}
+        def part(extra):
+            return {"numerator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p), fact),
+                    "denominator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p))}
 
-        def elderly(s, b, g, p):
-            return where(s, b, g, p) and in_cohort(b, Cohort.elderly, year=year)
-        by_priority["elderly"] = {"numerator": count(elderly, fact), "denominator": count(elderly)}
+        by_sex = {sex or "unknown": part(lambda s, _a, _g, _p, _x=sex: s == _x) for sex in sorted({r[0] for r in rows})}
+        by_age = {label: part(lambda _s, a, _g, _p, _x=label: a == _x) for label, _low, _high in AGE_GROUPS}
+        by_priority = {name: part(lambda _s, _a, _g, p, _bit=bit: bool(p & _bit))
+                       for name, bit in PRIORITY_BITS.items()}
+        by_priority["elderly"] = part(in_cohort_of(Cohort.elderly))
         return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
 
     population = _population(subject, year)
@@ -285,7 +292,15 @@ def _support_figures_area(subject: Subject, period: Period) -> list[Figure]:
     else:
         people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
             _area(subject, SupportRecord), *_support_in(period)))
-    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows])
+    organisations = _organisations_supported(period, _area(subject, SupportRecord))
+    return _support_figures(int(people or 0), [(s, c, st, int(n)) for s, c, st, n in rows], organisations)
+
+
+def _organisations_supported(period: Period, *where) -> int:
+    """Distinct organisations helped through one of their people (support naming an organisation: few
+    records, found through ``ix_support_records_organisation_commune``)."""
+    return int(db.session.scalar(select(func.count(distinct(SupportRecord.organisation_id))).where(
+        SupportRecord.organisation_id.is_not(None), *where, *_support_in(period))) or 0)
 
 
 def _support_in(period: Period, counted=True):
@@ -295,7 +310,7 @@ def _support_in(period: Period, counted=True):
     return where
 
 
-def _support_figures(people: int, rows) -> list[Figure]:
+def _support_figures(people: int, rows, organisations: int) -> list[Figure]:
     counted = [(s, c, n) for s, c, st, n in rows if _v(st) == EvidenceStatus.counted.value]
     held = sum(n for _s, _c, st, n in rows if _v(st) == EvidenceStatus.held.value)
     by_skill: dict[str, int] = {}
@@ -304,6 +319,7 @@ def _support_figures(people: int, rows) -> list[Figure]:
         by_skill[_v(skill)] = by_skill.get(_v(skill), 0) + n
         by_channel[_v(channel)] = by_channel.get(_v(channel), 0) + n
     return [Figure(code="support.people", numerator=people),
+            Figure(code="support.organisations", numerator=organisations),
             Figure(code="support.records", numerator=sum(by_skill.values()), held_back=held,
                    breakdowns={"skill": dict(sorted(by_skill.items())), "channel": dict(sorted(by_channel.items()))})]
 
@@ -315,7 +331,7 @@ def _support_figures_of(period: Period, *where) -> list[Figure]:
         .group_by(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status)).all()
     people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
         *where, *_support_in(period)))
-    return _support_figures(int(people or 0), rows)
+    return _support_figures(int(people or 0), rows, _organisations_supported(period, *where))
 
 
 def _visit_figures(rows) -> list[Figure]:
@@ -395,6 +411,11 @@ def _session_figures(period: Period, *where, communes: list[str] | None = None,
                 v for v in villages if any((v, w) not in weekly_villages for w in weeks))
         figures.append(Figure(code="weekly_class.missing_weeks", numerator=sum(len(m) for m in missing.values()),
                               breakdowns=breakdowns))
+        desks = {c for _i, k, c, _vi, _s in sessions if _v(k) == SessionKind.one_stop_desk.value}
+        without = sorted(set(communes) - desks)
+        figures.append(Figure(code="one_stop_desk.missing_communes", numerator=len(without),
+                              denominator=len(communes), denominator_source="registry",
+                              registry_denominator=len(communes), breakdowns={"communes": without}))
     return figures
 
 
@@ -421,6 +442,7 @@ def _mentor_figures(*where) -> list[Figure]:
 def indicators_compute(subject: Subject, period: Period) -> Sheet:
     """Every indicator of ``subject`` in ``period``, each with its target for the period's year."""
     if subject.kind in ("province", "commune", "village"):
+        _built_check(subject)
         communes = (list(db.session.scalars(select(Unit.code).where(Unit.parent_code == subject.province_code)
                                             .order_by(Unit.code)))
                     if subject.kind == "province" else [subject.commune_code])
@@ -432,8 +454,9 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
         session_where = [_communes(subject, LearningSession.commune_code)]
         if subject.kind == "village":
             session_where.append(LearningSession.village_id == subject.village_id)
-        figures = [*_people_figures(subject, period), _households_figure(subject, period),
-                   *_mentor_figures(_communes(subject, Mentorship.commune_code)),
+        # A mentorship belongs to its mentor's commune, not to a village: a village has no mentor figures.
+        mentors = _mentor_figures(_communes(subject, Mentorship.commune_code)) if subject.kind != "village" else []
+        figures = [*_people_figures(subject, period), _households_figure(subject, period), *mentors,
                    *_support_figures_area(subject, period), *_visits_area(subject, period),
                    *_session_figures(period, *session_where,
                                      communes=communes if subject.kind != "village" else None, villages=villages)]
@@ -451,6 +474,20 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
     for figure in figures:
         figure.target = targets.get(_target_code(subject, figure.code))
     return Sheet(subject=subject, period=period, as_of=utcnow(), figures=figures)
+
+
+def _built_check(subject: Subject) -> None:
+    """The roll-ups of a database upgraded with records are filled once by ``fieldapp tallies rebuild``
+    (README, "Upgrading"); until then an area with people but no tallied person answers 503, not zeros."""
+    from fieldapp.errors import AppError
+    from fieldapp.models.persons import Person
+    from fieldapp.models.tallies import PersonTallyKey
+
+    counted = select(Person.id).where(_area(subject, Person), Person.erased_at.is_(None),
+                                      Person.consent_withdrawn_at.is_(None)).limit(1)
+    if db.session.scalar(counted) is not None and db.session.scalar(
+            select(PersonTallyKey.person_id).where(_area(subject, PersonTallyKey, village=False)).limit(1)) is None:
+        raise AppError("indicators.not_built")
 
 
 def _target_code(subject: Subject, code: str) -> str:

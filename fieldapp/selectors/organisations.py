@@ -48,6 +48,12 @@ def organisation_get(*, caller: Caller | None, organisation_id: int) -> Organisa
     return organisation
 
 
+def organisation_has_member(*, organisation: Organisation, person: Person) -> bool:
+    """Whether ``person`` belongs to ``organisation`` (staff, pupil or worker)."""
+    return db.session.scalar(select(OrganisationMember.person_id).where(
+        OrganisationMember.organisation_id == organisation.id, OrganisationMember.person_id == person.id)) is not None
+
+
 def organisation_code_taken(code: str) -> bool:
     """Whether the code is held by any organisation, in any area (codes are unique nationwide).
 
@@ -71,7 +77,7 @@ def organisation_members_query(*, caller: Caller, organisation: Organisation, fi
                                q: str | None = None) -> Select:
     """(OrganisationMember, Person) rows of the organisation that lie in the caller's area, by name."""
     query = (select(OrganisationMember, Person).join(Person, Person.id == OrganisationMember.person_id)
-             .options(selectinload(Person.skills))
+             .options(selectinload(Person.skills), selectinload(Person.platform_confirmations))
              .where(OrganisationMember.organisation_id == organisation.id,
                     communes_clause(caller, OrganisationMember.commune_code)))
     if finished is True:

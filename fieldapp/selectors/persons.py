@@ -28,7 +28,9 @@ def person_get(*, caller: Caller, public_id: str) -> Person:
 
 def person_list_query(*, caller: Caller, household: Household | None = None, q: str | None = None,
                       commune_code: str | None = None) -> Select:
-    query = select(Person).options(selectinload(Person.skills)).where(person_clause(caller))
+    # Loaded with the page: PersonOut shows the platform's confirmation of a skill (a query per person otherwise).
+    query = (select(Person).options(selectinload(Person.skills), selectinload(Person.platform_confirmations))
+             .where(person_clause(caller)))
     if household is not None:
         query = query.where(Person.household_id == household.id)
     if q:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import commune_in_scope, communes_clause
@@ -25,14 +26,20 @@ PRIORITY_GROUPS = ("elderly", "disability", "poor", "ethnic_minority", "remote")
 
 def support_records_query(*, caller: Caller, commune_code: str | None = None, village_id: int | None = None,
                           team_id: int | None = None, volunteer_id: int | None = None,
+                          organisation_id: int | None = None,
                           since: datetime | None = None, until: datetime | None = None, skill: Skill | None = None,
                           priority_group: str | None = None, verified_only: bool = False,
                           evidence_status: EvidenceStatus | None = EvidenceStatus.counted) -> Select:
     """The list of people supported: volunteers see their own, leaders their teams', officers their area's.
 
     Only what counts by default (fieldapp.models.evidence): support recorded on evidence held back for
-    review, or rejected, is listed only when asked for (``evidence_status``; ``None`` for all)."""
-    query = select(SupportRecord).join(Person, Person.id == SupportRecord.person_id)
+    review, or rejected, is listed only when asked for (``evidence_status``; ``None`` for all).
+
+    ``organisation_id``: the support given on behalf of that organisation, within the caller's reach
+    as every other filter (an organisation none of those records names lists nothing)."""
+    # Each record's organisation is shown with it (code and name): loaded with the rows.
+    query = (select(SupportRecord).join(Person, Person.id == SupportRecord.person_id)
+             .options(selectinload(SupportRecord.organisation)))
     if caller.role == Role.volunteer:
         query = query.where(SupportRecord.helper_id == caller.user_id)
     elif caller.role == Role.team_leader:
@@ -49,6 +56,8 @@ def support_records_query(*, caller: Caller, commune_code: str | None = None, vi
         query = query.where(SupportRecord.team_id == team_id)
     if volunteer_id:
         query = query.where(SupportRecord.helper_id == volunteer_id)
+    if organisation_id:
+        query = query.where(SupportRecord.organisation_id == organisation_id)
     if since:
         query = query.where(SupportRecord.supported_at >= since)
     if until:
@@ -86,8 +95,11 @@ PROOF_VI = {"qr_plate": "Quét mã QR của hộ", "qr_session": "Quét mã QR b
             "gps": "Vị trí GPS", "none": "Không có"}
 
 
+#: The columns of the official list; the organisation's two come last, so that a sheet read by column
+#: position before they existed reads the same.
 HEADERS = ["STT", "Họ và tên", "Năm sinh", "Thôn/xóm", "Kỹ năng được hỗ trợ", "Hình thức", "Thời gian hỗ trợ",
-           "Người hỗ trợ", "Minh chứng", "Ghi chú kiểm tra", "Mã người dân", "Mã bản ghi"]
+           "Người hỗ trợ", "Minh chứng", "Ghi chú kiểm tra", "Mã người dân", "Mã bản ghi", "Mã tổ chức được hỗ trợ",
+           "Tên tổ chức được hỗ trợ"]
 
 
 def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
@@ -99,5 +111,6 @@ def support_rows(records: list[SupportRecord], *, start: int = 1) -> list[list]:
         User.id.in_({r.helper_id for r in records if r.helper_id}))}
     return [[n, r.person.shown_name, r.person.birth_year or "", villages.get(r.village_id, ""), SKILL_VI[r.skill],
              SOURCE_VI[r.source_kind], vn_date(r.supported_at), helpers.get(r.helper_id, ""),
-             PROOF_VI.get(r.proof, r.proof), ", ".join(r.flags), r.person.public_id, r.id]
+             PROOF_VI.get(r.proof, r.proof), ", ".join(r.flags), r.person.public_id, r.id,
+             r.organisation.code if r.organisation else "", r.organisation.name if r.organisation else ""]
             for n, r in enumerate(records, start=start)]

@@ -119,9 +119,11 @@ def households_page(*, caller: Caller, window: Window, after: int, limit: int) -
 
 
 def persons_page(*, caller: Caller, window: Window, after: int, limit: int) -> Page:
-    # Loaded with the page: PersonOut writes each one's skills and household id (bench/sync_pull.py:
-    # two queries per person otherwise, most of a full pull's time).
-    query = (select(Person).options(selectinload(Person.skills), joinedload(Person.household))
+    # Loaded with the page: PersonOut writes each one's skills (with the platform's confirmation they
+    # rest on) and household id (bench/sync_pull.py: two queries per person otherwise, most of a full
+    # pull's time).
+    query = (select(Person).options(selectinload(Person.skills), selectinload(Person.platform_confirmations),
+                                    joinedload(Person.household))
              .where(Person.id > after, Person.household_id.in_(worklist_household_ids(caller=caller))))
     if not window.full:
         query = query.where(or_(window.holds(Person.sync_tx), Person.household_id.in_(_assigned_in(caller, window))))

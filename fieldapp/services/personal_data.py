@@ -47,8 +47,12 @@ def person_data_export(*, caller: Caller, person: Person) -> dict:
         "skill_history": [{"skill": e.skill.value, "change": e.change, "at": vn_date(e.recorded_at),
                            "evidence": e.evidence_kind.value} for e in events],
         "support_received": [{"skill": r.skill.value, "at": vn_date(r.supported_at), "how": r.source_kind.value,
-                              "proof": r.proof} for r in records],
+                              "proof": r.proof, "organisation": r.organisation.code if r.organisation else None}
+                             for r in records],
         "sessions_attended": [a.session_id for a in attended],
+        "platform_confirmations": [{"confirmed_on": c.confirmed_on.isoformat(), "course": c.course, "level": c.level,
+                                    "file_sha256": c.file_sha256, "line": c.line}
+                                   for c in person.platform_confirmations],
     }
 
 

@@ -15,6 +15,7 @@ from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.ids import new_public_id
+from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.households import Household
 from fieldapp.models.organisations import OrganisationMember
 from fieldapp.models.persons import Person, Sex
@@ -173,6 +174,11 @@ def _person_move(caller: Caller, person: Person, household_id: str) -> None:
         for membership in db.session.scalars(select(OrganisationMember).where(
                 OrganisationMember.person_id == person.id)):
             membership.commune_code = target.commune_code
+        # The platform's confirmations are the evidence of a skill, which moves with the person: the new
+        # commune's officers read them with it (row-level security reads this commune).
+        for confirmation in db.session.scalars(select(PlatformConfirmation).where(
+                PlatformConfirmation.person_id == person.id)):
+            confirmation.commune_code = target.commune_code
     person.household_id, person.commune_code, person.village_id = target.id, target.commune_code, target.village_id
     db.session.flush()
     db.session.expire(person, ["household"])

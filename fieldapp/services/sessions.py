@@ -18,7 +18,7 @@ from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.persons import person_processing_check
-from fieldapp.services.support_records import support_records_add
+from fieldapp.services.support_records import support_organisation_check, support_records_add
 from fieldapp.text import nfc
 
 
@@ -70,19 +70,28 @@ def attendee_identify(*, caller: Caller, person_card: str | None, person_id: str
     return person_get(caller=caller, public_id=scanned.public_id), "card"
 
 
-def attendee_add(*, caller: Caller, session: LearningSession, person: Person, via: str) -> SessionAttendee:
-    """Record a resident at a session; each topic becomes a support record for them."""
+def attendee_add(*, caller: Caller, session: LearningSession, person: Person, via: str,
+                 organisation_id: int | None = None) -> SessionAttendee:
+    """Record a resident at a session; each topic becomes a support record for them, on behalf of the
+    organisation ``organisation_id`` names when one does (checked as a visit's are:
+    :func:`fieldapp.services.support_records.support_organisation_check`). A resident already
+    recorded is the first record again, whatever this one names."""
     existing = db.session.get(SessionAttendee, (session.id, person.id))
     if existing is not None:
         return existing
     person_processing_check([person])
-    attendee = SessionAttendee(session_id=session.id, person_id=person.id, recorded_by=caller.user_id, via=via)
+    organisation = support_organisation_check(caller=caller, person=person, organisation_id=organisation_id)
+    attendee = SessionAttendee(session_id=session.id, person_id=person.id, recorded_by=caller.user_id, via=via,
+                               organisation_id=organisation.id if organisation else None)
     db.session.add(attendee)
     support_records_add(caller=caller, helper_id=caller.user_id, person=person,
                         skills=[Skill(t) for t in session.topics], source_kind=EvidenceKind.session,
                         source_id=session.public_id, supported_at=session.starts_at,
-                        proof="qr_card" if via == "card" else "none", flags=[])
+                        proof="qr_card" if via == "card" else "none", flags=[], organisation=organisation)
     db.session.flush()
+    body = {"person_id": person.public_id, "via": via}
+    if organisation is not None:
+        body["organisation_id"] = organisation.id
     activity_record(action="session.attendee_add", object_type="session", object_id=session.public_id,
-                    log_unit=session.commune_code, caller=caller, body={"person_id": person.public_id, "via": via})
+                    log_unit=session.commune_code, caller=caller, body=body)
     return attendee

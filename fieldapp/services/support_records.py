@@ -7,12 +7,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
+from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
+from fieldapp.models.organisations import Organisation
 from fieldapp.models.persons import Person
 from fieldapp.models.skills import Skill
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import TeamMember
+from fieldapp.selectors.organisations import organisation_get, organisation_has_member
 
 
 def _helper_team(user_id: int) -> int | None:
@@ -20,14 +23,35 @@ def _helper_team(user_id: int) -> int | None:
                              .order_by(TeamMember.team_id).limit(1))
 
 
+def support_organisation_check(*, caller: Caller, person: Person, organisation_id: int | None,
+                               errors: dict | None = None) -> Organisation | None:
+    """The organisation a person is helped on behalf of ("hỗ trợ người dân, doanh nghiệp": an enterprise
+    owner helped to sell online), or ``None`` when none is named.
+
+    It is looked up through the caller's reach exactly as ``GET /organisations/{id}`` would be (another
+    area's, or one a volunteer is not the focal person of, is ``organisation.not_found`` like a made-up
+    id), and the person must be one of its members (422 ``support.organisation_not_member``, with
+    ``errors`` naming the entry): support on behalf of an organisation is evidence about that
+    organisation, so it must be someone who belongs to it."""
+    if organisation_id is None:
+        return None
+    organisation = organisation_get(caller=caller, organisation_id=organisation_id)
+    if not organisation_has_member(organisation=organisation, person=person):
+        raise AppError("support.organisation_not_member",
+                       errors=errors or {"organisation_id": ["the person is not a member of it"]})
+    return organisation
+
+
 def support_records_add(*, caller: Caller | None, helper_id: int | None, person: Person, skills: list[Skill],
                         source_kind: EvidenceKind, source_id: str, supported_at: datetime, proof: str,
-                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted
-                        ) -> list[SupportRecord]:
-    """One row per person and skill in the list of people supported, counted as its source is."""
+                        flags: list[str], evidence_status: EvidenceStatus = EvidenceStatus.counted,
+                        organisation: Organisation | None = None) -> list[SupportRecord]:
+    """One row per person and skill in the list of people supported, counted as its source is;
+    ``organisation``, checked first by :func:`support_organisation_check`, is the party helped."""
     team_id = _helper_team(helper_id) if helper_id else None
     records = [SupportRecord(person_id=person.id, skill=Skill(skill), helper_id=helper_id, team_id=team_id,
                              commune_code=person.commune_code, village_id=person.village_id,
+                             organisation_id=organisation.id if organisation else None,
                              source_kind=source_kind, source_id=source_id, supported_at=supported_at, proof=proof,
                              flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
     db.session.add_all(records)

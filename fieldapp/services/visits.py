@@ -24,7 +24,7 @@ from fieldapp.services.idempotency import written_once
 from fieldapp.services.judgement import Judgement, judge_place, judge_time
 from fieldapp.services.persons import person_processing_check
 from fieldapp.services.skills import skills_record
-from fieldapp.services.support_records import support_records_add
+from fieldapp.services.support_records import support_organisation_check, support_records_add
 
 
 def _plate_proof(judgement: Judgement, plate: str | None, household: Household) -> str:
@@ -48,7 +48,9 @@ def visit_create(*, caller: Caller, client_id: str, digest: str, household_id: s
                  people: list[dict] | None = None, note: str | None = None) -> tuple[Visit, bool]:
     """Record a visit, once per ``client_id`` (a retry gets the first visit, and ``False``: see
     :func:`fieldapp.services.idempotency.written_once`); people helped get support records and,
-    unless the visit was refused as evidence, their skills recorded with the visit as evidence."""
+    unless the visit was refused as evidence, their skills recorded with the visit as evidence. A
+    person entry's ``organisation_id`` names the organisation they were helped on behalf of
+    (:func:`fieldapp.services.support_records.support_organisation_check`), kept on their records."""
     return written_once(Visit, client_id=client_id, owner=caller.user_id, digest=digest, owner_attr="volunteer_id",
                         write=lambda: _visit_write(caller=caller, client_id=client_id, digest=digest,
                                                    household_id=household_id, outcome=outcome,
@@ -69,6 +71,10 @@ def _visit_write(*, caller: Caller, client_id: str, digest: str, household_id: s
     if unknown:
         raise AppError("visit.person_not_in_household", errors={"people": unknown})
     person_processing_check([members[p["person_id"]] for p in people], field="people")
+    # Each person named on behalf of an organisation is checked before anything is written.
+    organisations = [support_organisation_check(
+        caller=caller, person=members[entry["person_id"]], organisation_id=entry.get("organisation_id"),
+        errors={"people": [entry["person_id"]]}) for entry in people]
     judgement = Judgement()
     judge_time(judgement, visited_at, utcnow())
     proof = _plate_proof(judgement, plate, household)
@@ -85,14 +91,14 @@ def _visit_write(*, caller: Caller, client_id: str, digest: str, household_id: s
     supported = 0
     rejected = visit.evidence_status == EvidenceStatus.rejected
     if outcome == VisitOutcome.supported and not rejected:
-        for entry in people:
+        for entry, organisation in zip(people, organisations, strict=True):
             if not entry.get("skills"):
                 continue
             person = members[entry["person_id"]]
             supported += len(support_records_add(
                 caller=caller, helper_id=caller.user_id, person=person, skills=entry["skills"],
                 source_kind=EvidenceKind.visit, source_id=visit.public_id, supported_at=visited_at, proof=proof,
-                flags=visit.flags, evidence_status=visit.evidence_status))
+                flags=visit.flags, evidence_status=visit.evidence_status, organisation=organisation))
             skills_record(caller=caller, person=person, grant=entry["skills"], evidence_kind=EvidenceKind.visit,
                           evidence_ref=visit.public_id, status=status_of_skill_from(visit.evidence_status))
     # A visit that does not count (rejected: dated in the future; or held back for review) is kept
@@ -100,9 +106,12 @@ def _visit_write(*, caller: Caller, client_id: str, digest: str, household_id: s
     if visit.evidence_status == EvidenceStatus.counted:
         household_mark_visited(household, visited_at)
     db.session.flush()
+    body = {"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
+            "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
+            "flags": visit.flags, "support_records": supported}
+    named = sorted({organisation.id for organisation in organisations if organisation is not None})
+    if named:
+        body["organisation_ids"] = named
     activity_record(action="visit.create", object_type="visit", object_id=visit.public_id,
-                    log_unit=household.commune_code, caller=caller, client_id=client_id,
-                    body={"household_id": household.public_id, "outcome": outcome.value, "proof": proof,
-                          "verdict": visit.verdict.value, "evidence_status": visit.evidence_status.value,
-                          "flags": visit.flags, "support_records": supported})
+                    log_unit=household.commune_code, caller=caller, client_id=client_id, body=body)
     return visit

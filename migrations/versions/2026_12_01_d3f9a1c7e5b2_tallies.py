@@ -2,9 +2,11 @@
 people reached, kept exact by the write path (fieldapp/models/tallies.py), and the tables that say
 which counter each person, household and reached person is in.
 
-Filled from the records by the app's own rebuild (``fieldapp.models.tallies.tallies_rebuild``, which
-``fieldapp tallies rebuild`` also runs by hand, after a restore): the rule of what is counted lives in
-one place. Row-level security on PostgreSQL as every commune-scoped table.
+Created empty, and never filled here: the rule of what is counted lives in the app, which changes, and a
+migration must not run tomorrow's code against yesterday's tables. A database that already holds
+records is filled once after upgrading with ``fieldapp tallies rebuild`` (README, "Upgrading"); until
+then the indicators refuse to answer for an area whose people are not tallied (``indicators.not_built``)
+rather than show zeros. Row-level security on PostgreSQL as every commune-scoped table.
 
 Revision ID: d3f9a1c7e5b2
 Revises: b7e2c4a91d06
@@ -109,9 +111,6 @@ def upgrade():
         sa.Column('visits', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('commune_code', 'day', 'proof', 'status', name=op.f('pk_visit_tallies')),
     )
-    from fieldapp.models.tallies import tallies_rebuild
-
-    tallies_rebuild(op.get_bind())
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")

@@ -19,6 +19,11 @@ read from; the platform's list comes as a sheet. Each row names a citizen by the
   row's date, ``evidence_ref`` ``platform:<first 16 hex digits of the file's SHA-256>:<line>`` (the
   source: the file, named by its digest in the import's own activity entry, and its line); each
   person's grant is logged (``person.skills_record``), then the import (``platform_confirmation.import``).
+- Each grant is kept whole, in the same transaction: a
+  :class:`fieldapp.models.confirmations.PlatformConfirmation` with the row's date, course and level,
+  the file's SHA-256 and the line, who imported it and when; the skill shows it
+  (``platform_confirmation`` of the person's skills). A duplicate writes none: the first confirmation,
+  with its course and level, stays the evidence.
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ from flask import current_app
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import default_log_unit
 from fieldapp.clock import today_in_vietnam
+from fieldapp.extensions import db
+from fieldapp.models.confirmations import PlatformConfirmation, platform_evidence_ref
 from fieldapp.models.evidence import EvidenceKind
 from fieldapp.models.persons import Person
 from fieldapp.models.skills import Skill
@@ -241,11 +248,15 @@ def platform_confirmations_import(*, caller: Caller, filename: str, stream, dry_
                                 unmatched=capped(unmatched), duplicates=capped(duplicates))
     if dry_run:
         return report
-    source = f"platform:{digest[:16]}"
     for row, person in grants:
         skills_record(caller=caller, person=person, grant=[Skill.vneid_programme_confirmed],
-                      evidence_kind=EvidenceKind.import_, evidence_ref=f"{source}:{row.line}",
+                      evidence_kind=EvidenceKind.import_, evidence_ref=platform_evidence_ref(digest, row.line),
                       confirmed_on=row.confirmed_on)
+        db.session.add(PlatformConfirmation(
+            person_id=person.id, commune_code=person.commune_code, confirmed_on=row.confirmed_on,
+            course=row.course or None, level=row.level or None, file_sha256=digest, line=row.line,
+            imported_by=caller.user_id))
+    db.session.flush()
     activity_record(action="platform_confirmation.import", object_type="import", object_id=digest[:16],
                     log_unit=default_log_unit(caller), caller=caller,
                     body={"rows": read, "confirmed": len(grants), "unmatched": len(unmatched),
