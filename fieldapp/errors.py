@@ -393,6 +393,31 @@ _SPECS = [
               "The interaction time is not valid (in the future, or outside the mentorship)."),
     ErrorSpec("interaction.location_required", 422, "Cần vị trí (GPS) cho buổi hướng dẫn trực tiếp hoặc quét QR.",
               "A location (GPS) is required for an in-person meeting or a QR scan."),
+    # The quarterly report's lifecycle (fieldapp/services/reports.py, mobile_contract/reports.md)
+    ErrorSpec("report.submit_by_commune", 403,
+              "Chỉ cán bộ của xã mới nộp báo cáo quý của xã; cấp tỉnh phê duyệt hoặc trả lại báo cáo.",
+              "Only an officer of the commune submits its quarterly report; the province approves or returns it."),
+    ErrorSpec("report.approve_by_province", 403,
+              "Chỉ cán bộ cấp tỉnh (tỉnh của xã) mới phê duyệt hoặc trả lại báo cáo quý của xã.",
+              "Only an officer of the commune's province approves or returns its quarterly report."),
+    ErrorSpec("report.quarter_not_started", 422,
+              "Kỳ báo cáo Quý {q}/{year} chưa bắt đầu (từ ngày {first}): chưa nộp được.",
+              "The reporting quarter Q{q} {year} has not begun (it starts on {first}): it cannot be submitted yet."),
+    ErrorSpec("report.already_submitted", 409,
+              "Báo cáo Quý {q}/{year} của xã đã được nộp và đang chờ tỉnh phê duyệt; chỉ nộp lại được khi tỉnh "
+              "trả lại.",
+              "The commune's report for Q{q} {year} was already submitted and awaits the province; it can be "
+              "submitted again only once the province returns it."),
+    ErrorSpec("report.not_submitted", 409,
+              "Báo cáo Quý {q}/{year} của xã chưa được nộp: chưa có gì để phê duyệt hay trả lại.",
+              "The commune's report for Q{q} {year} has not been submitted: there is nothing to approve or return."),
+    ErrorSpec("report.already_approved", 409, "Báo cáo Quý {q}/{year} của xã đã được phê duyệt.",
+              "The commune's report for Q{q} {year} was already approved."),
+    ErrorSpec("report.locked", 409,
+              "Báo cáo Quý {q}/{year} của xã đã được phê duyệt và khoá: không nộp lại hay trả lại được nữa; số "
+              "liệu ghi nhận sau được hiển thị riêng là phần bổ sung.",
+              "The commune's report for Q{q} {year} is approved and locked: it cannot be submitted again or "
+              "returned; evidence recorded later is shown apart, as late."),
     # Users
     ErrorSpec("user.not_found", 404, "Không tìm thấy tài khoản.", "Account not found."),
     ErrorSpec("user.phone_invalid", 422, "Số điện thoại không hợp lệ.", "Not a valid Vietnamese phone number."),

@@ -48,27 +48,34 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """A workbook whose text cells are strings, never formulas (openpyxl would take any text starting
-    with ``=`` for one); the text itself is kept as it was, since a string cell is inert."""
+    """A workbook of one sheet (:func:`xlsx_book`)."""
+    return xlsx_book([(title, headers, rows)])
+
+
+def xlsx_book(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """A workbook of ``(title, headers, rows)`` sheets, in order, each with its header row in bold, whose
+    text cells are strings, never formulas (openpyxl would take any text starting with ``=`` for one);
+    the text itself is kept as it was, since a string cell is inert."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
     bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
 
-    def cell(value, font=None):
-        written = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            written.data_type = "s"
-        if font is not None:
-            written.font = font
-        return written
+        def cell(value, font=None, sheet=sheet):
+            written = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                written.data_type = "s"
+            if font is not None:
+                written.font = font
+            return written
 
-    sheet.append([cell(header, bold) for header in headers])
-    for row in rows:
-        sheet.append([cell(value) for value in row])
+        sheet.append([cell(header, bold) for header in headers])
+        for row in rows:
+            sheet.append([cell(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -36,6 +36,8 @@ _REPORT = re.compile(r"^(\d{4})-R([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _PHASE = re.compile(r"^phase-([12])$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+#: How the quarterly report names its quarter: ``2026-Q3`` is the reporting quarter ``2026-R3``.
+_REPORT_NAMED = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 class PeriodError(ValueError):
@@ -97,6 +99,29 @@ def report_quarter(year: int, q: int) -> Period:
     prev_year, prev_month = (year - 1, 12) if q == 1 else (year, 3 * q - 3)
     return Period(f"{year:04d}-R{q}", "report_quarter", date(prev_year, prev_month, REPORT_CUTOFF_DAY),
                   closes - timedelta(days=1))
+
+
+def report_due(period: Period) -> date:
+    """The day a reporting quarter's report is due *before*: its cut-off day, the 10th of the quarter's
+    last month (the report of ``2026-R3`` is late from 10/09/2026, 00:00 in Vietnam)."""
+    return period.last + timedelta(days=1)
+
+
+def report_quarter_label(period: Period) -> str:
+    """The quarterly report's name for a reporting quarter: ``2026-Q3`` for ``2026-R3``."""
+    return period.name.replace("-R", "-Q")
+
+
+def report_quarter_named(text: str) -> Period:
+    """The reporting quarter a quarterly report names ``2026-Q3`` by (the report of the third quarter
+    covers the reporting quarter ``2026-R3``: 10/06–09/09/2026); :class:`PeriodError` otherwise."""
+    found = _REPORT_NAMED.match((text or "").strip())
+    if not found:
+        raise PeriodError(text)
+    try:
+        return _in_years(report_quarter(int(found[1]), int(found[2])))
+    except ValueError as bad:  # a year no calendar has (0000)
+        raise PeriodError(text) from bad
 
 
 def year(y: int) -> Period:

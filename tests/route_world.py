@@ -60,7 +60,10 @@ def world():
              "/api/v1/activity/proofs/inclusion": {**log, "seq": 0, "size": 1},
              "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1},
              "/api/v1/indicators": {"period": str(utcnow().year)},
-             "/api/v1/units/<code>/targets": {"year": utcnow().year}}
+             "/api/v1/units/<code>/targets": {"year": utcnow().year},
+             "/api/v1/reports/quarterly": {"unit": "17395", "quarter": this_report_quarter()},
+             "/api/v1/reports/quarterly/status": {"unit": "17395", "quarter": this_report_quarter()}}
+    report = {"commune_code": "17395", "quarter": this_report_quarter()}
     # Valid bodies where the object's scope is checked after the body is read (empty bodies would
     # stop at 422 before the scope check, for everyone alike).
     bodies = {"/api/v1/communes/<code>/villages": {"name": "Xóm Ma Trận", "kind": "xóm"},
@@ -87,7 +90,9 @@ def world():
               "/api/v1/organisations/<int(max=2147483647):organisation_id>/members": {
                   "person_id": person.public_id, "role": "staff"},
               "/api/v1/organisations/<int(max=2147483647):organisation_id>/members/<public_id:person_id>/skills": {
-                  "grant": [], "evidence_kind": "other"}}
+                  "grant": [], "evidence_kind": "other"},
+              "/api/v1/reports/quarterly/submit": report, "/api/v1/reports/quarterly/approve": report,
+              "/api/v1/reports/quarterly/return": {**report, "reason": "Thiếu danh sách của xóm 3"}}
     objects = {"village": village, "team": team, "household": household, "person": person, "session": session,
                "mentorship": mentorship, "visit": visit, "organisation": organisation}
     return {"users": users, "params": params, "query": query, "bodies": bodies, "objects": objects}
@@ -101,6 +106,13 @@ def _latest_entry(log_unit: str) -> int:
     from fieldapp.models.activity import ActivityEntry
 
     return db.session.scalar(select(func.max(ActivityEntry.id)).where(ActivityEntry.log_unit == log_unit))
+
+
+def this_report_quarter() -> str:
+    """The quarter, as the quarterly report names it (``2026-Q4``), whose reporting days today is in."""
+    from fieldapp.periods import local_day, report_quarter_label, report_quarter_of
+
+    return report_quarter_label(report_quarter_of(local_day(utcnow())))
 
 
 def route_path(rule: str, params: dict) -> str:

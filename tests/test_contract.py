@@ -6,7 +6,7 @@ from fieldapp.cli.contract import CONTRACT_DIR, generated_files
 
 
 @pytest.mark.parametrize("name", ["openapi.yaml", "errors.md", "evidence.md", "exports.md", "actions.md",
-                                  "imports.md"])
+                                  "imports.md", "reports.md"])
 def test_committed_contract_matches_the_code(app, name):
     with app.app_context():
         expected = generated_files()[name]

@@ -60,6 +60,17 @@ MATRIX = {
     ("GET", "/api/v1/indicators/catalogue"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>/targets"): SCOPED,
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # The quarterly report: officers of the commune's area (the world's province officer holds Nghệ An). The
+    # commune's own officers submit (the province's and an admin are refused by the rule); the province's approve
+    # or return (nothing was submitted in the world: 409, past authorization), the commune's are refused.
+    ("GET", "/api/v1/reports/quarterly"): OFFICERS_SCOPED,
+    ("GET", "/api/v1/reports/quarterly/status"): OFFICERS_SCOPED,
+    ("POST", "/api/v1/reports/quarterly/submit"): row(volunteer=403, team_leader=403, province_officer=403, admin=403,
+                                                      other_officer=404),
+    ("POST", "/api/v1/reports/quarterly/approve"): row(volunteer=403, team_leader=403, commune_officer=403,
+                                                       other_officer=404),
+    ("POST", "/api/v1/reports/quarterly/return"): row(volunteer=403, team_leader=403, commune_officer=403,
+                                                      other_officer=404),
     # A sheet of figures: each row's unit is checked against the area (another area's: a bad row, 422).
     ("POST", "/api/v1/units/population/import"): OFFICERS,
     ("POST", "/api/v1/users"): COMMUNE_WRITE,

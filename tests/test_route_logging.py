@@ -117,6 +117,19 @@ def _completed(mentorship):
     db.session.commit()
 
 
+def _submitted(w):
+    """The world's commune submits its report of this quarter (for the province to approve or return)."""
+    from fieldapp.auth.callers import Caller
+    from fieldapp.extensions import db
+    from fieldapp.models import Unit
+    from fieldapp.periods import local_day, report_quarter_of
+    from fieldapp.services.reports import report_submit
+
+    report_submit(caller=Caller.of_user(w["users"]["commune_officer"]), commune=db.session.get(Unit, HUNG_CHAU),
+                  period=report_quarter_of(local_day(utcnow())))
+    db.session.commit()
+
+
 def _checkin(w):
     from fieldapp.qr import signing
 
@@ -210,6 +223,13 @@ WRITES = {
         "json": {"origin": "youth_union", "phone": next_phone(), "password": DEFAULT_PASSWORD}},
     ("POST", "/api/v1/reviews"): lambda w: {"json": {  # the world's visit has no plate and no GPS: held
         "type": "visit", "id": w["objects"]["visit"].public_id, "decision": "accepted", "reason": "đã gọi xác nhận"}},
+    ("POST", "/api/v1/reports/quarterly/submit"): lambda w: {"json": w["bodies"]["/api/v1/reports/quarterly/submit"]},
+    ("POST", "/api/v1/reports/quarterly/approve"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w),
+        "json": w["bodies"]["/api/v1/reports/quarterly/approve"]},
+    ("POST", "/api/v1/reports/quarterly/return"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w),
+        "json": w["bodies"]["/api/v1/reports/quarterly/return"]},
     ("POST", "/console/login"): lambda w: {"role": "anonymous", "form": {
         "phone": w["users"]["commune_officer"].phone, "password": DEFAULT_PASSWORD}},
     ("POST", "/console/logout"): lambda w: {"form": {}},

@@ -41,6 +41,7 @@ from tests.factories import (
     make_village,
     make_visit,
 )
+from tests.route_world import this_report_quarter
 
 LAT, LON = HUNG_CHAU_CENTRE
 #: Fields that end like ids but name nothing of ours to look up.
@@ -285,6 +286,13 @@ CASES: dict[tuple[str, str, str], list[Case]] = {
         Case("officer", "POST", MEMBER_SKILLS, _skills("mentoring"),
              lambda w: w["theirs"]["mentorship"].public_id, MADE_UP["M"]),
     ],
+    # The quarterly report's lifecycle names a commune: another area's is not found, as a made-up one (before
+    # the rule of who submits or decides is even looked at).
+    **{("POST", f"/api/v1/reports/quarterly/{step}", "commune_code"): [Case(
+        "officer", "POST", lambda w, step=step: f"/api/v1/reports/quarterly/{step}",
+        lambda w, v, step=step: {"commune_code": v, "quarter": this_report_quarter(),
+                                 **({"reason": "Thiếu số liệu"} if step == "return" else {})},
+        lambda w: OTHER_COMMUNE, MADE_UP["unit"])] for step in ("submit", "approve", "return")},
     ("POST", "/api/v1/sessions", "team_id"): [Case(
         "officer", "POST", lambda w: "/api/v1/sessions", lambda w, v: _session_body(w, team_id=v),
         lambda w: w["theirs"]["team"].id, MADE_UP["int"])],

@@ -14,6 +14,7 @@ from fieldapp.api import (
     organisations,
     persons,
     qr,
+    reports,
     reviews,
     sessions,
     support_records,
@@ -28,4 +29,4 @@ from fieldapp.api import (
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
               teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, visits.blp, support_records.blp,
               activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp,
-              confirmations.blp, organisations.blp, indicators.blp]
+              confirmations.blp, organisations.blp, indicators.blp, reports.blp]

@@ -128,10 +128,7 @@ def activity_head(args):
     if checkpoint is None:
         raise AppError("activity.log_empty", log=log_unit)
     db.session.commit()
-    from fieldapp.models.keys import SigningKey
-
-    return {**selectors.checkpoint_out(checkpoint),
-            "public_key": db.session.get(SigningKey, checkpoint.key_id).public_key}
+    return selectors.head_out(db.session, checkpoint)
 
 
 @blp.route("/export", methods=["GET"])

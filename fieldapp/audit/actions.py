@@ -41,6 +41,8 @@ _PERSON = "the person's public id (`P…`)"
 _HOUSEHOLD = "the household's public id (`H…`)"
 _MENTORSHIP = "the mentorship's public id"
 _COUNT = {"count": "how many items the page showed"}
+_REPORT = "the commune's code and the quarter, `17395:2026-Q3`"
+_SNAPSHOT = "SHA-256 (hex) of the frozen figures (the report's `snapshot_sha256`)"
 _LIST = {**_COUNT, "total": "how many there are in all", "ids": "the ids of the items shown"}
 _READ_OPTIONAL = {"page": "the page number, for a paged list",
                   "filters": "the query's parameters as sent (a searched name or point only as `true`)"}
@@ -89,6 +91,32 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
            "the unit's code and the year, `17395:2026`",
            {"year": "the year", "targets": "each indicator set (its share or head count and source) or removed"},
            by=("PUT /api/v1/units/{code}/targets/{year}",)),
+    # --- the quarterly report's lifecycle (mobile_contract/reports.md), in the commune's log ---
+    Action("quarterly_report.submit",
+           "a commune submitted its quarterly report: its figures frozen with the checkpoint they were computed "
+           "against", "quarterly_report", _REPORT,
+           {"quarter": "the quarter, `2026-Q3`", "snapshot_sha256": _SNAPSHOT,
+            "checkpoint_size": "the size of the commune's log at the checkpoint the figures were computed against",
+            "checkpoint_root_hash": "that checkpoint's root hash (hex)",
+            "late": "whether it was submitted on or after the due day (the 10th of the quarter's last month)"},
+           by=("POST /api/v1/reports/quarterly/submit",)),
+    Action("quarterly_report.approve", "the province approved a commune's quarterly report: it is locked",
+           "quarterly_report", _REPORT, {"quarter": "the quarter, `2026-Q3`", "snapshot_sha256": _SNAPSHOT},
+           by=("POST /api/v1/reports/quarterly/approve",)),
+    Action("quarterly_report.return", "the province returned a commune's quarterly report, with a reason: a draft "
+           "again", "quarterly_report", _REPORT,
+           {"quarter": "the quarter, `2026-Q3`", "snapshot_sha256": "the snapshot returned (SHA-256, hex)",
+            "reason": "why, in the province's words"},
+           by=("POST /api/v1/reports/quarterly/return",)),
+    Action("quarterly_report.view", "an officer read a commune's quarterly report (recorded before the checkpoint "
+           "it shows)", "quarterly_report", _REPORT,
+           {"quarter": "the quarter, `2026-Q3`", "status": "`draft`, `submitted` or `approved`"},
+           by=("GET /api/v1/reports/quarterly",)),
+    Action("quarterly_report.export", "a commune's quarterly report was exported (`format=xlsx` holds the list of "
+           "people supported; recorded before the checkpoint it shows)", "quarterly_report", _REPORT,
+           {"quarter": "the quarter, `2026-Q3`", "status": "`draft`, `submitted` or `approved`",
+            "format": "`xlsx` or `csv`", "support_records": "how many rows its list of people supported has"},
+           by=("GET /api/v1/reports/quarterly",)),
     Action("team.create", "a team was formed", "team", "the team's id",
            {"kind": "its kind", "leader_id": "its leader's account id", "village_id": "its village, or `null`"},
            by=("POST /api/v1/teams", "POST /console/teams", "fieldapp demo load")),

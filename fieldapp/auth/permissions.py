@@ -52,7 +52,12 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "
                                  # The population figures of their area, the plans' denominators (issue 16).
                                  "population.read", "population.enter",
                                  # Their unit's own targets for its indicators (issue 17).
-                                 "target.set"})
+                                 "target.set",
+                                 # The quarterly report (issue 17): its workbook holds the list of people
+                                 # supported. Which officers submit it (the commune's) and which approve or
+                                 # return it (the province's) is the lifecycle's rule, with its own error
+                                 # codes (services/reports.py): DHIS2's approval levels.
+                                 "report.read", "report.submit", "report.approve"})
 _PROVINCE_OFFICER = _COMMUNE_OFFICER
 _ADMIN = _PROVINCE_OFFICER
 

@@ -35,6 +35,7 @@ from fieldapp.models.mentorships import (
 from fieldapp.models.organisations import MemberRole, Organisation, OrganisationKind, OrganisationMember
 from fieldapp.models.persons import Person, Sex
 from fieldapp.models.population import PopulationFigure, PopulationMeasure
+from fieldapp.models.reports import QuarterlyReport, ReportStatus
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
 from fieldapp.models.support_records import SupportRecord
@@ -67,4 +68,5 @@ __all__ = ["IndicatorTarget", "ClientReceipt", "SyncClock",
            "DIGITAL_FAMILY_SKILLS", "Assignment", "EvidenceKind", "Household", "Person", "PersonSkill", "Sex",
            "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
            "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
-           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure", "PlatformConfirmation"]
+           "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure", "PlatformConfirmation",
+           "QuarterlyReport", "ReportStatus"]

@@ -38,6 +38,13 @@ class AmbassadorOrigin(str, enum.Enum):
     other = "other"
 
 
+#: Vietnamese names of the origins, as the quarterly report prints them.
+AMBASSADOR_ORIGIN_VI = {AmbassadorOrigin.youth_union: "Đoàn Thanh niên",
+                        AmbassadorOrigin.womens_union: "Hội Liên hiệp Phụ nữ",
+                        AmbassadorOrigin.school: "Trường học", AmbassadorOrigin.enterprise: "Doanh nghiệp",
+                        AmbassadorOrigin.officials: "Cán bộ, công chức, viên chức", AmbassadorOrigin.other: "Khác"}
+
+
 class Ambassador(db.Model):
     """A volunteer marked as a Digital Ambassador (Đại sứ số): a mentor."""
 

@@ -18,6 +18,11 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.types import UTCDateTime
 
+#: The topics whose indicators are flows: they count what happened on the period's days, so evidence recorded
+#: later for those days changes them (the quarterly report shows it as late). The others are states, as they
+#: stand when computed (fieldapp/selectors/indicators.py).
+FLOW_TOPICS = frozenset({"support", "sessions", "visits"})
+
 
 @dataclass(frozen=True)
 class IndicatorDef:
@@ -32,6 +37,10 @@ class IndicatorDef:
     #: For a share of people: the population measure a unit's figure may stand in for the registry
     #: (fieldapp/models/population.py), when the unit entered one for the year.
     population_measure: str | None = None
+
+    @property
+    def is_flow(self) -> bool:
+        return self.topic in FLOW_TOPICS
 
 
 def _d(code, name, topic, kind, measure=None):

@@ -36,6 +36,11 @@ class OrganisationKind(str, enum.Enum):
 
 #: The kinds whose members' learning is mandatory (seed 003: cán bộ, công chức, viên chức).
 PUBLIC_SECTOR_KINDS = frozenset({OrganisationKind.agency, OrganisationKind.public_service_unit})
+#: Vietnamese names of the kinds, as the quarterly report prints them.
+ORGANISATION_KIND_VI = {OrganisationKind.agency: "Cơ quan nhà nước",
+                        OrganisationKind.public_service_unit: "Đơn vị sự nghiệp công lập",
+                        OrganisationKind.school: "Trường học", OrganisationKind.university: "Trường đại học, cao đẳng",
+                        OrganisationKind.enterprise: "Doanh nghiệp", OrganisationKind.cooperative: "Hợp tác xã"}
 
 
 class MemberRole(str, enum.Enum):

@@ -20,6 +20,11 @@ class TeamKind(str, enum.Enum):
     ambassador = "ambassador"
 
 
+#: Vietnamese names of the kinds, as the quarterly report prints them.
+TEAM_KIND_VI = {TeamKind.community_tech: "Tổ công nghệ số cộng đồng", TeamKind.youth: "Tổ thanh niên",
+                TeamKind.school: "Tổ trường học", TeamKind.ambassador: "Tổ Đại sứ số"}
+
+
 class Team(db.Model):
     __tablename__ = "teams"
 

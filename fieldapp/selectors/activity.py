@@ -16,6 +16,7 @@ from fieldapp.clock import utcnow
 from fieldapp.crypto.keys import public_keys
 from fieldapp.errors import AppError
 from fieldapp.models.activity import ActivityCheckpoint, ActivityEntry, ActivityLeaf
+from fieldapp.models.keys import SigningKey
 
 EXPORT_CHUNK = 2000
 
@@ -48,6 +49,12 @@ def checkpoint_out(checkpoint: ActivityCheckpoint) -> dict:
     return {"type": "checkpoint", "log": checkpoint.log_unit, "size": checkpoint.size,
             "root_hash": bytes(checkpoint.root_hash).hex(), "time": timestamp(checkpoint.signed_at),
             "key_id": checkpoint.key_id, "signature": base64.b64encode(bytes(checkpoint.signature)).decode()}
+
+
+def head_out(session: Session, checkpoint: ActivityCheckpoint) -> dict:
+    """A checkpoint as ``GET /activity/head`` answers it: :func:`checkpoint_out` with the public key of
+    the key that signed it (``fieldapp audit verify --head`` reads this JSON as it is)."""
+    return {**checkpoint_out(checkpoint), "public_key": session.get(SigningKey, checkpoint.key_id).public_key}
 
 
 def export_lines(session: Session, log_unit: str, *, now: datetime | None = None) -> Iterator[bytes]:

@@ -8,9 +8,9 @@ are a team's size, not the province's).
 
 **What "in the period" means.** Flows (support, visits, sessions, unique people reached) count what
 happened on the period's days. States (people with the basic skills, Digital Family households,
-mentors) are as they stand when asked (``as_of``): a past quarter's states are those its approved
-report froze (fieldapp/services/reports.py). Ages are counted in the period's year (the year of its
-last day, as its targets): someone born in 2008 is an adult of 2026.
+mentors) are as they stand when asked (``as_of``): a past quarter's states as they stood are what its
+quarterly report froze when it was submitted (fieldapp/selectors/reports.py). Ages are counted in the
+period's year (the year of its last day, as its targets): someone born in 2008 is an adult of 2026.
 
 **Only counted evidence counts** (issue 13): confirmed skills, counted records and visits. Beside each
 figure ``held_back`` says how many more it would be if what is held back counted.
