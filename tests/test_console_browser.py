@@ -10,7 +10,6 @@ debugging protocol, which a page's CSP does not govern, so the pages are checked
 """
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Assignment, CheckIn, EvidenceStatus, Role, Verdict
+from fieldapp.models import Assignment, CheckIn, EvidenceStatus, Role, Unit, Verdict
 from tests.factories import DEFAULT_PASSWORD, make_household, make_person, make_team, make_user, make_village
 from tests.test_display_browser import live_server  # noqa: F401  (the fixture)
 
@@ -118,6 +117,8 @@ def commune(app, own_commune):
         volunteer = make_user(unit_code=own_commune.code, full_name="Lê Văn Nam")
         team = make_team(leader=leader, members=[volunteer], village=north, commune_code=own_commune.code)
         officer = make_user(role=Role.commune_officer, unit_code=own_commune.code, full_name="Phan Văn Đức")
+        province = make_user(role=Role.province_officer, unit_code=db.session.get(Unit, own_commune.code).parent_code,
+                             full_name="Đỗ Thị Lan")
         checkin = CheckIn(client_id=str(uuid.uuid4()), request_hash="0" * 64, user_id=volunteer.id,
                           commune_code=own_commune.code, target_kind="household", household_id=north_households[0].id,
                           scanned_at=utcnow(), verdict=Verdict.accepted_with_flags, flags=["far_from_site"],
@@ -127,6 +128,7 @@ def commune(app, own_commune):
         db.session.commit()
         return {"code": own_commune.code, "north": [h.id for h in north_households],
                 "south": [h.public_id for h in south_households], "leader": leader.phone, "officer": officer.phone,
+                "province": province.phone,
                 "volunteer_id": volunteer.id, "team_id": team.id, "checkin": checkin.client_id}
 
 
@@ -278,4 +280,34 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     assert "Họ và tên" in " ".join(str(h) for h in header)
     page.goto(f"{base}/console/support-records")
     check_page(page, "support-records")
-    assert io  # (kept for the quarterly workbook's bytes)
+
+    # The quarterly report: read, its workbook downloaded and opened, submitted by the commune...
+    page.goto(f"{base}/console/reports")
+    page.click("#open-quarterly")
+    page.wait_for_selector("#report-status[data-status=draft]")
+    check_page(page, "quarterly")
+    with page.expect_download() as download:
+        page.click("#quarterly-xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    book = load_workbook(saved)
+    assert "Chỉ tiêu" in book.sheetnames
+    names = [row[1] for row in book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)]
+    assert "Hộ gia đình đạt Gia đình số" in names
+    page.click("#submit-form button")
+    page.wait_for_selector("#report-status[data-status=submitted]")
+    assert "Đã nộp báo cáo quý" in page.locator(".flash").inner_text()
+    sign_out(page)
+
+    # ... and approved by the province, from the list of its communes' reports.
+    sign_in(page, commune["province"])
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.goto(f"{base}/console/reports")
+    page.click("#open-quarterly")
+    page.wait_for_selector("#quarterly-status")
+    check_page(page, "quarterly-status")
+    page.click(f"tr[data-commune='{commune['code']}'] a")
+    page.wait_for_selector("#report-status[data-status=submitted]")
+    page.click("#approve-form button")
+    page.wait_for_selector("#report-status[data-status=approved]")
+    check_page(page, "quarterly-approved")

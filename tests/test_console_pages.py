@@ -349,3 +349,43 @@ def test_the_list_of_people_supported_downloads_as_xlsx_and_csv_logged(app, db, 
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert db.session.query(ActivityEntry).filter_by(action="support_record.export",
                                                      actor_id=place["officer"].id).count() == 2
+
+
+def test_the_quarterly_report_is_read_downloaded_submitted_and_approved_in_the_console(app, db, place):
+    from fieldapp.models.reports import QuarterlyReport, ReportStatus
+
+    officer = signed_in(app, place["officer"])
+    assert "Báo cáo quý" in html(officer.get("/console/")) and 'id="report-state"' in html(officer.get("/console/"))
+    page = html(officer.get("/console/reports/quarterly"))
+    assert 'data-status="draft"' in page and 'id="submit-form"' in page and "Hộ gia đình đạt Gia đình số" in page
+    quarter = re.search(r'name="quarter" value="(\d{4}-Q\d)"', page).group(1)
+    book = officer.get(f"/console/reports/quarterly/download?format=xlsx&quarter={quarter}")
+    assert book.status_code == 200 and book.headers["Content-Disposition"].endswith(f'-{quarter}.xlsx"')
+    assert "Chỉ tiêu" in load_workbook(io.BytesIO(book.data)).sheetnames
+    assert officer.get(f"/console/reports/quarterly/download?format=csv&quarter={quarter}").mimetype == "text/csv"
+    token = csrf_token(officer, "/console/reports")
+    submitted = officer.post("/console/reports/quarterly/submit", data={"csrf_token": token, "quarter": quarter})
+    assert submitted.status_code == 302
+    page = html(officer.get(submitted.headers["Location"]))
+    assert 'data-status="submitted"' in page and "Đã nộp báo cáo quý" in page and 'id="submit-form"' not in page
+    again = officer.post("/console/reports/quarterly/submit", data={"csrf_token": token, "quarter": quarter})
+    assert "đã được nộp" in html(officer.get(again.headers["Location"])).lower() or \
+        "đã nộp" in html(officer.get(again.headers["Location"])).lower()
+    assert officer.post("/console/reports/quarterly/approve", data={"csrf_token": token, "quarter": quarter,
+                                                                  "unit": HUNG_CHAU}).status_code == 302
+    assert db.session.query(QuarterlyReport).one().status == ReportStatus.submitted  # a commune cannot approve
+
+    province = signed_in(app, make_user(role=Role.province_officer, unit_code="40"))
+    status = html(province.get(f"/console/reports/quarterly/status?quarter={quarter}"))
+    assert f'data-commune="{HUNG_CHAU}"' in status and "Đã nộp, chờ tỉnh phê duyệt" in status
+    assert province.get("/console/reports/quarterly").status_code == 422  # a province's officer names a commune
+    token = csrf_token(province, "/console/reports")
+    refused = province.post("/console/reports/quarterly/return", data={"csrf_token": token, "quarter": quarter,
+                                                                      "unit": HUNG_CHAU, "reason": " "})
+    assert "cần ghi lý do" in html(province.get(refused.headers["Location"]))
+    approved = province.post("/console/reports/quarterly/approve", data={"csrf_token": token, "quarter": quarter,
+                                                                        "unit": HUNG_CHAU})
+    assert "Đã phê duyệt báo cáo quý" in html(province.get(approved.headers["Location"]))
+    assert db.session.query(QuarterlyReport).one().status == ReportStatus.approved
+    other = signed_in(app, make_user(role=Role.province_officer, unit_code="01"))
+    assert other.get(f"/console/reports/quarterly?unit={HUNG_CHAU}").status_code == 404  # another province's

@@ -186,6 +186,14 @@ MATRIX = {
     ("POST", "/console/activity/verify"): CONSOLE_OFFICERS,
     ("GET", "/console/reports"): CONSOLE,
     ("GET", "/console/support-records/export"): CONSOLE,
+    # The quarterly report: each officer's own commune (a province's officer starts from the communes' list);
+    # who submits and who decides is the lifecycle's rule, said on the page (a refused step: back to it).
+    ("GET", "/console/reports/quarterly"): CONSOLE_OFFICERS,
+    ("GET", "/console/reports/quarterly/status"): CONSOLE_OFFICERS,
+    ("GET", "/console/reports/quarterly/download"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/submit"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/approve"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/return"): CONSOLE_OFFICERS,
 }
 
 

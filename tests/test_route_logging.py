@@ -39,7 +39,8 @@ OFFICERS = ("commune_officer", "province_officer", "admin")
 #: Reads whose entry is the export they make (for every role allowed), not a ``….view``.
 EXPORT_ENTRIES = {"/api/v1/persons/<public_id:person_id>/data-export": "person.data_export",
                   "/api/v1/activity/export": "activity.export",
-                  "/console/support-records/export": "support_record.export"}
+                  "/console/support-records/export": "support_record.export",
+                  "/console/reports/quarterly/download": "quarterly_report.export"}
 
 
 def _endpoint(app, method: str, rule: str) -> str:
@@ -251,6 +252,12 @@ WRITES = {
     ("POST", "/console/reviews"): lambda w: {"form": {
         "type": "visit", "id": w["objects"]["visit"].public_id, "decision": "accepted", "reason": "đã gọi xác nhận"}},
     ("POST", "/console/activity/verify"): lambda w: {"form": {}},
+    ("POST", "/console/reports/quarterly/submit"): lambda w: {"form": {}},
+    ("POST", "/console/reports/quarterly/approve"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w), "form": {"unit": HUNG_CHAU}},
+    ("POST", "/console/reports/quarterly/return"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w),
+        "form": {"unit": HUNG_CHAU, "reason": "Thiếu danh sách của xóm 3"}},
 }
 
 

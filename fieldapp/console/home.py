@@ -12,7 +12,7 @@ from fieldapp.auth.declaration import declares
 from fieldapp.auth.permissions import role_can
 from fieldapp.clock import utcnow
 from fieldapp.console.base import bp, page_context, signed_in
-from fieldapp.console.reports import report_deadline
+from fieldapp.console.reports import quarterly_state, report_deadline
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
@@ -138,6 +138,7 @@ def home(caller: Caller):
                            period=period, period_text=period_text, period_kinds=PERIOD_KINDS,
                            period_choices=period_choices, errors=errors, unit=unit, communes=communes,
                            behind=behind, mentors=mentors, summary=summary, queue=queue, deadline=deadline,
+                           report=quarterly_state(caller, today),
                            today=today, percent=_percent, **page_context(caller))
 
 
