@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import render_template, request
-from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares
@@ -16,7 +15,7 @@ from fieldapp.console.reports import quarterly_state, report_deadline
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
-from fieldapp.models.units import Unit, UnitLevel
+from fieldapp.models.units import UnitLevel
 from fieldapp.periods import PeriodError, local_day, period_parse, report_quarter_of, year
 from fieldapp.selectors import count_of
 from fieldapp.selectors.ambassadors import ambassador_list_query, ambassador_summary
@@ -26,7 +25,9 @@ from fieldapp.selectors.indicators import indicator_subject, indicators_compute
 from fieldapp.selectors.persons import person_list_query
 from fieldapp.selectors.reviews import review_queue_query
 from fieldapp.selectors.support_records import support_records_query
+from fieldapp.selectors.units import unit_list_query
 from fieldapp.selectors.villages import communes_progress, villages_progress
+from fieldapp.text import fold
 
 #: How many mentors under the target, and villages behind, the dashboard lists.
 LISTED = 8
@@ -131,8 +132,9 @@ def home(caller: Caller):
                       (report_quarter_of(deadline["period"].first - timedelta(days=1)).name, "Kỳ báo cáo quý trước"),
                       (f"{today.year:04d}-{today.month:02d}", "Tháng này"), (year(today.year).name, "Năm nay")]
     communes = []
-    if caller.holds_province:
-        communes = db.session.execute(select_communes(caller.province_code)).all()
+    if caller.holds_province:  # the province's communes, by name, to pick one
+        communes = sorted(((u.code, u.name) for u in db.session.scalars(
+            unit_list_query(province=caller.province_code, level=UnitLevel.commune))), key=lambda c: fold(c[1]))
     return render_template("console/home.html", figures=figures, sheet=sheet, bars=bars(sheet) if sheet else [],
                            counts=counts(sheet) if sheet else [], subject=subject, subject_problem=subject_problem,
                            period=period, period_text=period_text, period_kinds=PERIOD_KINDS,
@@ -140,8 +142,3 @@ def home(caller: Caller):
                            behind=behind, mentors=mentors, summary=summary, queue=queue, deadline=deadline,
                            report=quarterly_state(caller, today),
                            today=today, percent=_percent, **page_context(caller))
-
-
-def select_communes(province_code: str):
-    return select(Unit.code, Unit.name).where(Unit.parent_code == province_code,
-                                              Unit.level == UnitLevel.commune).order_by(Unit.name_folded)
