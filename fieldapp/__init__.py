@@ -57,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
                              role=app.config.get("DATABASE_ROLE"))
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
+    from fieldapp.caching import results_cache
+
+    results_cache.init_app(app)
     app.after_request(retry_after_on_429)
     from fieldapp.pages import api_headers
 

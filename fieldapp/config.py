@@ -102,6 +102,12 @@ def load_config() -> dict:
         "IMPORT_MAX_UNCOMPRESSED_BYTES": _int("IMPORT_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024),
         "IMPORT_MAX_COMPRESSION_RATIO": _int("IMPORT_MAX_COMPRESSION_RATIO", 100),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # The public results' cache (fieldapp/caching.py): unset, the rate limits' storage (redis:// shares
+        # it between workers); how long an answer is kept (and Cache-Control's max-age); the smallest count
+        # published (fieldapp/selectors/public_results.py: smaller ones are suppressed).
+        "RESULTS_CACHE_URI": _env("RESULTS_CACHE_URI"),
+        "PUBLIC_RESULTS_TTL_SECONDS": _int("PUBLIC_RESULTS_TTL_SECONDS", 60),
+        "PUBLIC_RESULTS_MIN_COUNT": _int("PUBLIC_RESULTS_MIN_COUNT", 10),
         # X-RateLimit-* on every response: off (two storage round trips per request); a 429 still
         # says Retry-After (fieldapp.extensions.retry_after_on_429).
         "RATELIMIT_HEADERS_ENABLED": False,

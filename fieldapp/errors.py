@@ -87,6 +87,17 @@ _SPECS = [
               "Administrative unit {code} not found."),
     ErrorSpec("unit.wrong_level", 422, "Đơn vị {code} không phải cấp {level} như vai trò yêu cầu.",
               "Unit {code} is not at the {level} level this role needs."),
+    # Periods, rankings (issue 17): rules a request's shape cannot state
+    ErrorSpec("period.invalid", 422, "Kỳ không hợp lệ: ngày không có thật, khoảng ngày ngược hoặc quá ba năm, "
+              "hoặc ngoài các năm 2020–2035.",
+              "Not a period: a day that does not exist, a range backwards or over three years, or outside "
+              "2020–2035."),
+    ErrorSpec("ranking.unit_invalid", 422, "Không xếp hạng {level} trong đơn vị này: xã được xếp hạng trong tỉnh, "
+              "tổ trong xã; tình nguyện viên và Đại sứ số trong xã hoặc tỉnh.",
+              "{level} are not ranked in this unit: communes within a province, teams within a commune, "
+              "volunteers and ambassadors within a commune or a province."),
+    ErrorSpec("ranking.scheme_invalid", 422, "Cách xếp hạng không hợp lệ, xem chi tiết từng trường.",
+              "The ranking scheme breaks a rule; see the errors for each field."),
     # Activity log
     ErrorSpec("activity.size_beyond_log", 422, "Nhật ký mới có {current} mục, không có cây kích thước {size}.",
               "The log has {current} entries; there is no tree of size {size}."),

@@ -19,9 +19,11 @@ CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "base-uri 'none'; frame-ancestors 'none'")
 
 
-#: The API's answers a browser or proxy may keep: the health probes and the API's description, which
-#: hold nothing personal. Any other one may hold personal data (a person, a list, an export).
-API_CACHEABLE_ENDPOINTS = frozenset({"health.healthz", "health.livez", "api-docs.openapi_json"})
+#: The API's answers a browser or proxy may keep: the health probes, the API's description and the public
+#: results (aggregates only, which say their own max-age), which hold nothing personal. Any other one may
+#: hold personal data (a person, a list, an export). Their errors are not kept either.
+API_CACHEABLE_ENDPOINTS = frozenset({"health.healthz", "health.livez", "api-docs.openapi_json",
+                                     "public_results.public_results"})
 API_PREFIX = "/api/v1"
 
 
@@ -37,10 +39,11 @@ def _shared_headers(response: Response, *, no_store: bool) -> Response:
 def api_headers(response: Response) -> Response:
     """App-wide ``after_request``: every answer under /api/v1, errors included, even Flask's own 404
     and 405 (which no blueprint serves), carries the shared headers. The rule for ``no-store`` is
-    the simplest that is never wrong: all of them but :data:`API_CACHEABLE_ENDPOINTS`."""
+    the simplest that is never wrong: all of them but the successes of :data:`API_CACHEABLE_ENDPOINTS`."""
     path = request.path
     if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-        _shared_headers(response, no_store=request.endpoint not in API_CACHEABLE_ENDPOINTS)
+        _shared_headers(response, no_store=request.endpoint not in API_CACHEABLE_ENDPOINTS
+                        or response.status_code >= 400)
     return response
 
 

@@ -40,6 +40,16 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 _REPORT_NAMED = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
+#: The shape of every period :func:`period_parse` reads, in the years it accepts (a request's schema
+#: states it; what the shape cannot say, a day that does not exist or a range too long, is
+#: :class:`PeriodError`).
+PERIOD_PATTERN = (r"^(20(2\d|3[0-5])(-(0[1-9]|1[0-2])|-[QR][1-4])?|phase-[12]"
+                  r"|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$")
+#: A quarter as the quarterly report names it (:func:`report_quarter_named`), in the years accepted: every
+#: string of this shape is one (from 2021: the first reporting quarter of 2020 begins in 2019).
+QUARTER_PATTERN = r"^20(2[1-9]|3[0-5])-Q[1-4]$"
+
+
 class PeriodError(ValueError):
     """A period that cannot be read; its message says what is accepted."""
 

@@ -165,9 +165,12 @@ def db(app, request):
     """
     from flask_sqlalchemy.session import _app_ctx_id
 
+    from fieldapp.caching import results_cache
+
     if request.node.get_closest_marker("real_commits"):
         with app.app_context():
             limiter.reset()
+            results_cache.clear()  # an answer kept for another test's rows is not this test's
             yield _db
             _db.session.remove()
         return
@@ -179,6 +182,7 @@ def db(app, request):
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
         )
         limiter.reset()
+        results_cache.clear()
         try:
             yield _db
         finally:

@@ -52,7 +52,7 @@ def world():
               "int(max=2147483647):team_id": str(team.id), "int(max=2147483647):user_id": str(volunteer.id),
               "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
               "visit_id": visit.public_id, "int(max=2147483647):organisation_id": str(organisation.id),
-              "int(max=2147483647):year": str(utcnow().year),
+              "int(max=2147483647):year": str(utcnow().year), "level": "communes",
               "int(max=2147483647):entry_id": str(_latest_entry(HUNG_CHAU))}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
@@ -61,6 +61,7 @@ def world():
              "/api/v1/activity/proofs/consistency": {**log, "first": 0, "second": 1},
              "/api/v1/indicators": {"period": str(utcnow().year)},
              "/api/v1/units/<code>/targets": {"year": utcnow().year},
+             "/api/v1/rankings": {"period": str(utcnow().year), "level": "teams"},
              "/api/v1/reports/quarterly": {"unit": "17395", "quarter": this_report_quarter()},
              "/api/v1/reports/quarterly/status": {"unit": "17395", "quarter": this_report_quarter()}}
     report = {"commune_code": "17395", "quarter": this_report_quarter()}
@@ -71,6 +72,8 @@ def world():
                                                                              "source": "Báo cáo của xã"},
               "/api/v1/units/<code>/targets/<int(max=2147483647):year>": {"targets": [
                   {"indicator": "digital_family.households", "share": 0.8, "source": "Kế hoạch của xã"}]},
+              "/api/v1/units/<code>/rankings/<level>": {"criteria": [{"criterion": "basic_skills.adults", "weight": 1}],
+                                                        "source": "Hướng dẫn thi đua"},
               "/api/v1/households/<public_id:household_id>/members": {"full_name": "Người Ma Trận",
                                                                       "confirm_duplicate": True},
               "/api/v1/persons/<public_id:person_id>/skills": {"grant": [], "evidence_kind": "other"},

@@ -1,6 +1,7 @@
 """Headers on every API answer (issue 12, item 12): ``X-Content-Type-Options: nosniff`` on all of them,
 errors included, Flask's own 404 and 405 too; ``Cache-Control: no-store`` on all but the health probes
-and the API's description (openapi.json), which hold nothing personal. Successful answers of every
+and the API's description (openapi.json), which hold nothing personal, and the public results' successes
+(``public, max-age``: aggregates only, kept a while by anyone). Successful answers of every
 route, for every role, are checked by the permission matrix's walk (tests/test_permission_matrix.py)."""
 import re
 
@@ -11,6 +12,8 @@ from tests.factories import make_user
 
 #: The API answers a cache may keep.
 CACHEABLE = {"/api/v1/healthz", "/api/v1/livez", "/api/v1/openapi.json"}
+#: Those kept a while by anyone: the public results (aggregates only), which say for how long.
+PUBLIC = {"/api/v1/public/results/<code>"}
 
 
 def assert_api_headers(path: str, response) -> None:
@@ -19,6 +22,8 @@ def assert_api_headers(path: str, response) -> None:
     assert response.headers.get("X-Content-Type-Options") == "nosniff", where
     if path in CACHEABLE and response.status_code < 400:
         assert "no-store" not in response.headers.get("Cache-Control", ""), where
+    elif path in PUBLIC and response.status_code < 400:
+        assert response.headers.get("Cache-Control", "").startswith("public, max-age="), where
     else:
         assert response.headers.get("Cache-Control") == "no-store", where
 

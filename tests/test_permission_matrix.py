@@ -47,6 +47,8 @@ MATRIX = {
     ("GET", "/api/v1/livez"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
+    # Public results: aggregates only, small counts suppressed, for anyone (a token changes nothing).
+    ("GET", "/api/v1/public/results/<code>"): PUBLIC,
     ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/me/worklist"): FIELD_ONLY,
@@ -60,6 +62,11 @@ MATRIX = {
     ("GET", "/api/v1/indicators/catalogue"): SIGNED_IN,
     ("GET", "/api/v1/units/<code>/targets"): SCOPED,
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): OFFICERS_SCOPED,
+    # Rankings of the caller's own area (every role; each shown the items they may read); a province's
+    # scheme set by its officers (a commune's officers lack the verb: no commune ranks itself).
+    ("GET", "/api/v1/rankings"): SIGNED_IN,
+    ("PUT", "/api/v1/units/<code>/rankings/<level>"): row(volunteer=403, team_leader=403, commune_officer=403,
+                                                          other_officer=403),
     # The quarterly report: officers of the commune's area (the world's province officer holds Nghệ An). The
     # commune's own officers submit (the province's and an admin are refused by the rule); the province's approve
     # or return (nothing was submitted in the world: 409, past authorization), the commune's are refused.

@@ -168,6 +168,9 @@ WRITES = {
         "json": w["bodies"]["/api/v1/units/<code>/population/<int(max=2147483647):year>"]},
     ("PUT", "/api/v1/units/<code>/targets/<int(max=2147483647):year>"): lambda w: {
         "json": w["bodies"]["/api/v1/units/<code>/targets/<int(max=2147483647):year>"]},
+    ("PUT", "/api/v1/units/<code>/rankings/<level>"): lambda w: {
+        "role": "province_officer", "params": {"code": "40"},
+        "json": w["bodies"]["/api/v1/units/<code>/rankings/<level>"]},
     ("POST", "/api/v1/units/population/import"): lambda w: {
         "query": {"dry_run": "false"}, "data": {"file": (io.BytesIO(
             f"unit_code,year,measure,value,source\r\n{HUNG_CHAU},{utcnow().year},adults,1200,Báo cáo của xã\r\n"

@@ -13,7 +13,9 @@ from fieldapp.api import (
     mentorships,
     organisations,
     persons,
+    public_results,
     qr,
+    rankings,
     reports,
     reviews,
     sessions,
@@ -29,4 +31,5 @@ from fieldapp.api import (
 BLUEPRINTS = [health.blp, auth.blp, me.blp, units.blp, users.blp, villages.blp, households.blp, persons.blp,
               teams.blp, assignments.blp, sessions.blp, qr.blp, checkins.blp, visits.blp, support_records.blp,
               activity.blp, ambassadors.blp, mentorships.blp, reviews.blp, sync.blp,
-              confirmations.blp, organisations.blp, indicators.blp, reports.blp]
+              confirmations.blp, organisations.blp, indicators.blp, rankings.blp,
+              public_results.blp, reports.blp]

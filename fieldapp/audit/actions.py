@@ -91,6 +91,14 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
            "the unit's code and the year, `17395:2026`",
            {"year": "the year", "targets": "each indicator set (its share or head count and source) or removed"},
            by=("PUT /api/v1/units/{code}/targets/{year}",)),
+    Action("ranking.set", "a province's ranking scheme for a level was set or reset: the criteria's weights and the "
+           "completion classes' thresholds, with their source", "unit",
+           "the province's code and the level, `40:communes`",
+           {"level": "`communes`, `teams`, `volunteers` or `ambassadors`",
+            "criteria": "each criterion used and its weight (`[]`: the defaults again)",
+            "thresholds": "the lowest score of `excellent`, `good` and `done` (`null`: the defaults again)",
+            "source": "the guideline's number and date (`null` when both were reset)"},
+           by=("PUT /api/v1/units/{code}/rankings/{level}",)),
     # --- the quarterly report's lifecycle (mobile_contract/reports.md), in the commune's log ---
     Action("quarterly_report.submit",
            "a commune submitted its quarterly report: its figures frozen with the checkpoint they were computed "
@@ -310,6 +318,8 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
           ("user_list", "an officer listed the accounts of the area (names, phones: the console)", "`list`", _LIST,
            ("GET /console/accounts", "POST /console/accounts")),
           ("ambassador_list", "an officer listed Digital Ambassadors", "`list`", _LIST, ("GET /api/v1/ambassadors",)),
+          ("ranking", "an officer read a ranking (of volunteers and ambassadors: their names and results)", "`list`",
+           _LIST, ("GET /api/v1/rankings",)),
           ("mentorship_interactions", "an officer listed a mentorship's meetings (where they took place)",
            _MENTORSHIP, _LIST, ("GET /api/v1/mentorships/{mentorship_id}/interactions",)),
           # Declared reads that never write this entry: the worklist is for field roles only (whose reads

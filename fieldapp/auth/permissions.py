@@ -23,6 +23,8 @@ _EVERYONE = frozenset({
     "organisation.read",
     # Indicators are aggregates of the caller's area, no personal data (issue 17).
     "indicator.read",
+    # Rankings of the area: every item is ranked, each caller shown those they may read (issue 17).
+    "ranking.read",
 })
 #: Volunteers record the people they help at the doors they were given; as ambassadors they mentor.
 _VOLUNTEER = _EVERYONE | {"worklist.read", "person.create", "person.update", "skill.record", "checkin.create",
@@ -58,7 +60,9 @@ _COMMUNE_OFFICER = (_EVERYONE | {"user.create", "user.disable", "user.enable", "
                                  # return it (the province's) is the lifecycle's rule, with its own error
                                  # codes (services/reports.py): DHIS2's approval levels.
                                  "report.read", "report.submit", "report.approve"})
-_PROVINCE_OFFICER = _COMMUNE_OFFICER
+#: Province officers also set the province's ranking scheme (its emulation guideline is the province's:
+#: its communes are ranked against each other on it, so no commune sets its own).
+_PROVINCE_OFFICER = _COMMUNE_OFFICER | {"ranking.set"}
 _ADMIN = _PROVINCE_OFFICER
 
 ROLE_VERBS: dict[Role, frozenset[str]] = {

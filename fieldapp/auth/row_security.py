@@ -39,6 +39,11 @@ def area_of(caller: Caller) -> str:
     return caller.unit_code
 
 
+def province_area(province_code: str) -> str:
+    """The area of a province: its code and its communes' (what a province's officer sees)."""
+    return _province_area(province_code)
+
+
 @cache
 def _province_area(province_code: str) -> str:
     """The province's code and its communes' (units are reference data: read once per process)."""

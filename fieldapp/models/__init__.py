@@ -35,6 +35,7 @@ from fieldapp.models.mentorships import (
 from fieldapp.models.organisations import MemberRole, Organisation, OrganisationKind, OrganisationMember
 from fieldapp.models.persons import Person, Sex
 from fieldapp.models.population import PopulationFigure, PopulationMeasure
+from fieldapp.models.rankings import RankingThreshold, RankingWeight
 from fieldapp.models.reports import QuarterlyReport, ReportStatus
 from fieldapp.models.sessions import LearningSession, SessionAttendee, SessionKind
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, PersonSkill, Skill, SkillEvent
@@ -57,7 +58,7 @@ from fieldapp.models.users import Role, User
 from fieldapp.models.villages import Village, VillageKind
 from fieldapp.models.visits import Visit, VisitOutcome
 
-__all__ = ["IndicatorTarget", "ClientReceipt", "SyncClock",
+__all__ = ["IndicatorTarget", "RankingThreshold", "RankingWeight", "ClientReceipt", "SyncClock",
            "HouseholdTally", "HouseholdTallyKey", "PersonTally", "PersonTallyKey",
            "ReachTally", "SupportReach", "SupportTally", "VisitTally", "MemberRole", "Organisation", "OrganisationKind",
            "OrganisationMember",

@@ -13,6 +13,12 @@ from fieldapp.extensions import db
 from fieldapp.models.skills import Skill
 from fieldapp.models.types import UTCDateTime
 
+#: Why the ≥5 rule: "Mỗi 'mentor' hướng dẫn kỹ năng số cho ít nhất 05 'mentee'" (Kế hoạch thực hiện
+#: Phong trào "Bình dân học vụ số", Tỉnh ủy Quảng Ngãi, 5/2025, following Kế hoạch 01-KH/BCĐTW);
+#: the indicator is "mentors guiding ≥5 mentees: 100% of mentors". Active and completed mentees count
+#: (fieldapp/selectors/mentorships.py counts them; the rankings score ambassadors against it).
+MENTEES_PER_MENTOR_TARGET = 5
+
 
 class MentorshipStatus(str, enum.Enum):
     active = "active"
@@ -44,7 +50,7 @@ class Mentorship(db.Model):
     #: The commune of both mentor and mentee.
     commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
     #: The mentor: an ambassador, with at most ``MENTEES_PER_MENTOR_MAX`` active mentees (the plans' target
-    #: is at least 5: ``selectors.mentorships.MENTEES_PER_MENTOR_TARGET``).
+    #: is at least 5: ``MENTEES_PER_MENTOR_TARGET``).
     mentor_user_id: Mapped[int] = mapped_column(ForeignKey("ambassadors.user_id"))
     #: The mentee: a resident of the registry, or (exclusively) another volunteer.
     mentee_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)

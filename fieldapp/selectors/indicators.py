@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -52,6 +52,7 @@ from fieldapp.models.tallies import (
     visit_proof,
 )
 from fieldapp.models.units import Unit
+from fieldapp.models.villages import Village
 from fieldapp.models.visits import Visit
 from fieldapp.periods import Period, local_day
 from fieldapp.selectors.mentorships import COUNTED, MENTEES_PER_MENTOR_TARGET, counts_subquery
@@ -154,27 +155,45 @@ def _area(subject: Subject, model, village=True):
 
 def targets_for(unit_code: str, province_code: str | None, year: int) -> dict[str, Target]:
     """Every indicator's target in ``year`` for a unit: its own, else its province's, else the national default."""
-    own = {}
-    codes = [c for c in (province_code, unit_code) if c]
-    for row in db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.unit_code.in_(codes),
-                                                                IndicatorTarget.year == year)):
-        if row.unit_code == unit_code or row.indicator not in own:
-            own[row.indicator] = Target(share=row.share, head_count=row.head_count, origin=row.unit_code,
-                                        source=row.source)
+    return targets_for_units([unit_code], province_code, year)[unit_code]
+
+
+def targets_for_units(unit_codes: list[str], province_code: str | None, year: int) -> dict[str, dict[str, Target]]:
+    """:func:`targets_for` of each of ``unit_codes`` (units of one province, or the province itself), in one query."""
+    codes = sorted({c for c in (province_code, *unit_codes) if c})
+    rows = list(db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.unit_code.in_(codes),
+                                                                 IndicatorTarget.year == year)))
     found = {}
-    for code in INDICATORS:
-        target = own.get(code) or national_target(code, year)
-        if target is not None:
-            found[code] = target
+    for unit_code in unit_codes:
+        own = {}
+        for row in rows:
+            if row.unit_code not in (unit_code, province_code):
+                continue
+            if row.unit_code == unit_code or row.indicator not in own:
+                own[row.indicator] = Target(share=row.share, head_count=row.head_count, origin=row.unit_code,
+                                            source=row.source)
+        targets = {}
+        for code in INDICATORS:
+            target = own.get(code) or national_target(code, year)
+            if target is not None:
+                targets[code] = target
+        found[unit_code] = targets
     return found
 
 
 def _population(subject: Subject, year: int) -> dict[str, tuple[int, str]]:
     if subject.kind not in ("province", "commune"):
         return {}
-    rows = db.session.scalars(select(PopulationFigure).where(PopulationFigure.unit_code == subject.unit_code,
-                                                             PopulationFigure.year == year))
-    return {_v(r.measure): (r.value, r.source) for r in rows}
+    return _populations([subject.unit_code], year)[subject.unit_code]
+
+
+def _populations(unit_codes: list[str], year: int) -> dict[str, dict[str, tuple[int, str]]]:
+    """Each unit's population figures of ``year``, by measure: (value, source)."""
+    found: dict[str, dict[str, tuple[int, str]]] = {code: {} for code in unit_codes}
+    for row in db.session.scalars(select(PopulationFigure).where(PopulationFigure.unit_code.in_(unit_codes),
+                                                                 PopulationFigure.year == year)):
+        found[row.unit_code][_v(row.measure)] = (row.value, row.source)
+    return found
 
 
 def _v(value):
@@ -201,14 +220,28 @@ _COHORT_CLASSES = {cohort: frozenset(label for label, low, _h in AGE_GROUPS if l
 assert all(any(low == COHORT_FROM_AGE[c] for _l, low, _h in AGE_GROUPS) for c in Cohort), "groups must start at cohorts"
 
 
-def _people_figures(subject: Subject, period: Period) -> list[Figure]:
-    year = period.year
+def _person_columns(year: int, with_breakdowns: bool = True) -> tuple[tuple, tuple]:
+    """The people's roll-up's columns the figures read, ages in their groups, and what they are grouped
+    by: without the breakdowns, sex and priority groups are left out (read as '' and 0)."""
     age_class = _age_class(year)
-    rows = db.session.execute(
-        select(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts,
-               func.sum(PersonTally.people))
-        .where(_area(subject, PersonTally), PersonTally.people != 0)
-        .group_by(PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)).all()
+    if with_breakdowns:
+        grouping = (PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)
+        return grouping, grouping
+    return ((literal(""), age_class, PersonTally.groups, literal(0), PersonTally.facts),
+            (age_class, PersonTally.groups, PersonTally.facts))
+
+
+def _people_figures(subject: Subject, period: Period) -> list[Figure]:
+    columns, grouping = _person_columns(period.year)
+    rows = db.session.execute(select(*columns, func.sum(PersonTally.people))
+                              .where(_area(subject, PersonTally), PersonTally.people != 0)
+                              .group_by(*grouping)).all()
+    return _people_figures_of(rows, _population(subject, period.year))
+
+
+def _people_figures_of(rows, population: dict[str, tuple[int, str]], with_breakdowns: bool = True) -> list[Figure]:
+    """The people's figures from the roll-up's rows (sex, age group, target groups, priority groups, facts,
+    people); without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``."""
 
     def count(where, fact=None) -> int:
         return sum(int(n) for sex, age, groups, priority, facts, n in rows
@@ -234,7 +267,6 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
         by_priority["elderly"] = part(in_cohort_of(Cohort.elderly))
         return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
 
-    population = _population(subject, year)
     figures = []
     specs = [
         ("basic_skills.public_staff", in_group(TargetGroup.public_staff), BASIC_SKILLS, True),
@@ -246,7 +278,7 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
         ("digital_identity.citizens_from_16", is_16, DIGITAL_IDENTITY, False),
         ("digital_bank_account.citizens_from_16", is_16, DIGITAL_BANK_ACCOUNT, False),
     ]
-    for code, where, fact, with_breakdowns in specs:
+    for code, where, fact, broken_down in specs:
         registry = count(where)
         measure = INDICATORS[code].population_measure
         figure = Figure(code=code, numerator=count(where, fact), denominator=registry, denominator_source="registry",
@@ -255,7 +287,7 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
         if measure and measure in population:
             figure.denominator, figure.population_source = population[measure]
             figure.denominator_source = "population"
-        if with_breakdowns:
+        if broken_down and with_breakdowns:
             figure.breakdowns = breakdowns(where, fact)
         figures.append(figure)
     return figures
@@ -264,10 +296,14 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
 def _households_figure(subject: Subject, period: Period) -> Figure:
     rows = db.session.execute(select(HouseholdTally.flags, func.sum(HouseholdTally.households))
                               .where(_area(subject, HouseholdTally)).group_by(HouseholdTally.flags)).all()
+    return _households_figure_of(rows, _population(subject, period.year))
+
+
+def _households_figure_of(rows, population: dict[str, tuple[int, str]]) -> Figure:
+    """Digital Family households from the roll-up's rows (flags, households)."""
     total = sum(int(n) for _f, n in rows)
     figure = Figure(code="digital_family.households", numerator=sum(int(n) for f, n in rows if f & DIGITAL_FAMILY),
                     denominator=total, denominator_source="registry", registry_denominator=total)
-    population = _population(subject, period.year)
     if "households" in population:
         figure.denominator, figure.population_source = population["households"]
         figure.denominator_source = "population"
@@ -378,12 +414,7 @@ def _weeks(period: Period, today: date) -> list[date]:
 
 def _session_figures(period: Period, *where, communes: list[str] | None = None,
                      villages: list[int] | None = None) -> list[Figure]:
-    sessions = db.session.execute(select(LearningSession.id, LearningSession.kind, LearningSession.commune_code,
-                                         LearningSession.village_id, LearningSession.starts_at).where(
-        *where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before)).all()
-    by_kind: dict[str, int] = {}
-    for session in sessions:
-        by_kind[_v(session.kind)] = by_kind.get(_v(session.kind), 0) + 1
+    sessions = _sessions_in(period, *where)
     ids = [s[0] for s in sessions]
     attendance = 0
     held = 0
@@ -393,6 +424,23 @@ def _session_figures(period: Period, *where, communes: list[str] | None = None,
                                         .where(SessionAttendee.session_id.in_(chunk))) or 0
         held += db.session.scalar(select(func.count()).select_from(CheckIn).where(
             CheckIn.session_id.in_(chunk), CheckIn.evidence_status == EvidenceStatus.held)) or 0
+    return _session_figures_of(period, sessions, attendance, held, communes=communes, villages=villages)
+
+
+def _sessions_in(period: Period, *where) -> list:
+    """(id, kind, commune, village, starts_at) of the sessions that start in the period."""
+    return db.session.execute(select(LearningSession.id, LearningSession.kind, LearningSession.commune_code,
+                                     LearningSession.village_id, LearningSession.starts_at).where(
+        *where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before)).all()
+
+
+def _session_figures_of(period: Period, sessions, attendance: int, held: int, *, communes: list[str] | None = None,
+                        villages: list[int] | None = None) -> list[Figure]:
+    """Sessions by kind, their attendance (held-back check-ins beside) and, for ``communes``, the whole
+    weeks of the period without a weekly class (and the ``villages`` with such a week)."""
+    by_kind: dict[str, int] = {}
+    for session in sessions:
+        by_kind[_v(session.kind)] = by_kind.get(_v(session.kind), 0) + 1
     figures = [Figure(code="sessions.count", numerator=len(sessions),
                       breakdowns={"kind": dict(sorted(by_kind.items()))}),
                Figure(code="sessions.attendance", numerator=attendance, held_back=held)]
@@ -419,15 +467,22 @@ def _session_figures(period: Period, *where, communes: list[str] | None = None,
     return figures
 
 
+#: The network's reach: each mentee once, residents and volunteers alike.
+_REACH = func.count(distinct(Mentorship.mentee_person_id)) + func.count(distinct(Mentorship.mentee_user_id))
+
+
 def _mentor_figures(*where) -> list[Figure]:
     counts = counts_subquery(*where)
     rows = db.session.execute(select(counts.c.active, counts.c.completed)).all()
-    mentors = [int(a) + int(c) for a, c in rows]
-    reach = db.session.scalar(select(func.count(distinct(Mentorship.mentee_person_id)) +
-                                     func.count(distinct(Mentorship.mentee_user_id)))
-                              .where(Mentorship.status.in_(COUNTED), *where)) or 0
+    reach = db.session.scalar(select(_REACH).where(Mentorship.status.in_(COUNTED), *where)) or 0
     completed = db.session.scalar(select(func.count()).select_from(Mentorship).where(
         Mentorship.status == MentorshipStatus.completed, *where)) or 0
+    return _mentor_figures_of(rows, reach, completed)
+
+
+def _mentor_figures_of(rows, reach: int, completed: int) -> list[Figure]:
+    """The mentors' figures from their (active, completed) mentee counts (the ≥5 rule's)."""
+    mentors = [int(a) + int(c) for a, c in rows]
     with_five = sum(1 for n in mentors if n >= MENTEES_PER_MENTOR_TARGET)
     return [Figure(code="mentors.count", numerator=len(mentors)),
             Figure(code="mentors.with_5_mentees", numerator=with_five, denominator=len(mentors),
@@ -448,7 +503,6 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
                     if subject.kind == "province" else [subject.commune_code])
         villages = None
         if subject.kind == "commune":
-            from fieldapp.models.villages import Village
             villages = list(db.session.scalars(select(Village.id).where(Village.commune_code == subject.commune_code)
                                                .order_by(Village.id)))
         session_where = [_communes(subject, LearningSession.commune_code)]
@@ -470,7 +524,10 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
                    *_mentor_figures(Mentorship.mentor_user_id == subject.id)]
     else:
         figures = _organisation_figures(subject, period)
-    targets = targets_for(subject.unit_code, subject.province_code, period.year)
+    return _sheet(subject, period, figures, targets_for(subject.unit_code, subject.province_code, period.year))
+
+
+def _sheet(subject: Subject, period: Period, figures: list[Figure], targets: dict[str, Target]) -> Sheet:
     for figure in figures:
         figure.target = targets.get(_target_code(subject, figure.code))
     return Sheet(subject=subject, period=period, as_of=utcnow(), figures=figures)
@@ -531,6 +588,164 @@ def _organisation_figures(subject: Subject, period: Period) -> list[Figure]:
     support = _support_figures_of(period, SupportRecord.person_id.in_(
         select(OrganisationMember.person_id).where(OrganisationMember.organisation_id == subject.id)))
     return [members, *support]
+
+
+# --- many subjects at once: every commune of a province, every team or volunteer of a list ------------
+
+
+def indicators_by_commune(*, province_code: str, period: Period, breakdowns: bool = True) -> dict[str, Sheet]:
+    """The sheet of every commune of a province, each exactly what :func:`indicators_compute` gives
+    that commune (the same rules, run on the same rows), read in one grouped pass over each roll-up
+    (``GROUP BY commune_code``): a dozen statements for the province's hundred communes, not a dozen
+    for each of them. The rankings of communes and the public results read it, without the people's
+    breakdowns (``breakdowns=False``: the people's roll-up is then grouped without sex and priority
+    groups, a tenth of its rows, each figure's numerator and denominator the same)."""
+    province = db.session.get(Unit, province_code)
+    communes = db.session.execute(select(Unit.code, Unit.name).where(Unit.parent_code == province_code)
+                                  .order_by(Unit.code)).all()
+    codes = [code for code, _name in communes]
+    area = Subject("province", province_code, province.name, province_code, province_code)
+    _built_check(area)
+    year = period.year
+    population = _populations(codes, year)
+    columns, grouping = _person_columns(year, breakdowns)
+    people = _grouped(select(PersonTally.commune_code, *columns, func.sum(PersonTally.people))
+                      .where(_area(area, PersonTally), PersonTally.people != 0)
+                      .group_by(PersonTally.commune_code, *grouping))
+    households = _grouped(select(HouseholdTally.commune_code, HouseholdTally.flags, func.sum(HouseholdTally.households))
+                          .where(_area(area, HouseholdTally))
+                          .group_by(HouseholdTally.commune_code, HouseholdTally.flags))
+    in_mentorships = _communes(area, Mentorship.commune_code)
+    counts = counts_subquery(in_mentorships, by_commune=True)
+    mentors = _grouped(select(counts.c.commune_code, counts.c.active, counts.c.completed))
+    reach = _by_key(select(Mentorship.commune_code, _REACH)
+                        .where(Mentorship.status.in_(COUNTED), in_mentorships).group_by(Mentorship.commune_code))
+    completed = _by_key(select(Mentorship.commune_code, func.count())
+                            .where(Mentorship.status == MentorshipStatus.completed, in_mentorships)
+                            .group_by(Mentorship.commune_code))
+    support = _grouped(select(SupportTally.commune_code, SupportTally.skill, SupportTally.channel, SupportTally.status,
+                              func.sum(SupportTally.records))
+                       .where(_area(area, SupportTally), SupportTally.day >= period.first,
+                              SupportTally.day <= period.last)
+                       .group_by(SupportTally.commune_code, SupportTally.skill, SupportTally.channel,
+                                 SupportTally.status))
+    if period.reach_key is not None:
+        reached = _by_key(select(ReachTally.commune_code, func.sum(ReachTally.people))
+                              .where(_area(area, ReachTally), ReachTally.period == period.reach_key)
+                              .group_by(ReachTally.commune_code))
+    else:
+        reached = _by_key(select(SupportRecord.commune_code, func.count(distinct(SupportRecord.person_id)))
+                              .where(_area(area, SupportRecord), *_support_in(period))
+                              .group_by(SupportRecord.commune_code))
+    organisations = _by_key(select(SupportRecord.commune_code, func.count(distinct(SupportRecord.organisation_id)))
+                            .where(SupportRecord.organisation_id.is_not(None), _area(area, SupportRecord),
+                                   *_support_in(period)).group_by(SupportRecord.commune_code))
+    visits = _grouped(select(VisitTally.commune_code, VisitTally.proof, VisitTally.status, func.sum(VisitTally.visits))
+                      .where(_communes(area, VisitTally.commune_code), VisitTally.day >= period.first,
+                             VisitTally.day <= period.last)
+                      .group_by(VisitTally.commune_code, VisitTally.proof, VisitTally.status))
+    in_sessions = [_communes(area, LearningSession.commune_code), LearningSession.starts_at >= period.starts_at,
+                   LearningSession.starts_at < period.ends_before]
+    sessions: dict[str, list] = {}
+    for session in _sessions_in(period, in_sessions[0]):
+        sessions.setdefault(session[2], []).append(session)
+    attendance = _by_key(select(LearningSession.commune_code, func.count()).select_from(SessionAttendee)
+                             .join(LearningSession, LearningSession.id == SessionAttendee.session_id)
+                             .where(*in_sessions).group_by(LearningSession.commune_code))
+    held = _by_key(select(LearningSession.commune_code, func.count()).select_from(CheckIn)
+                       .join(LearningSession, LearningSession.id == CheckIn.session_id)
+                       .where(*in_sessions, CheckIn.evidence_status == EvidenceStatus.held)
+                       .group_by(LearningSession.commune_code))
+    villages = _grouped(select(Village.commune_code, Village.id).where(_communes(area, Village.commune_code))
+                        .order_by(Village.id))
+    targets = targets_for_units(codes, province_code, year)
+    sheets = {}
+    for code, name in communes:
+        figures = [*_people_figures_of(people.get(code, []), population[code], breakdowns),
+                   _households_figure_of(households.get(code, []), population[code]),
+                   *_mentor_figures_of(mentors.get(code, []), reach.get(code, 0), completed.get(code, 0)),
+                   *_support_figures(reached.get(code, 0),
+                                     [(k, c, st, int(n)) for k, c, st, n in support.get(code, [])],
+                                     organisations.get(code, 0)),
+                   *_visit_figures([(p, st, int(n)) for p, st, n in visits.get(code, [])]),
+                   *_session_figures_of(period, sessions.get(code, []), attendance.get(code, 0), held.get(code, 0),
+                                        communes=[code], villages=[v for (v,) in villages.get(code, [])])]
+        sheets[code] = _sheet(Subject("commune", code, name, code, province_code, code), period, figures,
+                              targets[code])
+    return sheets
+
+
+def indicators_by_team(*, team_ids: list[int], period: Period) -> dict[int, dict[str, Figure]]:
+    """The support and visit figures of each team, by code, as :func:`indicators_compute` gives a team
+    (its records; its members' visits), grouped by team in one pass each (the rankings read them)."""
+    from fieldapp.models.teams import TeamMember
+
+    support = _support_by(period, SupportRecord.team_id, team_ids)
+    visits = _visits_by(period, TeamMember.team_id, team_ids,
+                        join=(TeamMember, TeamMember.user_id == Visit.volunteer_id))
+    return {i: {f.code: f for f in (*support[i], *visits[i])} for i in team_ids}
+
+
+def indicators_by_volunteer(*, user_ids: list[int], period: Period) -> dict[int, dict[str, Figure]]:
+    """The support and visit figures of each volunteer, by code, as :func:`indicators_compute` gives a
+    volunteer (the records they helped with; their visits), grouped by volunteer in one pass each."""
+    support = _support_by(period, SupportRecord.helper_id, user_ids)
+    visits = _visits_by(period, Visit.volunteer_id, user_ids)
+    return {i: {f.code: f for f in (*support[i], *visits[i])} for i in user_ids}
+
+
+def _grouped(query) -> dict:
+    """The rows of ``query`` by their first column, each without it."""
+    found: dict = {}
+    for row in db.session.execute(query):
+        found.setdefault(row[0], []).append(tuple(row[1:]))
+    return found
+
+
+def _by_key(query) -> dict[str, int]:
+    return {key: int(value or 0) for key, value in db.session.execute(query)}
+
+
+#: Ids per ``IN`` list: SQLite's old limit of parameters is 999.
+_CHUNK = 900
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _support_by(period: Period, column, ids: list[int]) -> dict[int, list[Figure]]:
+    rows: dict[int, list] = {}
+    people: dict[int, int] = {}
+    organisations: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        for key, rest in _grouped(select(column, SupportRecord.skill, SupportRecord.source_kind,
+                                         SupportRecord.evidence_status, func.count())
+                                  .where(column.in_(chunk), *_support_in(period, counted=False))
+                                  .group_by(column, SupportRecord.skill, SupportRecord.source_kind,
+                                            SupportRecord.evidence_status)).items():
+            rows[key] = rest
+        people.update(_by_key(select(column, func.count(distinct(SupportRecord.person_id)))
+                              .where(column.in_(chunk), *_support_in(period)).group_by(column)))
+        organisations.update(_by_key(select(column, func.count(distinct(SupportRecord.organisation_id)))
+                                     .where(column.in_(chunk), SupportRecord.organisation_id.is_not(None),
+                                            *_support_in(period)).group_by(column)))
+    return {i: _support_figures(people.get(i, 0), rows.get(i, []), organisations.get(i, 0)) for i in ids}
+
+
+def _visits_by(period: Period, column, ids: list[int], join=None) -> dict[int, list[Figure]]:
+    found: dict[int, dict[tuple, int]] = {}
+    for chunk in _chunks(ids):
+        query = select(column, Visit.flags, Visit.evidence_status)
+        if join is not None:
+            query = query.join(*join)
+        for key, flags, status in db.session.execute(query.where(
+                column.in_(chunk), Visit.visited_at >= period.starts_at, Visit.visited_at < period.ends_before)):
+            counts = found.setdefault(key, {})
+            proof = (visit_proof(flags), _v(status))
+            counts[proof] = counts.get(proof, 0) + 1
+    return {i: _visit_figures([(p, s, n) for (p, s), n in found.get(i, {}).items()]) for i in ids}
 
 
 # --- whose indicators -------------------------------------------------------------------------------------

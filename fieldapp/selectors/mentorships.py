@@ -11,7 +11,12 @@ from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import mentorship_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.mentorships import MentoringInteraction, Mentorship, MentorshipStatus
+from fieldapp.models.mentorships import (
+    MENTEES_PER_MENTOR_TARGET,
+    MentoringInteraction,
+    Mentorship,
+    MentorshipStatus,
+)
 from fieldapp.models.persons import Person
 
 _MENTORSHIP_LOADS = (selectinload(Mentorship.skills), selectinload(Mentorship.mentee_person),
@@ -52,10 +57,6 @@ def interaction_list_query(*, mentorship: Mentorship) -> Select:
             .order_by(MentoringInteraction.occurred_at.desc(), MentoringInteraction.id.desc()))
 
 
-#: Why the ≥5 rule: "Mỗi 'mentor' hướng dẫn kỹ năng số cho ít nhất 05 'mentee'" (Kế hoạch thực hiện
-#: Phong trào "Bình dân học vụ số", Tỉnh ủy Quảng Ngãi, 5/2025, following Kế hoạch 01-KH/BCĐTW);
-#: the indicator is "mentors guiding ≥5 mentees: 100% of mentors". Active and completed mentees count.
-MENTEES_PER_MENTOR_TARGET = 5
 #: The mentorships that count, for the rule and in the network: a dropped one trained nobody.
 COUNTED = (MentorshipStatus.active, MentorshipStatus.completed)
 
@@ -86,21 +87,25 @@ def mentee_key_expr():
                 else_=-Mentorship.mentee_user_id)
 
 
-def counts_subquery(*where):
+def counts_subquery(*where, by_commune: bool = False):
     """Per mentor: distinct active mentees, and distinct completed ones not also active with them.
 
     ``where`` narrows the mentorships first (to an area: a mentorship's commune is its mentor's), so
     that a commune's list does not group the whole country's mentorships. A materialised CTE, so it
     is grouped once: under row-level security the planner misjudged how many ambassadors a commune
     has and re-ran the grouping for each of them (52 ms instead of 2 for a commune's summary).
+    ``by_commune``: per mentor and commune of the mentorships (a ``commune_code`` column), for the
+    figures of every commune of a province at once (fieldapp/selectors/indicators.py).
     """
     key = mentee_key_expr()
     active = func.count(func.distinct(case((Mentorship.status == MentorshipStatus.active, key))))
     any_counted = func.count(func.distinct(key))
-    return (select(Mentorship.mentor_user_id.label("user_id"), active.label("active"),
+    group = [Mentorship.commune_code, Mentorship.mentor_user_id] if by_commune else [Mentorship.mentor_user_id]
+    columns = [Mentorship.commune_code.label("commune_code")] if by_commune else []
+    return (select(*columns, Mentorship.mentor_user_id.label("user_id"), active.label("active"),
                    (any_counted - active).label("completed"))
             .where(Mentorship.status.in_(COUNTED), *where)
-            .group_by(Mentorship.mentor_user_id).cte("mentee_counts")
+            .group_by(*group).cte("mentee_counts")
             .prefix_with("MATERIALIZED", dialect="postgresql"))
 
 

@@ -44,10 +44,10 @@ from fieldapp.models.skills import Skill
 from fieldapp.selectors.persons import persons_by_citizen_digests
 from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
-from fieldapp.services.imports.columns import header_key, header_row_read
+from fieldapp.services.imports.columns import header_key
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, file_rows, filled_rows
-from fieldapp.services.imports.report import CellError, Unreadable, capped, problem
+from fieldapp.services.imports.reading import ListChecker, file_bytes, sheet_read
+from fieldapp.services.imports.report import CellError, capped, problem
 from fieldapp.services.persons import citizen_id_digest
 from fieldapp.services.skills import CONFIRMED_FROM, skills_record
 
@@ -143,27 +143,16 @@ class _Row:
     level: str
 
 
-class _Checker:
+class _Checker(ListChecker):
+    HEADERS, REQUIRED, COLUMNS = HEADERS, REQUIRED_COLUMNS, COLUMNS
+
     def __init__(self):
-        self.errors: list[dict] = []
-        self.columns: dict[str, int] = {}
-        self.headers: dict[str, str] = {}
+        super().__init__()
         self.rows: list[_Row] = []
-
-    def error(self, line, column, code, /, **params):
-        self.errors.append(problem(line, self.headers.get(column, column), code, **params))
-
-    def header(self, line: int, row) -> bool:
-        found = header_row_read(line, row, headers=HEADERS, required=REQUIRED_COLUMNS, error=self.error)
-        self.columns, self.headers, missing = found.columns, found.written, found.missing
-        for column in missing:
-            self.errors.append(problem(line, None, "import.column_missing", name=COLUMNS[column][0], column=column))
-        return not missing
 
     def row(self, line: int, row) -> None:
         def cell(column):
-            index = self.columns.get(column)
-            return row[index] if index is not None and index < len(row) else None
+            return self.cell(row, column)
 
         values = {}
         for column, parse in (("identifier", _identifier), ("date", _date)):
@@ -188,34 +177,11 @@ def platform_confirmations_import(*, caller: Caller, filename: str, stream, dry_
     def failed(entry: dict) -> ConfirmationReport:
         return ConfirmationReport(ok=False, dry_run=dry_run, rows=0, confirmed=0, errors=[entry])
 
-    if not data.strip():
-        return failed(problem(None, None, "import.file_empty"))
-    try:
-        rows, _estimate, close = file_rows(filename, data, Limits.from_config(current_app.config), HEADERS)
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
     checker = _Checker()
-    header_line = None
-    readable = False
-    read = 0
-    try:
-        for line, row in filled_rows(rows):
-            if header_line is None:
-                header_line = line
-                readable = checker.header(line, row)
-                if not readable:
-                    break
-                continue
-            checker.row(line, row)
-            read += 1
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
-    finally:
-        close()
-    if header_line is None:
-        return failed(problem(None, None, "import.file_no_header"))
-    if readable and read == 0:
-        checker.error(None, None, "import.file_no_rows")
+    sheet = sheet_read(filename, data, Limits.from_config(current_app.config), HEADERS, checker)
+    if sheet.failed:
+        return failed(sheet.failed)
+    read = sheet.rows
     if checker.errors:
         return ConfirmationReport(ok=False, dry_run=dry_run, rows=read, confirmed=0, errors=capped(checker.errors))
 

@@ -35,10 +35,9 @@ from fieldapp.selectors.population import population_units_get
 from fieldapp.services.activity import activity_record
 from fieldapp.services.imports import cells
 from fieldapp.services.imports.cells import TARGET_GROUP_NAMES, header_key
-from fieldapp.services.imports.columns import header_row_read
 from fieldapp.services.imports.limits import Limits
-from fieldapp.services.imports.reading import file_bytes, file_rows, filled_rows
-from fieldapp.services.imports.report import CellError, Unreadable, capped, problem
+from fieldapp.services.imports.reading import ListChecker, file_bytes, sheet_read
+from fieldapp.services.imports.report import CellError, capped
 from fieldapp.services.population import VALUE_MAX, population_enter, population_years
 
 #: Column → the headers accepted for it (besides the column name itself), matched without diacritics.
@@ -192,30 +191,19 @@ class _Row:
     source: str
 
 
-class _Checker:
+class _Checker(ListChecker):
+    HEADERS, REQUIRED, COLUMNS = HEADERS, REQUIRED_COLUMNS, COLUMNS
+
     def __init__(self):
-        self.errors: list[dict] = []
-        self.columns: dict[str, int] = {}
-        self.headers: dict[str, str] = {}
+        super().__init__()
         self.rows: list[_Row] = []
         #: Lines whose unit code was read, by code (checked against the area after the last row).
         self.unit_lines: dict[str, list[int]] = {}
         self.first_line: dict[tuple[str, int, PopulationMeasure], int] = {}
 
-    def error(self, line, column, code, /, **params):
-        self.errors.append(problem(line, self.headers.get(column, column), code, **params))
-
-    def header(self, line: int, row) -> bool:
-        found = header_row_read(line, row, headers=HEADERS, required=REQUIRED_COLUMNS, error=self.error)
-        self.columns, self.headers, missing = found.columns, found.written, found.missing
-        for column in missing:
-            self.errors.append(problem(line, None, "import.column_missing", name=COLUMNS[column][0], column=column))
-        return not missing
-
     def row(self, line: int, row) -> None:
         def cell(column):
-            index = self.columns.get(column)
-            return row[index] if index is not None and index < len(row) else None
+            return self.cell(row, column)
 
         values = {}
         for column, parse in _PARSERS:
@@ -265,34 +253,11 @@ def population_figures_import(*, caller: Caller, filename: str, stream, dry_run:
         return PopulationImportReport(ok=False, dry_run=dry_run, rows=0, figures=0, units=0, replaced=0,
                                       errors=[entry])
 
-    if not data.strip():
-        return failed(problem(None, None, "import.file_empty"))
-    try:
-        rows, _estimate, close = file_rows(filename, data, Limits.from_config(current_app.config), HEADERS)
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
     checker = _Checker()
-    header_line = None
-    readable = False
-    read = 0
-    try:
-        for line, row in filled_rows(rows):
-            if header_line is None:
-                header_line = line
-                readable = checker.header(line, row)
-                if not readable:
-                    break
-                continue
-            checker.row(line, row)
-            read += 1
-    except Unreadable as unreadable:
-        return failed(unreadable.problem())
-    finally:
-        close()
-    if header_line is None:
-        return failed(problem(None, None, "import.file_no_header"))
-    if readable and read == 0:
-        checker.error(None, None, "import.file_no_rows")
+    sheet = sheet_read(filename, data, Limits.from_config(current_app.config), HEADERS, checker)
+    if sheet.failed:
+        return failed(sheet.failed)
+    read, readable = sheet.rows, sheet.readable
     units = checker.units(caller) if readable else {}
     if checker.errors:
         return PopulationImportReport(ok=False, dry_run=dry_run, rows=read, figures=0, units=0, replaced=0,

@@ -6,10 +6,12 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 from fieldapp.errors import AppError
 from fieldapp.services.imports.cells import text as cell_text
-from fieldapp.services.imports.columns import HEADERS, header_key
+from fieldapp.services.imports.columns import HEADERS, header_key, header_row_read
 from fieldapp.services.imports.limits import (
     CSV_MAX_RECORD_CHARS,
     Limits,
@@ -17,7 +19,7 @@ from fieldapp.services.imports.limits import (
     csv_records,
     xlsx_bounded,
 )
-from fieldapp.services.imports.report import Unreadable
+from fieldapp.services.imports.report import Unreadable, problem
 
 #: (line, cells) rows, how many rows there are (for progress), and how to close the file.
 Rows = tuple[Iterator[tuple[int, tuple | list]], int | None, Callable[[], None]]
@@ -116,3 +118,89 @@ def filled_rows(rows: Iterator) -> Iterator:
     for line, row in guarded(rows):
         if any(cell_text(value) for value in row):
             yield line, row
+
+
+class ListChecker:
+    """The part of a list's checker every list shares: its header row read against the list's columns
+    (``HEADERS``: written header → column; ``REQUIRED``; ``COLUMNS``: column → (Vietnamese name, …)), its
+    problems, each named by the header as written, and a row's cell by column. A list's own checker adds
+    ``row``."""
+
+    HEADERS: Mapping[str, str] = {}
+    REQUIRED: tuple[str, ...] = ()
+    COLUMNS: Mapping[str, tuple] = {}
+
+    def __init__(self):
+        self.errors: list[dict] = []
+        self.columns: dict[str, int] = {}
+        self.headers: dict[str, str] = {}
+
+    def error(self, line, column, code, /, **params):
+        self.errors.append(problem(line, self.headers.get(column, column), code, **params))
+
+    def header(self, line: int, row) -> bool:
+        found = header_row_read(line, row, headers=self.HEADERS, required=self.REQUIRED, error=self.error)
+        self.columns, self.headers, missing = found.columns, found.written, found.missing
+        for column in missing:
+            self.errors.append(problem(line, None, "import.column_missing", name=self.COLUMNS[column][0],
+                                       column=column))
+        return not missing
+
+    def cell(self, row, column):
+        index = self.columns.get(column)
+        return row[index] if index is not None and index < len(row) else None
+
+
+class SheetChecker(Protocol):
+    """What :func:`sheet_read` drives: a list's header row, then each of its rows."""
+
+    def header(self, line: int, row) -> bool: ...
+
+    def row(self, line: int, row) -> None: ...
+
+    def error(self, line, column, code, /, **params) -> None: ...
+
+
+@dataclass
+class SheetRead:
+    #: The file's own problem (empty, unreadable, no header): the whole file fails with it alone.
+    failed: dict | None = None
+    #: Data rows read (after the header, blank ones skipped).
+    rows: int = 0
+    #: Whether the header named every required column.
+    readable: bool = False
+
+
+def sheet_read(filename: str, data: bytes, limits: Limits, headers: Mapping[str, str],
+               checker: SheetChecker) -> SheetRead:
+    """Read an uploaded CSV/XLSX list through ``checker``: its header row first, then each row, blank ones
+    skipped; the reading of the platform's confirmations and of the population figures alike (the
+    household list's streams its households itself)."""
+    if not data.strip():
+        return SheetRead(failed=problem(None, None, "import.file_empty"))
+    try:
+        rows, _estimate, close = file_rows(filename, data, limits, headers)
+    except Unreadable as unreadable:
+        return SheetRead(failed=unreadable.problem())
+    header_line = None
+    readable = False
+    read = 0
+    try:
+        for line, row in filled_rows(rows):
+            if header_line is None:
+                header_line = line
+                readable = checker.header(line, row)
+                if not readable:
+                    break
+                continue
+            checker.row(line, row)
+            read += 1
+    except Unreadable as unreadable:
+        return SheetRead(failed=unreadable.problem())
+    finally:
+        close()
+    if header_line is None:
+        return SheetRead(failed=problem(None, None, "import.file_no_header"))
+    if readable and read == 0:
+        checker.error(None, None, "import.file_no_rows")
+    return SheetRead(rows=read, readable=readable)
