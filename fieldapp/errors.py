@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -108,6 +108,7 @@ _SPECS = [
               "The log has {current} entries; there is no tree of size {size}."),
     ErrorSpec("activity.bad_proof_range", 422, "Khoảng chứng minh không hợp lệ (cần seq < size, first ≤ second).",
               "Invalid proof range (seq < size and first ≤ second are required)."),
+    ErrorSpec("activity.entry_not_found", 404, "Không có mục này trong nhật ký.", "No such entry in this log."),
     ErrorSpec("activity.log_empty", 404, "Nhật ký của {log} chưa có mục nào được ký.",
               "The log of {log} has no signed entries yet."),
     # Places
@@ -525,8 +526,11 @@ def _field_message_vi(message: str) -> str:
 
 
 def locale() -> str:
-    """``en`` when the client asks for English, else Vietnamese."""
+    """``en`` when the client asks for English, else Vietnamese; a page may fix its language
+    (``g.page_language``: the console is in Vietnamese whatever the browser asks for)."""
     try:
+        if g.get("page_language"):
+            return g.page_language
         return request.accept_languages.best_match(["vi", "en"], default="vi") or "vi"
     except RuntimeError:  # outside a request (CLI)
         return "vi"

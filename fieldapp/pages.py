@@ -12,10 +12,11 @@ from flask import Blueprint, Response, request
 #: stylesheet come from /static, the code's SVG from its own JSON (connect-src), nothing inline.
 DISPLAY_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-#: The console runs no script at all, takes its one stylesheet from /static, and its forms post only
-#: to itself.
-CONSOLE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-               "frame-ancestors 'none'")
+#: The console's few scripts (drawing a polygon on the households' map) and its one stylesheet come
+#: from /static, nothing inline; its forms post only to itself. Charts and maps are SVG drawn by the
+#: server, in the page.
+CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+               "base-uri 'none'; frame-ancestors 'none'")
 
 
 #: The API's answers a browser or proxy may keep: the health probes, the API's description and the public

@@ -129,3 +129,12 @@ def refuse_unstorable_input() -> None:
     errors = _bad_json_body(data)
     if errors:
         raise AppError("request.invalid", errors=errors)
+
+
+def import_body_allowed(endpoint: str) -> None:
+    """A ``before_request``: the upload of a list (``endpoint``, the API's or the console's) may be as
+    large as ``IMPORT_MAX_BYTES`` (32 MiB) instead of every other request's ``MAX_CONTENT_LENGTH``."""
+    from flask import current_app
+
+    if request.endpoint == endpoint:
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]

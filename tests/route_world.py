@@ -9,6 +9,7 @@ import pytest
 from fieldapp.clock import utcnow
 from fieldapp.models import Role
 from tests.factories import (
+    HUNG_CHAU,
     OTHER_COMMUNE,
     assign,
     make_ambassador,
@@ -51,7 +52,8 @@ def world():
               "int(max=2147483647):team_id": str(team.id), "int(max=2147483647):user_id": str(volunteer.id),
               "mentorship_id": mentorship.public_id, "path:filename": "nothing.txt",
               "visit_id": visit.public_id, "int(max=2147483647):organisation_id": str(organisation.id),
-              "int(max=2147483647):year": str(utcnow().year), "level": "communes"}
+              "int(max=2147483647):year": str(utcnow().year), "level": "communes",
+              "int(max=2147483647):entry_id": str(_latest_entry(HUNG_CHAU))}
     log = {"log": "17395"}
     query = {"/api/v1/households/plates.pdf": {"village_id": village.id},
              "/api/v1/activity": log, "/api/v1/activity/head": log, "/api/v1/activity/export": log,
@@ -97,6 +99,16 @@ def world():
     objects = {"village": village, "team": team, "household": household, "person": person, "session": session,
                "mentorship": mentorship, "visit": visit, "organisation": organisation}
     return {"users": users, "params": params, "query": query, "bodies": bodies, "objects": objects}
+
+
+def _latest_entry(log_unit: str) -> int:
+    """The newest entry of a log (the world's objects were logged as they were made)."""
+    from sqlalchemy import func, select
+
+    from fieldapp.extensions import db
+    from fieldapp.models.activity import ActivityEntry
+
+    return db.session.scalar(select(func.max(ActivityEntry.id)).where(ActivityEntry.log_unit == log_unit))
 
 
 def this_report_quarter() -> str:

@@ -61,10 +61,11 @@ def console_sessions(db):
 
 
 def test_console_pages_need_a_session(client):
-    for path in ("/console/", "/console/support-records"):
+    for path, location in (("/console/", "/console/login"),
+                           ("/console/support-records", "/console/login?next=/console/support-records")):
         response = client.get(path)
         assert response.status_code == 302, path
-        assert response.headers["Location"] == "/console/login"
+        assert response.headers["Location"] == location
 
 
 def test_an_officer_signs_in_and_sees_the_area(client, db):
@@ -361,9 +362,9 @@ def test_console_pages_carry_the_security_headers(client):
     sign_in(client, officer.phone)
     signed_in = [client.get("/console/"), client.get("/console/support-records")]
     for response in anonymous + signed_in:
-        _assert_page_headers(response, csp_part="default-src 'none'; style-src 'self'",
+        _assert_page_headers(response, csp_part="default-src 'none'; script-src 'self'; style-src 'self'",
                              referrer="same-origin")
-        assert "script-src" not in response.headers["Content-Security-Policy"]  # no script at all
+        assert "unsafe-inline" not in response.headers["Content-Security-Policy"]  # scripts from /static only
     assert [r.status_code for r in anonymous + signed_in] == [200, 302, 400, 200, 200]
 
 

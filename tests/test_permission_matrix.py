@@ -36,6 +36,11 @@ LEADERS_AND_OFFICERS = row(volunteer=403)
 COMMUNE_WRITE = row(volunteer=403, team_leader=403)
 #: Console pages: a session for leaders and officers (each sees their own area), none for volunteers.
 CONSOLE = row(anonymous=LOGIN, volunteer=LOGIN)
+#: Console pages of one object of Hùng Châu (the leader's village, team or log): not found elsewhere.
+CONSOLE_SCOPED = row(anonymous=LOGIN, volunteer=LOGIN, other_officer=404)
+#: Console pages of an officer's verb (the API's: user.create, household.import, evidence.review, …).
+CONSOLE_OFFICERS = row(anonymous=LOGIN, volunteer=LOGIN, team_leader=403)
+CONSOLE_OFFICERS_SCOPED = row(anonymous=LOGIN, volunteer=LOGIN, team_leader=403, other_officer=404)
 
 MATRIX = {
     ("GET", "/api/v1/healthz"): PUBLIC,
@@ -164,6 +169,38 @@ MATRIX = {
     ("POST", "/console/logout"): row(*[LOGIN] * 7),
     ("GET", "/console/"): CONSOLE,
     ("GET", "/console/support-records"): CONSOLE,
+    # Each page reads through the API's selectors and writes through its services, naming the API's verb
+    # (a form sent empty answers the page again with its field errors: allowed).
+    ("GET", "/console/households"): CONSOLE,
+    ("GET", "/console/households/<public_id:household_id>"): CONSOLE_SCOPED,
+    ("GET", "/console/households/selection"): CONSOLE,
+    ("GET", "/console/households/plates.pdf"): CONSOLE,
+    ("POST", "/console/households/assign"): CONSOLE,
+    ("GET", "/console/teams"): CONSOLE,
+    ("POST", "/console/teams"): CONSOLE_OFFICERS,
+    ("POST", "/console/teams/<int(max=2147483647):team_id>/members"): CONSOLE_SCOPED,
+    ("GET", "/console/accounts"): CONSOLE_OFFICERS,
+    ("POST", "/console/accounts"): CONSOLE_OFFICERS,
+    ("POST", "/console/accounts/<int(max=2147483647):user_id>/disable"): CONSOLE_OFFICERS_SCOPED,
+    ("POST", "/console/accounts/<int(max=2147483647):user_id>/enable"): CONSOLE_OFFICERS_SCOPED,
+    ("GET", "/console/import"): CONSOLE_OFFICERS,
+    ("POST", "/console/import"): CONSOLE_OFFICERS,
+    ("GET", "/console/reviews"): CONSOLE_OFFICERS,
+    ("POST", "/console/reviews"): CONSOLE_OFFICERS,
+    # Each officer's own log (the other commune's officer verifies theirs); an entry of Hùng Châu's log.
+    ("GET", "/console/activity"): CONSOLE_OFFICERS,
+    ("GET", "/console/activity/<int(max=2147483647):entry_id>"): CONSOLE_OFFICERS_SCOPED,
+    ("POST", "/console/activity/verify"): CONSOLE_OFFICERS,
+    ("GET", "/console/reports"): CONSOLE,
+    ("GET", "/console/support-records/export"): CONSOLE,
+    # The quarterly report: each officer's own commune (a province's officer starts from the communes' list);
+    # who submits and who decides is the lifecycle's rule, said on the page (a refused step: back to it).
+    ("GET", "/console/reports/quarterly"): CONSOLE_OFFICERS,
+    ("GET", "/console/reports/quarterly/status"): CONSOLE_OFFICERS,
+    ("GET", "/console/reports/quarterly/download"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/submit"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/approve"): CONSOLE_OFFICERS,
+    ("POST", "/console/reports/quarterly/return"): CONSOLE_OFFICERS,
 }
 
 
@@ -191,7 +228,7 @@ def _console_outcome(app, world, method, rule, role):
         browser.post("/console/login", data={**credentials, "csrf_token": token()})
     kwargs = {"data": {**(credentials if rule == "/console/login" else {}), "csrf_token": token()}} \
         if method == "POST" else {}
-    response = browser.open(rule, method=method, **kwargs)
+    response = browser.open(route_path(rule, world["params"]), method=method, **kwargs)
     assert response.status_code < 500, f"{method} {rule} as {role}: {response.status_code}"
     if response.status_code == 302 and response.headers["Location"].startswith("/console/login"):
         return LOGIN

@@ -38,7 +38,9 @@ from tests.test_permission_matrix import MATRIX, A
 OFFICERS = ("commune_officer", "province_officer", "admin")
 #: Reads whose entry is the export they make (for every role allowed), not a ``….view``.
 EXPORT_ENTRIES = {"/api/v1/persons/<public_id:person_id>/data-export": "person.data_export",
-                  "/api/v1/activity/export": "activity.export"}
+                  "/api/v1/activity/export": "activity.export",
+                  "/console/support-records/export": "support_record.export",
+                  "/console/reports/quarterly/download": "quarterly_report.export"}
 
 
 def _endpoint(app, method: str, rule: str) -> str:
@@ -235,6 +237,30 @@ WRITES = {
     ("POST", "/console/login"): lambda w: {"role": "anonymous", "form": {
         "phone": w["users"]["commune_officer"].phone, "password": DEFAULT_PASSWORD}},
     ("POST", "/console/logout"): lambda w: {"form": {}},
+    ("POST", "/console/households/assign"): lambda w: {"role": "team_leader", "form": {
+        "ids": make_household(village=w["objects"]["village"]).public_id,
+        "volunteer": f"{w['users']['volunteer'].id}:{w['objects']['team'].id}"}},
+    ("POST", "/console/teams"): lambda w: {"form": {"name": "Tổ mới", "kind": "community_tech",
+                                                    "leader_id": str(w["users"]["team_leader"].id)}},
+    ("POST", "/console/teams/<int(max=2147483647):team_id>/members"): lambda w: {
+        "form": {"user_id": str(make_user().id)}},
+    ("POST", "/console/accounts"): lambda w: {"form": {
+        "phone": next_phone(), "full_name": "Người Mới", "role": "volunteer", "unit_code": HUNG_CHAU,
+        "password": DEFAULT_PASSWORD}},
+    ("POST", "/console/accounts/<int(max=2147483647):user_id>/disable"): lambda w: {"form": {}},
+    ("POST", "/console/accounts/<int(max=2147483647):user_id>/enable"): lambda w: {
+        "setup": lambda: _disabled(w["users"]["volunteer"]), "form": {}},
+    ("POST", "/console/import"): lambda w: {"form": {
+        "action": "import", "file": (io.BytesIO(_csv(w["objects"]["village"].name)), "ds.csv")}},
+    ("POST", "/console/reviews"): lambda w: {"form": {
+        "type": "visit", "id": w["objects"]["visit"].public_id, "decision": "accepted", "reason": "đã gọi xác nhận"}},
+    ("POST", "/console/activity/verify"): lambda w: {"form": {}},
+    ("POST", "/console/reports/quarterly/submit"): lambda w: {"form": {}},
+    ("POST", "/console/reports/quarterly/approve"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w), "form": {"unit": HUNG_CHAU}},
+    ("POST", "/console/reports/quarterly/return"): lambda w: {
+        "role": "province_officer", "setup": lambda: _submitted(w),
+        "form": {"unit": HUNG_CHAU, "reason": "Thiếu danh sách của xóm 3"}},
 }
 
 
@@ -258,6 +284,9 @@ GETS = {
     "/display/sessions/<session_id>": lambda w: {"role": "anonymous", "query": _display_key(w)},
     "/display/sessions/<session_id>/code.json": lambda w: {"role": "anonymous", "query": _display_key(w)},
     "/console/login": lambda w: {"role": "anonymous"},
+    "/console/households/selection": lambda w: {"query": {"ids": w["objects"]["household"].public_id}},
+    "/console/households/plates.pdf": lambda w: {"query": {"ids": w["objects"]["household"].public_id}},
+    "/console/support-records/export": lambda w: {"query": {"format": "csv"}},
     **{rule: lambda w: {"setup": _sequenced} for rule in (
         "/api/v1/activity", "/api/v1/activity/head", "/api/v1/activity/export", "/api/v1/activity/proofs/inclusion",
         "/api/v1/activity/proofs/consistency")},

@@ -3,10 +3,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldapp.api.households import ImportFile, ImportRowErrorOut
-from fieldapp.api.schemas import Integer, import_body_allowed
+from fieldapp.api.schemas import Integer
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.request_guard import import_body_allowed
 
 blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="The national platform's results")
 

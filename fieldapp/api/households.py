@@ -17,7 +17,6 @@ from fieldapp.api.schemas import (
     Text,
     UTCDateTime,
     etag_of,
-    import_body_allowed,
     version_field,
 )
 from fieldapp.auth.access import current_caller, requires
@@ -25,6 +24,7 @@ from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
+from fieldapp.request_guard import import_body_allowed
 from fieldapp.selectors import paginate
 from fieldapp.selectors.households import (
     HouseholdStatus,

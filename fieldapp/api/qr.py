@@ -136,7 +136,7 @@ def household_plates(args):
 
     from fieldapp.errors import AppError
     from fieldapp.qr.sheets import plates_pdf
-    from fieldapp.selectors.households import household_by_ids, household_list_query
+    from fieldapp.selectors.households import household_by_ids, household_list_query, household_plate_labels
 
     caller = current_caller()
     if bool(args.get("village_id")) == bool(args.get("ids")):
@@ -147,14 +147,7 @@ def household_plates(args):
         households = list(db.session.scalars(household_list_query(caller=caller, village_id=args["village_id"])))
     if not households:
         raise AppError("household.not_found")
-    labels = []
-    for household in households:
-        # A plate names a household by a member who can still be named (not withdrawn, not erased).
-        named = [m for m in household.members if m.consent_withdrawn_at is None]
-        head = next((m for m in named if m.is_head), None) or next(iter(named), None)
-        labels.append({"payload": signing.qr_text("household", household.public_id),
-                       "title": f"Hộ {head.full_name}" if head else f"Hộ {household.public_id}",
-                       "address": f"{household.address} · {household.village.name} · {household.public_id}"})
+    labels = household_plate_labels(households)
     db.session.commit()
     return Response(plates_pdf(labels), mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="ma-qr-ho-gia-dinh.pdf"'})

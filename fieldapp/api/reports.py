@@ -7,7 +7,6 @@ from marshmallow import Schema, fields, validate
 from fieldapp.api.activity import CheckpointOut
 from fieldapp.api.indicators import IndicatorFigureOut, PeriodOut
 from fieldapp.api.schemas import CommuneCode, Integer, Text, UTCDateTime
-from fieldapp.audit.sequencer import checkpoint_sign
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.clock import utcnow
@@ -24,20 +23,17 @@ from fieldapp.periods import (
     report_quarter_named,
     report_quarter_of,
 )
-from fieldapp.selectors.activity import head_out
 from fieldapp.selectors.reports import (
     INDICATOR_HEADERS,
     ambassador_results,
     indicator_rows,
     organisation_results,
     report_commune_get,
-    report_get,
     report_sheets,
     report_status_list,
     team_results,
 )
-from fieldapp.services.activity import activity_record
-from fieldapp.services.reports import report_approve, report_return, report_submit
+from fieldapp.services.reports import report_approve, report_read, report_return, report_submit
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The quarterly report of a commune, its submission and approval "
@@ -269,22 +265,8 @@ def quarterly_report(args):
     caller = current_caller()
     commune = report_commune_get(caller=caller, code=args["unit"])
     period = _quarter(args["quarter"])
-    view = report_get(caller=caller, commune=commune, period=period)
     fmt = args["format"]
-    object_id = f"{commune.code}:{view.quarter}"
-    body = {"quarter": view.quarter, "status": view.status.value}
-    # Recorded first, then the log is checkpointed: the checkpoint the answer shows covers its own entry, so
-    # GET /activity/head right after answers the same (an export is recorded, as every export: Decree 13/2023).
-    if fmt == "json":
-        activity_record(action="quarterly_report.view", object_type="quarterly_report", object_id=object_id,
-                        log_unit=commune.code, caller=caller, body=body)
-    else:
-        activity_record(action="quarterly_report.export", object_type="quarterly_report", object_id=object_id,
-                        log_unit=commune.code, caller=caller,
-                        body={**body, "format": fmt, "support_records": len(view.contents["support_record_ids"])})
-    view.current_checkpoint = head_out(db.session, checkpoint_sign(db.session, commune.code))
-    if view.checkpoint is None:
-        view.checkpoint = view.current_checkpoint
+    view = report_read(caller=caller, commune=commune, period=period, fmt=fmt)
     db.session.commit()
     if fmt == "json":
         return _report_out(view)

@@ -241,12 +241,3 @@ def version_field() -> fields.Integer:
 def etag_of(record) -> dict[str, str]:
     """The ``ETag`` header of a versioned record: its version, quoted."""
     return {"ETag": f'"{record.version}"'}
-
-
-def import_body_allowed(endpoint: str) -> None:
-    """A blueprint's ``before_request``: the upload of a list (``endpoint``) may be as large as
-    ``IMPORT_MAX_BYTES`` (32 MiB) instead of every other request's ``MAX_CONTENT_LENGTH``."""
-    from flask import current_app, request
-
-    if request.endpoint == endpoint:
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]

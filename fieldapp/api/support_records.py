@@ -2,27 +2,20 @@
 from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy.orm import joinedload
 
 from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import CommuneCode, Id, Integer, UTCDateTime, evidence_status_field
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
-from fieldapp.errors import AppError
-from fieldapp.exports import csv_bytes, xlsx_bytes
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceKind, EvidenceStatus
 from fieldapp.models.skills import Skill
-from fieldapp.models.support_records import SupportRecord
 from fieldapp.selectors import paginate
 from fieldapp.selectors.support_records import (
-    EXPORT_LIMIT,
-    HEADERS,
     PRIORITY_GROUPS,
     support_records_query,
-    support_rows,
 )
-from fieldapp.services.activity import activity_record
+from fieldapp.services.support_records import EXPORT_FORMATS, support_records_export
 
 #: What an ``organisation_id`` of a support write names (a visit's person entry, a session attendee).
 SUPPORTED_ORGANISATION_DOC = (
@@ -86,17 +79,6 @@ class SupportRecordOut(Schema):
     evidence_status = evidence_status_field()
 
 
-def _export(records: list[SupportRecord], fmt: str) -> Response:
-    rows = support_rows(records)
-    name = "danh-sach-nguoi-duoc-ho-tro"
-    if fmt == "csv":
-        return Response(csv_bytes(HEADERS, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(xlsx_bytes("Danh sách", HEADERS, rows),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-
-
 @blp.route("", methods=["GET"])
 @requires("support_record.read", personal_data=reads("support_record_list"))
 @blp.arguments(SupportQuery, location="query")
@@ -116,14 +98,9 @@ def support_record_list(args):
                                   evidence_status=None if status == "all" else EvidenceStatus(status), **args)
     if fmt == "json":
         return paginate(query, page=page, per_page=per_page)
-    records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
-    if len(records) > EXPORT_LIMIT:
-        raise AppError("export.too_many_rows", max=EXPORT_LIMIT)
-    # An export of personal data is itself recorded (Decree 13/2023; seed 003: lists are evidence).
-    activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
-                    log_unit=commune or caller.unit_code, caller=caller,
-                    body={"rows": len(records), "format": fmt,
-                          "filters": {k: str(v) for k, v in args.items() if v not in (None, False)},
-                          "evidence_status": status})
+    content = support_records_export(
+        caller=caller, query=query, fmt=fmt, log_unit=commune or caller.unit_code, evidence_status=status,
+        filters={k: str(v) for k, v in args.items() if v not in (None, False)})
     db.session.commit()
-    return _export(records, fmt)
+    mimetype, filename = EXPORT_FORMATS[fmt]
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -5,13 +5,14 @@ from marshmallow import Schema, fields, validate
 
 from fieldapp.api.households import ImportFile, ImportRowErrorOut
 from fieldapp.api.pagination import PageQuery, page_of
-from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime, import_body_allowed
+from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.population import PopulationMeasure
 from fieldapp.models.units import UnitLevel
+from fieldapp.request_guard import import_body_allowed
 from fieldapp.selectors import paginate
 from fieldapp.selectors.population import population_rows, population_unit_get
 from fieldapp.selectors.units import unit_get, unit_list_query

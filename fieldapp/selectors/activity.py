@@ -119,3 +119,19 @@ def consistency_proof(session: Session, log_unit: str, *, first: int, second: in
             "first_root_hash": merkle.subtree_root(0, first, nodes).hex() if first else merkle.EMPTY_ROOT.hex(),
             "second_root_hash": merkle.subtree_root(0, second, nodes).hex() if second else merkle.EMPTY_ROOT.hex(),
             "proof": [h.hex() for h in merkle.consistency_proof(first, second, nodes)]}
+
+
+def activity_entry_get(*, caller, entry_id: int) -> ActivityEntry:
+    """One entry of a log of the caller's area (another area's: not found, as an id that does not exist)."""
+    from fieldapp.auth.scope import unit_in_scope
+    from fieldapp.extensions import db
+
+    entry = db.session.scalar(select(ActivityEntry).options(joinedload(ActivityEntry.leaf))
+                              .where(ActivityEntry.id == entry_id))
+    if entry is None:
+        raise AppError("activity.entry_not_found")
+    try:
+        unit_in_scope(caller, entry.log_unit)
+    except AppError:
+        raise AppError("activity.entry_not_found") from None
+    return entry

@@ -156,3 +156,75 @@ def people_lacking_skills(household_ids: list[int]) -> dict[int, list[dict]]:
             lacking.setdefault(household_id, []).append(
                 {"id": public_id, "full_name": full_name, "missing_skills": sorted(skill.value for skill in missing)})
     return lacking
+
+
+def households_selected(*, caller: Caller, household_ids: list[str] | None = None, village_id: int | None = None,
+                        polygon: dict | None = None) -> list[Household]:
+    """The households of the caller's area that one of three ways names: by ids (one outside the area:
+    404, as an id that does not exist), every household of a village of the area, or those whose point
+    lies in a GeoJSON polygon drawn on the map. The rule of ``POST /assignments`` and the console's
+    selection alike (:func:`fieldapp.services.assignments.assignments_create`)."""
+    from fieldapp.geo import polygon_from_geojson
+    from fieldapp.selectors.villages import village_get
+
+    if sum(x is not None for x in (household_ids, village_id, polygon)) != 1:
+        raise AppError("assignment.target_required")
+    if household_ids is not None:
+        return sorted(household_by_ids(caller=caller, public_ids=list(dict.fromkeys(household_ids))),
+                      key=lambda h: h.id)
+    query = select(Household).where(household_clause(caller))
+    if village_id is not None:
+        query = query.where(Household.village_id == village_get(caller=caller, village_id=village_id).id)
+    else:
+        shape = polygon_from_geojson(polygon)
+        query = query.where(spatial.within_polygon(Household.id, Household.location, "households", shape))
+    return list(db.session.scalars(query.order_by(Household.id)))
+
+
+#: The most households one map draws (a commune has a few thousand; a province's officer narrows it to a village).
+MAP_POINTS_MAX = 5000
+
+
+def household_points(query: Select) -> list[tuple[str, LatLon, HouseholdStatus, str]]:
+    """(public id, point, status, address) of the households of ``query`` (a :func:`household_list_query`)
+    that have a location, at most :data:`MAP_POINTS_MAX`: what the map draws."""
+    from fieldapp.geo import point_of
+
+    sub = query.order_by(None).where(Household.location.is_not(None)).limit(MAP_POINTS_MAX).subquery()
+    rows = db.session.execute(select(sub.c.public_id, sub.c.location, sub.c.digital_family_at,
+                                     sub.c.last_visited_at, sub.c.address)).all()
+    points = []
+    for public_id, location, digital_family_at, last_visited_at, address in rows:
+        point = point_of(location)
+        if point is None:
+            continue
+        status = (HouseholdStatus.digital_family if digital_family_at is not None else HouseholdStatus.visited
+                  if last_visited_at is not None else HouseholdStatus.not_visited)
+        points.append((public_id, point, status, address))
+    return points
+
+
+def household_heads(households: list[Household]) -> dict[int, str]:
+    """The name each household is known by: its head's, else a member's (a name that may still be shown:
+    not of someone who withdrew consent or was erased). One query."""
+    if not households:
+        return {}
+    rows = db.session.execute(select(Person.household_id, Person.full_name, Person.is_head).where(
+        Person.household_id.in_([h.id for h in households]), Person.consent_withdrawn_at.is_(None),
+        Person.erased_at.is_(None)).order_by(Person.is_head.desc(), Person.id)).all()
+    heads: dict[int, str] = {}
+    for household_id, full_name, _is_head in rows:
+        heads.setdefault(household_id, full_name)
+    return heads
+
+
+def household_plate_labels(households: list[Household]) -> list[dict]:
+    """The labels of the households' QR plates (fieldapp/qr/sheets.py): the signed code, the head of
+    household, the address; for ``GET /households/plates.pdf`` and the console's print alike."""
+    from fieldapp.qr import signing
+
+    heads = household_heads(households)
+    return [{"payload": signing.qr_text("household", household.public_id),
+             "title": f"Hộ {heads[household.id]}" if household.id in heads else f"Hộ {household.public_id}",
+             "address": f"{household.address} · {household.village.name} · {household.public_id}"}
+            for household in households]

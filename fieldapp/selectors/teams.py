@@ -8,7 +8,7 @@ from fieldapp.auth.scope import communes_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.teams import Team, TeamMember
-from fieldapp.models.users import Role
+from fieldapp.models.users import Role, User
 
 
 def _led_or_joined(user_id: int):
@@ -40,3 +40,18 @@ def team_get(*, caller: Caller, team_id: int, commune_code: str | None = None) -
     if team is None:
         raise AppError("team.not_found")
     return team
+
+
+def team_members_in_reach(*, caller: Caller) -> list[tuple[Team, User]]:
+    """The active volunteers and leaders of the teams the caller may give households to (leaders: the teams
+    they lead; officers: the teams of their area), with their team: whom the console's assignment names."""
+    query = (select(Team, User).join(TeamMember, TeamMember.team_id == Team.id)
+             .join(User, User.id == TeamMember.user_id)
+             .where(User.is_active.is_(True), User.role.in_((Role.volunteer, Role.team_leader))))
+    if caller.role == Role.team_leader:
+        query = query.where(Team.leader_id == caller.user_id)
+    elif caller.role == Role.volunteer:
+        return []
+    else:
+        query = query.where(communes_clause(caller, Team.commune_code))
+    return [(team, user) for team, user in db.session.execute(query.order_by(Team.name, User.name_folded)).all()]

@@ -1,13 +1,13 @@
 """Reads of accounts, through the caller's area (out of it: 404, the same as an id that does not exist)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.scope import field_user_clause, units_clause
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
-from fieldapp.models.users import User
+from fieldapp.models.users import Role, User
 
 
 def user_get(*, caller: Caller | None, user_id: int) -> User:
@@ -41,3 +41,18 @@ def user_by_phone(*, phone: str) -> User:
     if user is None:
         raise AppError("user.not_found")
     return user
+
+
+def user_list_query(*, caller: Caller, role: Role | None = None, q: str | None = None,
+                    active: bool | None = None) -> Select:
+    """Accounts held on the caller's area (the rule of :func:`user_get`), by name; ``q`` folds diacritics."""
+    from fieldapp.text import fold
+
+    query = select(User).where(units_clause(caller, User.unit_code))
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    if q:
+        query = query.where(User.name_folded.contains(fold(q), autoescape=True))
+    return query.order_by(User.name_folded, User.id)

@@ -1,6 +1,7 @@
 """The one writer of the activity log."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context
@@ -123,3 +124,58 @@ def personal_data_read_record(*, caller: Caller, object_type: str, object_id: st
     if personal_data_read_logged(caller):
         activity_record(action=f"{object_type}.view", object_type=object_type, object_id=object_id,
                         log_unit=log_unit, caller=caller, body=body)
+
+
+@dataclass(frozen=True)
+class LogVerification:
+    """The server's check of a log, as ``fieldapp audit verify --head`` makes it offline."""
+
+    log_unit: str
+    size: int
+    root_hash: str
+    ok: bool
+    #: What it says: the verifier's summary, or the first problem found.
+    message: str
+
+
+def activity_log_verify(*, caller: Caller, log_unit: str) -> LogVerification:
+    """Verify a log on the server: what is queued is sequenced and a checkpoint signed, then the whole
+    log, rebuilt from its rows as the export is (``GET /activity/export``), is checked by the offline
+    verifier (fieldapp/audit/verify.py) against that checkpoint and the database's own audit keys: every
+    leaf hash, every root, every signature, no entry missing, moved or altered. The check is recorded
+    (``activity.verify``, with its result), after the checkpoint it was checked against."""
+    import base64
+
+    from sqlalchemy.orm import Session
+
+    from fieldapp.audit.sequencer import checkpoint_sign
+    from fieldapp.audit.verify import BadHead, Head, Tampered, verify_export
+    from fieldapp.crypto.keys import public_keys
+    from fieldapp.selectors.activity import checkpoint_out, export_lines
+
+    checkpoint = checkpoint_sign(db.session, log_unit)
+    if checkpoint is None:
+        from fieldapp.errors import AppError
+
+        raise AppError("activity.log_empty", log=log_unit)
+    keys = {key.key_id: base64.b64decode(key.public_key) for key in public_keys(purpose="audit")}
+    head_out = checkpoint_out(checkpoint)
+    head = Head.from_json({**head_out, "public_key": None})
+    # A session of its own on the request's connection (its transaction, its row-level security area):
+    # the export's reading lets go of each chunk's rows (expunge_all), which must not detach the request's.
+    reading = Session(bind=db.session.connection())
+    try:
+        report = verify_export(export_lines(reading, log_unit), pinned_keys=keys, head=head)
+        ok, message = True, report.summary()
+    except (Tampered, BadHead) as problem:
+        ok, message = False, str(problem)
+    finally:
+        reading.close()
+    result = LogVerification(log_unit=log_unit, size=head_out["size"], root_hash=head_out["root_hash"], ok=ok,
+                             message=message)
+    body = {"size": result.size, "root_hash": result.root_hash, "ok": ok}
+    if not ok:
+        body["problem"] = message[:500]
+    activity_record(action="activity.verify", object_type="activity_log", object_id=log_unit, log_unit=log_unit,
+                    caller=caller, body=body)
+    return result

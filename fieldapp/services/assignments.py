@@ -6,20 +6,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
-from fieldapp.auth.scope import communes_clause, household_clause
+from fieldapp.auth.scope import communes_clause
 from fieldapp.clock import utcnow
 from fieldapp.errors import AppError, FieldMessage
 from fieldapp.extensions import db
-from fieldapp.geo import polygon_from_geojson
 from fieldapp.models.assignments import Assignment
 from fieldapp.models.households import Household
 from fieldapp.models.teams import Team, TeamMember
 from fieldapp.models.users import Role
-from fieldapp.selectors import spatial
-from fieldapp.selectors.households import household_by_ids
+from fieldapp.selectors.households import households_selected
 from fieldapp.selectors.teams import team_get
 from fieldapp.selectors.users import user_get
-from fieldapp.selectors.villages import village_get
 from fieldapp.services.activity import activity_record
 
 
@@ -57,20 +54,6 @@ def _team_for(caller: Caller, volunteer_id: int, team_id: int | None) -> Team:
     return team
 
 
-def _selected(caller: Caller, *, household_ids, village_id, polygon) -> list[Household]:
-    if sum(x is not None for x in (household_ids, village_id, polygon)) != 1:
-        raise AppError("assignment.target_required")
-    if household_ids is not None:
-        return household_by_ids(caller=caller, public_ids=list(dict.fromkeys(household_ids)))
-    query = select(Household).where(household_clause(caller))
-    if village_id is not None:
-        query = query.where(Household.village_id == village_get(caller=caller, village_id=village_id).id)
-    else:
-        shape = polygon_from_geojson(polygon)
-        query = query.where(spatial.within_polygon(Household.id, Household.location, "households", shape))
-    return list(db.session.scalars(query.order_by(Household.id)))
-
-
 def assignments_create(*, caller: Caller, volunteer_id: int, household_ids: list[str] | None = None,
                        village_id: int | None = None, polygon: dict | None = None,
                        team_id: int | None = None) -> AssignmentResult:
@@ -80,7 +63,8 @@ def assignments_create(*, caller: Caller, volunteer_id: int, household_ids: list
     so the history shows who had it when. Each change is one activity-log entry.
     """
     team = _team_for(caller, volunteer_id, team_id)
-    households = _selected(caller, household_ids=household_ids, village_id=village_id, polygon=polygon)
+    households = households_selected(caller=caller, household_ids=household_ids, village_id=village_id,
+                                     polygon=polygon)
     if not households:
         raise AppError("assignment.nothing_selected")
     current = {a.household_id: a for a in db.session.scalars(select(Assignment).where(

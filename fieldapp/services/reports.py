@@ -134,3 +134,28 @@ def report_return(*, caller: Caller, commune: Unit, period: Period, reason: str)
                     body={"quarter": report_quarter_label(period), "snapshot_sha256": record.snapshot_sha256,
                           "reason": reason})
     return record
+
+
+def report_read(*, caller: Caller, commune: Unit, period: Period, fmt: str = "json"):
+    """The commune's report of the quarter as it is shown (:func:`~fieldapp.selectors.reports.report_get`),
+    its read recorded: ``quarterly_report.view`` (``fmt="json"``: the page or the API's answer) or
+    ``quarterly_report.export`` (``xlsx``, ``csv``: every export is recorded, Decree 13/2023). Recorded
+    first, then the log is checkpointed, so the checkpoint the report shows covers its own entry and
+    ``GET /activity/head`` right after answers the same. For ``GET /api/v1/reports/quarterly`` and the
+    console alike."""
+    from fieldapp.selectors.reports import report_get
+
+    view = report_get(caller=caller, commune=commune, period=period)
+    object_id = f"{commune.code}:{view.quarter}"
+    body = {"quarter": view.quarter, "status": view.status.value}
+    if fmt == "json":
+        activity_record(action="quarterly_report.view", object_type="quarterly_report", object_id=object_id,
+                        log_unit=commune.code, caller=caller, body=body)
+    else:
+        activity_record(action="quarterly_report.export", object_type="quarterly_report", object_id=object_id,
+                        log_unit=commune.code, caller=caller,
+                        body={**body, "format": fmt, "support_records": len(view.contents["support_record_ids"])})
+    view.current_checkpoint = head_out(db.session, checkpoint_sign(db.session, commune.code))
+    if view.checkpoint is None:
+        view.checkpoint = view.current_checkpoint
+    return view

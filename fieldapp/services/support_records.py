@@ -56,3 +56,34 @@ def support_records_add(*, caller: Caller | None, helper_id: int | None, person:
                              flags=list(flags), evidence_status=evidence_status) for skill in dict.fromkeys(skills)]
     db.session.add_all(records)
     return records
+
+
+#: The file of each export format: its media type and the file name it is saved as.
+EXPORT_FORMATS = {"csv": ("text/csv", "danh-sach-nguoi-duoc-ho-tro.csv"),
+                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           "danh-sach-nguoi-duoc-ho-tro.xlsx")}
+
+
+def support_records_export(*, caller: Caller, query, fmt: str, log_unit: str | None, filters: dict,
+                           evidence_status: str) -> bytes:
+    """The whole list ``query`` gives (a :func:`~fieldapp.selectors.support_records.support_records_query`),
+    as CSV or XLSX with the official list's columns; the export itself recorded in the log
+    (``support_record.export``: Decree 13/2023, and seed 003: lists are evidence). For
+    ``GET /api/v1/support-records?format=`` and the console's downloads alike."""
+    from sqlalchemy.orm import joinedload
+
+    from fieldapp.errors import AppError
+    from fieldapp.exports import csv_bytes, xlsx_bytes
+    from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, support_rows
+    from fieldapp.services.activity import activity_record
+
+    records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
+    if len(records) > EXPORT_LIMIT:
+        raise AppError("export.too_many_rows", max=EXPORT_LIMIT)
+    activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
+                    log_unit=log_unit, caller=caller,
+                    body={"rows": len(records), "format": fmt, "filters": filters, "evidence_status": evidence_status})
+    rows = support_rows(records)
+    if fmt == "csv":
+        return csv_bytes(HEADERS, rows)
+    return xlsx_bytes("Danh sách", HEADERS, rows)
