@@ -1,10 +1,15 @@
-"""fieldapp: the field system for "Bình dân học vụ số" (digital literacy for all)."""
+"""fieldapp: the field system for "Bình dân học vụ số" (digital literacy for all).
+
+Importing the package imports nothing else: Flask comes with :func:`create_app`, so that a light module
+(the offline log verifier, ``fieldapp --help``) does not load it (fieldapp/cli/appcontext.py).
+"""
 from __future__ import annotations
 
 import re
-import uuid
+from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
+if TYPE_CHECKING:
+    from flask import Flask
 
 API_TITLE = "fieldapp"
 API_VERSION = "v1"
@@ -13,6 +18,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by ``config`` (tests)."""
+    import uuid
+
+    from flask import Flask, g, request
+
     from fieldapp.api import BLUEPRINTS
     from fieldapp.api.errors import FieldApi, register_error_handlers
     from fieldapp.cli import register_commands
