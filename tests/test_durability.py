@@ -3,6 +3,9 @@
 (fieldapp/database.py). Every new connection is checked, the server refuses to start, and a request
 that meets such a connection is answered 503."""
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +15,7 @@ from fieldapp.database import DurabilityOff, postgresql_durability_problems, sql
 from fieldapp.extensions import db as _db
 from fieldapp.serving.startup import server_start
 from tests.databases import create_database, drop_database
+from tests.servers import GUNICORN_CONFIG, ROOT, free_port
 
 
 def _row(name, setting, source="default"):
@@ -103,3 +107,22 @@ def test_the_server_refuses_to_start_on_a_database_without_synchronous_commit(da
     finally:
         with app.app_context():
             _db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres_only
+@pytest.mark.real_commits  # no test transaction: gunicorn, another process, connects on its own
+def test_gunicorn_does_not_start_on_a_database_without_synchronous_commit(database_without_synchronous_commit,
+                                                                          tmp_path):
+    """With fieldapp's configuration the app is built in the master (preload_app): it stops once, with
+    the message, before any worker is forked or the port opened."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_without_synchronous_commit, "KEYS_DIR": str(tmp_path),
+           "AUDIT_SEQUENCE_INTERVAL": "0"}
+    result = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), "-c", GUNICORN_CONFIG, "--bind",
+                             f"127.0.0.1:{port}", "--workers", "2", "fieldapp.wsgi:app"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    print(f"\n{result.stderr.strip().splitlines()[-1]}")
+    assert result.returncode != 0
+    assert "fieldapp refuses to run on this database: PostgreSQL's synchronous_commit is off" in result.stderr
+    assert "Booting worker" not in result.stderr
