@@ -16,19 +16,19 @@ API_VERSION = "v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings from the environment, overridden by ``config`` (tests)."""
-    import uuid
+def create_app(config: dict | None = None, *, http: bool = True) -> Flask:
+    """Build the app: settings from the environment, overridden by ``config`` (tests).
 
-    from flask import Flask, g, request
+    ``http=False``: without what serves HTTP (the API and its OpenAPI document, the console and the
+    display pages, their error answers and request hooks), for the operator's commands that only
+    work on the database: building those is about half of the app's start-up
+    (fieldapp/cli/appcontext.py)."""
+    from flask import Flask
 
-    from fieldapp.api import BLUEPRINTS
-    from fieldapp.api.errors import FieldApi, register_error_handlers
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
     from fieldapp.database import engine_options, install_engine_hooks
-    from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
-    from fieldapp.request_guard import refuse_unstorable_input
+    from fieldapp.extensions import db, limiter, migrate, retry_after_on_429
 
     app = Flask(__name__, instance_relative_config=False)
     from fieldapp.request_guard import FieldRequest
@@ -67,7 +67,24 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     app.after_request(retry_after_on_429)
+    register_commands(app)
+    if http:
+        _http_interfaces(app)
+    return app
+
+
+def _http_interfaces(app: Flask) -> None:
+    """The API (with its OpenAPI document), the console and the display pages, and what every request
+    goes through."""
+    import uuid
+
+    from flask import g, request
+
+    from fieldapp.api import BLUEPRINTS
+    from fieldapp.api.errors import FieldApi, register_error_handlers
+    from fieldapp.extensions import csrf, db, limiter
     from fieldapp.pages import api_headers
+    from fieldapp.request_guard import refuse_unstorable_input
 
     app.after_request(api_headers)  # nosniff, and no-store but on the probes (fieldapp.pages)
 
@@ -84,7 +101,6 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.exempt(health.blp)  # probes are not users
     app.extensions["fieldapp_api"] = api
     register_error_handlers(app)
-    register_commands(app)
     from fieldapp import console, web
 
     app.register_blueprint(web.bp)
@@ -116,8 +132,6 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
     csrf.init_app(app)
-
-    return app
 
 
 def _migrations_dir() -> str:

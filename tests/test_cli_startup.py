@@ -1,6 +1,7 @@
 """The operator's command starts without building the app (issue 19): ``fieldapp --help`` and
-``fieldapp audit verify`` load neither Flask nor SQLAlchemy nor the models, and a command that needs
-the app builds it when it runs (fieldapp/cli/appcontext.py). bench/startup.py measures the times."""
+``fieldapp audit verify`` load neither Flask nor SQLAlchemy nor the models, a command that needs
+the app builds it when it runs, and one that works on the database alone builds it without the API
+(fieldapp/cli/appcontext.py). bench/startup.py measures the times."""
 import base64
 import json
 import os
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from fieldapp.cli.main import EXTENSION_GROUPS, main
@@ -89,3 +91,45 @@ def test_fieldapp_lists_every_command_the_app_registers(app):
 def test_an_extensions_group_runs_as_its_own(tmp_path):
     result = CliRunner().invoke(main, ["db", "--help"], env=_env(tmp_path))
     assert result.exit_code == 0 and "upgrade" in result.output and "downgrade" in result.output
+
+
+_COMMANDS = """
+import json, sys
+import click
+from fieldapp.cli.main import main
+codes = []
+for args in json.loads(sys.argv[1]):
+    try:
+        main.main(args, prog_name="fieldapp", standalone_mode=False)
+        codes.append(0)
+    except click.ClickException as error:
+        codes.append(error.message)
+print(json.dumps({"codes": codes, "api": sorted(m for m in sys.modules if m.startswith(("fieldapp.api", "flask_smorest",
+                                                                                       "fieldapp.console")))}))
+"""
+
+
+@pytest.mark.real_commits  # another process works on the database: what it commits stays, in a commune of its own
+def test_the_database_commands_run_on_the_app_without_its_api(app, own_commune, tmp_path):
+    """Each command in a new app without its HTTP interfaces, as ``fieldapp`` builds it for them."""
+    from fieldapp.extensions import db
+    from fieldapp.models import User
+
+    phone = "0912777001"
+    commands = [["units", "import"],
+                ["users", "create", "--phone", phone, "--name", "Đinh Văn Tú", "--role", "volunteer",
+                 "--unit", own_commune.code, "--password-stdin"],
+                ["users", "disable", "--phone", phone], ["users", "enable", "--phone", phone],
+                ["keys", "list"], ["db", "current"]]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "KEYS_DIR": app.config["KEYS_DIR"], "DATABASE_ROLE": app.config.get("DATABASE_ROLE") or "",
+           "PASSWORD_HASH_PROFILE": "CHEAPEST"}
+    result = subprocess.run([sys.executable, "-c", _COMMANDS, json.dumps(commands)], input="mat-khau-dai\n",
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    ran = json.loads(result.stdout.splitlines()[-1])
+    assert ran == {"codes": [0] * len(commands), "api": []}, (ran, result.stderr[-2000:])
+    assert "created user" in result.stdout and "enabled user" in result.stdout
+    with app.app_context():
+        user = db.session.query(User).filter_by(phone="+84912777001").one()
+        assert user.unit_code == own_commune.code and user.is_active

@@ -192,7 +192,7 @@ def group():
 
 
 @group.command("write")
-@with_appcontext
+@with_appcontext(http=True)  # the API's OpenAPI document
 def contract_write():
     """Regenerate mobile_contract/openapi.yaml, errors.md, evidence.md, actions.md, exports.md and imports.md."""
     for name, content in generated_files().items():

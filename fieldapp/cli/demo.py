@@ -212,7 +212,7 @@ def group():
 @click.option("--reset-passwords", is_flag=True, help="Give the demo accounts new passwords and print them")
 @click.option("--base-url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT') or 5000}",
               show_default="http://127.0.0.1:$PORT (5000)", help="Where the server answers, for the display links")
-@with_appcontext
+@with_appcontext(http=True)  # the display pages' links (url_for)
 def demo_load_command(reset_passwords, base_url):
     """Load Xã Hùng Châu (Nghệ An): villages, a team, households, a mentor network, sessions, accounts
     (safe to run again)."""

@@ -26,7 +26,7 @@ def group(host, port, workers, dev):
     from fieldapp.serving.startup import server_start
 
     # The app this command built, as gunicorn's fieldapp.wsgi builds it, and set up alike.
-    server_start(app_built()).run(host=host, port=port, debug=False)
+    server_start(app_built(http=True)).run(host=host, port=port, debug=False)
 
 
 def gunicorn_argv(gunicorn: str, host: str, port: int, workers: int | None) -> list[str]:
