@@ -1,25 +1,34 @@
-"""fieldapp: the field system for "Bình dân học vụ số" (digital literacy for all)."""
+"""fieldapp: the field system for "Bình dân học vụ số" (digital literacy for all).
+
+Importing the package imports nothing else: Flask comes with :func:`create_app`, so that a light module
+(the offline log verifier, ``fieldapp --help``) does not load it (fieldapp/cli/appcontext.py).
+"""
 from __future__ import annotations
 
 import re
-import uuid
+from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
+if TYPE_CHECKING:
+    from flask import Flask
 
 API_TITLE = "fieldapp"
 API_VERSION = "v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings from the environment, overridden by ``config`` (tests)."""
-    from fieldapp.api import BLUEPRINTS
-    from fieldapp.api.errors import FieldApi, register_error_handlers
+def create_app(config: dict | None = None, *, http: bool = True) -> Flask:
+    """Build the app: settings from the environment, overridden by ``config`` (tests).
+
+    ``http=False``: without what serves HTTP (the API and its OpenAPI document, the console and the
+    display pages, their error answers and request hooks), for the operator's commands that only
+    work on the database: building those is about half of the app's start-up
+    (fieldapp/cli/appcontext.py)."""
+    from flask import Flask
+
     from fieldapp.cli import register_commands
     from fieldapp.config import load_config
     from fieldapp.database import engine_options, install_engine_hooks
-    from fieldapp.extensions import csrf, db, limiter, migrate, retry_after_on_429
-    from fieldapp.request_guard import refuse_unstorable_input
+    from fieldapp.extensions import db, limiter, migrate, retry_after_on_429
 
     app = Flask(__name__, instance_relative_config=False)
     from fieldapp.request_guard import FieldRequest
@@ -61,7 +70,24 @@ def create_app(config: dict | None = None) -> Flask:
 
     results_cache.init_app(app)
     app.after_request(retry_after_on_429)
+    register_commands(app)
+    if http:
+        _http_interfaces(app)
+    return app
+
+
+def _http_interfaces(app: Flask) -> None:
+    """The API (with its OpenAPI document), the console and the display pages, and what every request
+    goes through."""
+    import uuid
+
+    from flask import g, request
+
+    from fieldapp.api import BLUEPRINTS
+    from fieldapp.api.errors import FieldApi, register_error_handlers
+    from fieldapp.extensions import csrf, db, limiter
     from fieldapp.pages import api_headers
+    from fieldapp.request_guard import refuse_unstorable_input
 
     app.after_request(api_headers)  # nosniff, and no-store but on the probes (fieldapp.pages)
 
@@ -78,7 +104,6 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.exempt(health.blp)  # probes are not users
     app.extensions["fieldapp_api"] = api
     register_error_handlers(app)
-    register_commands(app)
     from fieldapp import console, web
 
     app.register_blueprint(web.bp)
@@ -110,8 +135,6 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
     csrf.init_app(app)
-
-    return app
 
 
 def _migrations_dir() -> str:

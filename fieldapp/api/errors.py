@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.api.schemas import ErrorOut
 from fieldapp.crypto.keys import KeyUnavailable
+from fieldapp.database import DurabilityOff
 from fieldapp.errors import AppError, from_http_exception
 from fieldapp.extensions import db
 
@@ -54,6 +55,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(error):
         log.warning("database unavailable: %s", error.orig)
+        db.session.rollback()
+        return render(AppError("server.database_unavailable", headers={"Retry-After": "2"}))
+
+    @app.errorhandler(DurabilityOff)
+    def _not_durable(error):
+        # The server does not start on such a database; a setting changed while it runs reaches the
+        # next new connection (fieldapp.database): nothing is written there, and the log says why.
+        log.error("%s", error)
         db.session.rollback()
         return render(AppError("server.database_unavailable", headers={"Retry-After": "2"}))
 

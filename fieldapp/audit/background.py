@@ -50,9 +50,31 @@ class SequencerLoop:
                 log.exception("activity sequencer pass failed; retrying")
 
 
+#: The sequencers started in this process, with their threads.
+_STARTED: list[tuple[SequencerLoop, threading.Thread]] = []
+
+
 def start_background_sequencer(app: Flask) -> SequencerLoop | None:
+    """Start ``app``'s sequencer thread in this process, unless one is running already (or
+    ``AUDIT_SEQUENCE_INTERVAL`` is 0)."""
     if app.config["AUDIT_SEQUENCE_INTERVAL"] <= 0:
         return None
+    for loop, thread in _STARTED:
+        if loop.app is app and thread.is_alive():  # a thread of the parent is not alive after a fork
+            return loop
     loop = SequencerLoop(app)
-    threading.Thread(target=loop.run_forever, name="activity-sequencer", daemon=True).start()
+    thread = threading.Thread(target=loop.run_forever, name="activity-sequencer", daemon=True)
+    thread.start()
+    _STARTED.append((loop, thread))
     return loop
+
+
+def stop_background_sequencers(timeout: float = 10.0) -> None:
+    """Stop this process's sequencer threads and wait for them (a pass in progress ends first).
+
+    For gunicorn's master before it forks the workers: a thread does not cross a fork, and one
+    that held a lock (the pool's, logging's) at that moment would leave it held in the worker."""
+    while _STARTED:
+        loop, thread = _STARTED.pop()
+        loop.stop.set()
+        thread.join(timeout)

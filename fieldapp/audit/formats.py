@@ -5,11 +5,17 @@ and signed is defined in one place.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from typing import Any
 
 FORMAT = "fieldapp-activity-log/1"
+
+
+def key_id_of(public_raw: bytes) -> str:
+    """A signing key's id: the first 16 lowercase hex digits of SHA-256 of its raw 32-byte public key."""
+    return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
 def canonical(obj: Any) -> bytes:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from fieldapp.audit.formats import FORMAT, checkpoint_text
+from fieldapp.audit.formats import FORMAT, checkpoint_text, key_id_of
 from fieldapp.audit.merkle import EMPTY_ROOT, CompactRange, leaf_hash
 
 try:  # orjson parses several times faster; the standard library gives the same objects
@@ -89,7 +88,7 @@ class Head:
         if public is None:
             if self.public_key is None:
                 raise BadHead("the head has no public_key: pin the key with --key")
-            if hashlib.sha256(self.public_key).hexdigest()[:16] != self.key_id:
+            if key_id_of(self.public_key) != self.key_id:
                 raise BadHead(f"the head's public_key is not key {self.key_id}")
             public = self.public_key
         text = checkpoint_text(log=self.log, size=self.size, root_hash=self.root, time=self.time)

@@ -5,9 +5,8 @@ import sys
 import time
 
 import click
-from flask.cli import with_appcontext
 
-from fieldapp.extensions import db
+from fieldapp.cli.appcontext import with_appcontext
 
 
 @click.group("audit")
@@ -16,7 +15,7 @@ def group():
 
 
 def _pinned(values: tuple[str, ...]) -> dict[str, bytes]:
-    from fieldapp.crypto.keys import key_id_of
+    from fieldapp.audit.formats import key_id_of
 
     pinned = {}
     for value in values:
@@ -39,6 +38,7 @@ def _pinned(values: tuple[str, ...]) -> dict[str, bytes]:
                    "must hold every entry it vouches for, so an export cut short fails.")
 def audit_verify(file, keys, head_file):
     """Verify an exported activity log offline: exit 0 if intact, 1 naming the first problem."""
+    # No app and no database: the file, the keys and the head are all it reads (and it starts fast).
     import json
 
     from fieldapp.audit.verify import BadHead, Head, Tampered, verify_file
@@ -70,6 +70,7 @@ def audit_sequence(loop, interval):
 
     from fieldapp.audit.background import SequencerLoop
     from fieldapp.audit.sequencer import checkpoint_sign, sequence_all
+    from fieldapp.extensions import db
 
     if not loop:
         results = sequence_all(db.session)
@@ -91,6 +92,7 @@ def audit_sequence(loop, interval):
 def audit_checkpoint(log_unit):
     """Sequence what is queued for one log and sign a checkpoint of it."""
     from fieldapp.audit.sequencer import checkpoint_sign
+    from fieldapp.extensions import db
 
     checkpoint = checkpoint_sign(db.session, log_unit)
     db.session.commit()

@@ -2,14 +2,16 @@
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+
+from fieldapp.cli.appcontext import with_appcontext
 
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / "mobile_contract"
 
 
 def generated_files() -> dict[str, str]:
     """File name → content of every generated contract file."""
+    from flask import current_app
+
     from fieldapp.audit.actions import actions_markdown
     from fieldapp.errors import catalogue_markdown
     from fieldapp.models.evidence import evidence_markdown
@@ -373,7 +375,7 @@ def group():
 
 
 @group.command("write")
-@with_appcontext
+@with_appcontext(http=True)  # the API's OpenAPI document
 def contract_write():
     """Regenerate mobile_contract/openapi.yaml, errors.md, evidence.md, actions.md, exports.md, imports.md and
     reports.md."""

@@ -1,8 +1,7 @@
 """``fieldapp dbrole grant ROLE``: the PostgreSQL privileges of the API's runtime role."""
 import click
-from flask.cli import with_appcontext
 
-from fieldapp.extensions import db
+from fieldapp.cli.appcontext import with_appcontext
 
 
 @click.group("dbrole")
@@ -16,6 +15,7 @@ def group():
 def dbrole_grant(role):
     """Grant ROLE read/write on ordinary tables and read/append only on the activity log."""
     from fieldapp.database import grant_app_role
+    from fieldapp.extensions import db
 
     if db.engine.dialect.name != "postgresql":
         raise click.ClickException("roles and privileges exist on PostgreSQL only")

@@ -5,11 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import click
-from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.runs import cli_run_id
-from fieldapp.extensions import db
 
 DEMO_COMMUNE = "17395"
 DEMO_PROVINCE = "40"
@@ -56,6 +54,9 @@ def demo_load(*, reset_passwords: bool = False) -> Demo:
     by phone, the demo team by name, each village's households, the network when the commune has
     no ambassador, the sessions by title and time), so that it runs on any earlier state of the
     commune and a second run changes nothing."""
+    from sqlalchemy import select
+
+    from fieldapp.extensions import db
     from fieldapp.models import Ambassador, Team, Unit, User, Village
     from fieldapp.phones import normalize_phone
     from fieldapp.services.passwords import password_hash
@@ -107,7 +108,10 @@ def _demo_households(team, *, leader, volunteer) -> None:
     go to a volunteer (assigned by the team leader, as the app would)."""
     import random
 
+    from sqlalchemy import select
+
     from fieldapp.auth.callers import Caller
+    from fieldapp.extensions import db
     from fieldapp.geo import point_of
     from fieldapp.models import Assignment, Household, Role, Skill, Unit, Village
     from fieldapp.services.assignments import assignments_create
@@ -160,8 +164,11 @@ def _demo_sessions(team, *, leader) -> list[DemoSession]:
     day. Each is created unless a demo session of that title already covers that time."""
     from datetime import timedelta
 
+    from sqlalchemy import select
+
     from fieldapp.auth.callers import Caller
     from fieldapp.clock import VIETNAM, utcnow
+    from fieldapp.extensions import db
     from fieldapp.geo import point_of
     from fieldapp.models import LearningSession, Role, Unit
     from fieldapp.services.sessions import session_create
@@ -205,7 +212,7 @@ def group():
 @click.option("--reset-passwords", is_flag=True, help="Give the demo accounts new passwords and print them")
 @click.option("--base-url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT') or 5000}",
               show_default="http://127.0.0.1:$PORT (5000)", help="Where the server answers, for the display links")
-@with_appcontext
+@with_appcontext(http=True)  # the display pages' links (url_for)
 def demo_load_command(reset_passwords, base_url):
     """Load Xã Hùng Châu (Nghệ An): villages, a team, households, a mentor network, sessions, accounts
     (safe to run again)."""
@@ -213,6 +220,7 @@ def demo_load_command(reset_passwords, base_url):
 
     from fieldapp.clock import VIETNAM
     from fieldapp.display import display_url
+    from fieldapp.extensions import db
 
     cli_run_id()
     demo = demo_load(reset_passwords=reset_passwords)
@@ -235,8 +243,11 @@ def _demo_network(users) -> None:
     import random
     from datetime import timedelta
 
+    from sqlalchemy import select
+
     from fieldapp.auth.callers import Caller
     from fieldapp.clock import utcnow
+    from fieldapp.extensions import db
     from fieldapp.models import (
         Ambassador,
         Household,

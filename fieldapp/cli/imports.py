@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.progress import Progress
 from fieldapp.cli.runs import cli_run_id
-from fieldapp.errors import AppError
-from fieldapp.extensions import db
 
 
 @click.group("households")
@@ -52,6 +50,8 @@ def households_import_command(file, commune_code, dry_run, allow_duplicates):
     """Import households and people from FILE (.xlsx or .csv): all rows, or nothing if any row is wrong."""
     from pathlib import Path
 
+    from fieldapp.errors import AppError
+    from fieldapp.extensions import db
     from fieldapp.services.imports import households_import
 
     cli_run_id()

@@ -4,10 +4,9 @@ Making and retiring a key are the operator's acts on what every checkpoint and Q
 is an entry in the national log (``VN``), with the key's id and purpose, never the key.
 """
 import click
-from flask.cli import with_appcontext
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.runs import cli_run_id
-from fieldapp.extensions import db
 
 
 def _logged(row, *, action: str) -> None:
@@ -30,6 +29,7 @@ def group():
 def keys_rotate(purpose):
     """Make a new key; it signs from now on, older keys stay valid until retired."""
     from fieldapp.crypto.keys import key_create
+    from fieldapp.extensions import db
 
     row = key_create(purpose=purpose)
     _logged(row, action="signing_key.rotate")
@@ -43,6 +43,7 @@ def keys_rotate(purpose):
 def keys_retire(key_id):
     """Retire a key: it signs nothing more (and QR codes it signed stop being accepted)."""
     from fieldapp.crypto.keys import KeyUnavailable, key_retire
+    from fieldapp.extensions import db
     from fieldapp.models.keys import SigningKey
 
     try:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import sys
 import time
 
-from tqdm import tqdm
-
 #: In a log, a line at most this often.
 LOG_INTERVAL_SECONDS = 10.0
 
@@ -22,7 +20,7 @@ class Progress:
         self.label = label
         self.stream = stream or sys.stderr
         self.log_interval = log_interval
-        self._bar: tqdm | None = None
+        self._bar = None  # tqdm's, imported when a terminal first shows one
         self._logged_at: float | None = None  # the first call always writes a line
 
     def __call__(self, done: int, total: int | None) -> None:
@@ -33,6 +31,8 @@ class Progress:
 
     def _draw(self, done: int, total: int | None) -> None:
         if self._bar is None:
+            from tqdm import tqdm
+
             self._bar = tqdm(total=total, desc=self.label, file=self.stream, unit=" rows", leave=True)
         if total is not None and self._bar.total != total:
             self._bar.total = total

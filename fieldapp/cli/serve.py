@@ -4,9 +4,8 @@ import shutil
 import sys
 
 import click
-from flask import current_app
 
-from fieldapp.serving.startup import server_start
+from fieldapp.cli.appcontext import app_built
 
 #: gunicorn's settings (worker class, timeouts, request limits, access log): docs/deploy.md.
 GUNICORN_CONFIG = "python:fieldapp.serving.gunicorn_conf"
@@ -23,9 +22,11 @@ def group(host, port, workers, dev):
                f"commune console: http://{host}:{port}/console/)")
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     if not dev and os.path.exists(gunicorn):
-        os.execv(gunicorn, gunicorn_argv(gunicorn, host, port, workers))
-    # The app this command runs in (the CLI built it as gunicorn's fieldapp.wsgi does), set up alike.
-    server_start(current_app._get_current_object()).run(host=host, port=port, debug=False)
+        os.execv(gunicorn, gunicorn_argv(gunicorn, host, port, workers))  # gunicorn builds the app itself
+    from fieldapp.serving.startup import server_start
+
+    # The app this command built, as gunicorn's fieldapp.wsgi builds it, and set up alike.
+    server_start(app_built(http=True)).run(host=host, port=port, debug=False)
 
 
 def gunicorn_argv(gunicorn: str, host: str, port: int, workers: int | None) -> list[str]:

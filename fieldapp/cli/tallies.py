@@ -2,10 +2,9 @@
 (fieldapp/models/tallies.py), which the write path keeps exact; rebuilt after a restore from a dump
 taken of the records alone, checked against a full recount whenever an operator doubts them."""
 import click
-from flask.cli import with_appcontext
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.progress import Progress
-from fieldapp.extensions import db
 
 
 @click.group("tallies")
@@ -17,6 +16,7 @@ def group():
 @with_appcontext
 def tallies_rebuild_command():
     """Empty every roll-up and count it again from the records, in one transaction."""
+    from fieldapp.extensions import db
     from fieldapp.models.tallies import tallies_rebuild
 
     bars: dict[str, Progress] = {}
@@ -34,6 +34,7 @@ def tallies_rebuild_command():
 @with_appcontext
 def tallies_check_command():
     """Compare every roll-up with a full recount from the records; exit 1 on any difference."""
+    from fieldapp.extensions import db
     from fieldapp.models.tallies import tallies_recount, tallies_stored
 
     conn = db.session.connection()

@@ -1,9 +1,8 @@
 """``fieldapp units import``."""
 import click
-from flask.cli import with_appcontext
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.progress import Progress
-from fieldapp.extensions import db
 
 
 @click.group("units")
@@ -15,6 +14,7 @@ def group():
 @with_appcontext
 def units_import_command():
     """Load or refresh all provinces and communes (safe to run again)."""
+    from fieldapp.extensions import db
     from fieldapp.services.units import units_import
 
     counts = units_import(progress=Progress("units"))

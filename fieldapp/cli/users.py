@@ -1,11 +1,26 @@
 """``fieldapp users create|disable|enable``."""
 import click
-from flask.cli import with_appcontext
 
+from fieldapp.cli.appcontext import with_appcontext
 from fieldapp.cli.runs import cli_run_id
-from fieldapp.errors import AppError
-from fieldapp.extensions import db
-from fieldapp.models.users import Role
+
+
+class _Roles(click.Choice):
+    """The values of :class:`fieldapp.models.users.Role`, read when the option is shown or checked: the
+    models are not imported to list the commands."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self):
+        from fieldapp.models.users import Role
+
+        return tuple(role.value for role in Role)
+
+    @choices.setter
+    def choices(self, _values):
+        pass  # click.Choice sets them in __init__; they are the enum's
 
 
 @click.group("users")
@@ -16,7 +31,7 @@ def group():
 @group.command("create")
 @click.option("--phone", required=True, help="0912345678 or +84912345678")
 @click.option("--name", "full_name", required=True, help="Họ, chữ đệm và tên")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", required=True, type=_Roles())
 @click.option("--unit", "unit_code", default=None, help="Commune or province code (none for a national admin)")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @with_appcontext
@@ -24,6 +39,8 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
     """Create an account (the operator acts; the activity log records it)."""
     import sys
 
+    from fieldapp.errors import AppError
+    from fieldapp.extensions import db
     from fieldapp.services.users import user_create
 
     cli_run_id()
@@ -43,6 +60,8 @@ def users_create_command(phone, full_name, role, unit_code, password_stdin):
 
 
 def _set_status(phone: str, *, disable: bool) -> None:
+    from fieldapp.errors import AppError
+    from fieldapp.extensions import db
     from fieldapp.selectors.users import user_by_phone
     from fieldapp.services.users import user_disable, user_enable
 

@@ -8,7 +8,6 @@ development a key is made on first use.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import current_app
 from sqlalchemy import select
 
+from fieldapp.audit.formats import key_id_of
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.keys import SigningKey
@@ -39,10 +39,6 @@ class KeyUnavailable(RuntimeError):
 
 def _rotate_command(purpose: str) -> str:
     return f"fieldapp keys rotate --purpose {purpose}"
-
-
-def key_id_of(public_raw: bytes) -> str:
-    return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
 def public_raw(private: Ed25519PrivateKey) -> bytes:
