@@ -210,16 +210,3 @@ def test_the_operator_checks_and_rebuilds_the_roll_ups(runner, client, field):
     assert rebuilt.exit_code == 0, rebuilt.output
     assert runner.invoke(args=["tallies", "check"]).exit_code == 0
     assert_tallies_exact()
-
-
-def test_a_record_changed_after_a_commit_expired_it_moves_from_its_own_counter(client, field):
-    from fieldapp.models import SupportRecord
-    from fieldapp.models.evidence import EvidenceStatus
-
-    person = make_person(household=field["household"])
-    _visit(client, field, [(person, ["online_safety"])])
-    record = db.session.scalars(select(SupportRecord).where(SupportRecord.person_id == person.id)).one()
-    db.session.commit()  # every attribute expired
-    record.evidence_status = EvidenceStatus.held  # (as a correction would, without reading it first)
-    db.session.flush()
-    assert_tallies_exact()

@@ -441,11 +441,7 @@ def _history_value(state, name):
     history = state.attrs[name].history
     if history.deleted:
         return history.deleted[0], True
-    if history.unchanged:
-        return history.unchanged[0], False
-    if not history.added:  # not loaded (expired after a commit) and not changed: its value now is its value then
-        return getattr(state.obj(), name), False
-    return None, True
+    return (history.unchanged[0] if history.unchanged else None), bool(history.added)
 
 
 _SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status",
