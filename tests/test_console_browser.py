@@ -1,7 +1,7 @@
 """The console in a real browser (Debian's headless Chromium, driven by Playwright with the system
 browser's executable: nothing downloads a browser of its own), against the app served over HTTP:
 signing in, the dashboard, households assigned by drawing a polygon on the map, a flagged check-in
-reviewed, a workbook with errors imported then a good one, the log verified, the list downloaded and
+reviewed, a workbook with errors checked then a good one imported without choosing it again, the log verified, the list downloaded and
 opened. Every page at 360 px (a leader's phone) and 1280 px (an office PC): no horizontal scrolling, a
 screenshot in test-output/console/, and axe-core run in the page: no serious or critical violation.
 
@@ -227,10 +227,13 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     page.set_input_files("#file", str(good))
     page.click("#import-form button[value=check]")
     page.wait_for_selector("#report-ok")
-    page.set_input_files("#file", str(good))
-    page.click("#import-form button[value=import]")
+    assert "tot.xlsx: 2 hộ, 2 người, không có lỗi" in page.locator("#report-ok").inner_text()
+    check_page(page, "import-checked")
+    # "Nhập" imports the file just checked: the file is not chosen again.
+    page.click("#confirm-form button[type=submit]")
     page.wait_for_url(re.compile(r"/console/import$"))
-    assert "Đã nhập 2 hộ, 2 người" in page.locator(".flash").inner_text()
+    assert "Đã nhập 2 hộ, 2 người từ tệp tot.xlsx." in page.locator(".flash").inner_text()
+    assert page.locator("#confirm-form").count() == 0
     check_page(page, "import")
 
     # The households page of the officer (the whole commune, the map with both villages).

@@ -1,6 +1,7 @@
 """The console's pages (issue 18): each reads through the API's scoped selectors and writes through its
 services; field errors in Vietnamese; CSRF on every form; an ended session leads to sign-in and back;
 a leader who edits a URL to another team's household finds nothing (404)."""
+import hashlib
 import io
 import json
 import re
@@ -11,7 +12,18 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from fieldapp.clock import utcnow
-from fieldapp.models import ActivityEntry, Assignment, CheckIn, EvidenceStatus, Role, User, Verdict
+from fieldapp.models import (
+    ActivityEntry,
+    Assignment,
+    CheckIn,
+    EvidenceStatus,
+    Household,
+    KeptImport,
+    Person,
+    Role,
+    User,
+    Verdict,
+)
 from tests.factories import (
     HUNG_CHAU,
     HUNG_CHAU_CENTRE,
@@ -223,7 +235,30 @@ def _workbook(rows) -> bytes:
     return data.getvalue()
 
 
-def test_an_import_shows_the_row_errors_by_code_in_vietnamese_then_imports(app, db, place):
+def _kept_form(page: str) -> dict:
+    """The token and SHA-256 the page's "Nhập" form carries for the list it kept."""
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("token", "sha256")}
+
+
+GOOD = [["B1", "Xóm Bắc", "Nhà 7", "Trần Văn Bảy", 1980, "Nam", "x"],
+        ["B2", "Xóm Nam", "Nhà 8", "Trần Thị Tám", 1985, "Nữ", "x"]]
+
+
+def _checked(officer, token, rows=GOOD):
+    """The list checked clean: the check leads back to the page, which offers its import."""
+    sent = officer.post("/console/import", data={"csrf_token": token, "action": "check",
+                                                 "file": (io.BytesIO(_workbook(rows)), "ds.xlsx")})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/console/import"
+    page = html(officer.get("/console/import"))
+    assert 'id="confirm-form"' in page
+    return page
+
+
+def _imports(db) -> list[ActivityEntry]:
+    return db.session.query(ActivityEntry).filter_by(action="household.import").all()
+
+
+def test_an_import_shows_the_row_errors_then_imports_the_checked_file_without_choosing_it_again(app, db, place):
     officer = signed_in(app, place["officer"])
     token = csrf_token(officer, "/console/import")
     bad = _workbook([["A1", "Xóm Không Có", "Nhà 1", "Trần Văn A", 1980, "Nam", "x"],
@@ -235,17 +270,119 @@ def test_an_import_shows_the_row_errors_by_code_in_vietnamese_then_imports(app, 
     assert checked.status_code == 422 and "Tệp có lỗi: chưa nhập gì" in page
     assert "import.village_unknown" in page and "Không có thôn/xóm này trong xã: Xóm Không Có" in page
     assert "import.name_missing" in page and "Thiếu họ tên" in page
-    good = _workbook([["B1", "Xóm Bắc", "Nhà 7", "Trần Văn Bảy", 1980, "Nam", "x"],
-                      ["B2", "Xóm Nam", "Nhà 8", "Trần Thị Tám", 1985, "Nữ", "x"]])
-    dry = officer.post("/console/import", data={"csrf_token": token, "action": "check",
-                                                "file": (io.BytesIO(good), "ds.xlsx")})
-    assert dry.status_code == 200 and "2 hộ, 2 người, không có lỗi" in html(dry)
-    assert db.session.query(User).count() >= 1 and "Trần Văn Bảy" not in html(officer.get("/console/households?q=bay"))
-    done = officer.post("/console/import", data={"csrf_token": token, "action": "import",
-                                                 "file": (io.BytesIO(good), "ds.xlsx")})
+    assert 'id="confirm-form"' not in page  # a list with errors is not kept
+    page = _checked(officer, token)
+    assert "Đã kiểm tra tệp ds.xlsx: 2 hộ, 2 người, không có lỗi." in page and "Nhập 2 hộ, 2 người" in page
+    assert "Trần Văn Bảy" not in html(officer.get("/console/households?q=bay"))  # the check wrote nothing
+    done = officer.post("/console/import/confirm", data={"csrf_token": token, **_kept_form(page)})  # no file sent
     assert done.status_code == 302
-    assert "Đã nhập 2 hộ, 2 người" in html(officer.get("/console/import"))
+    after = html(officer.get("/console/import"))
+    assert "Đã nhập 2 hộ, 2 người từ tệp ds.xlsx." in after and 'id="confirm-form"' not in after
     assert "Danh sách (1 hộ)" in html(officer.get("/console/households?q=tran van bay"))
+    kept = db.session.query(KeptImport).one()
+    assert kept.imported_at is not None and kept.content == b""  # people's data not kept after the import
+    body = json.loads(_imports(db)[0].body)
+    assert body["kept_import_id"] == kept.id and body["file_sha256"] == kept.content_sha256
+    check = db.session.query(ActivityEntry).filter_by(action="household.import_check").one()
+    assert json.loads(check.body)["kept_import_id"] == kept.id
+
+
+def test_a_kept_list_is_imported_once_however_often_it_is_sent(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    assert officer.post("/console/import/confirm", data=form).status_code == 302
+    people = db.session.query(Person).count()
+    again = officer.post("/console/import/confirm", data=form)  # a second click, a retried request
+    assert again.status_code == 302
+    assert db.session.query(Person).count() == people and len(_imports(db)) == 1
+
+
+def test_the_second_send_says_it_was_already_imported(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    officer.post("/console/import/confirm", data=form)
+    officer.get("/console/import")  # the first answer's message, read
+    officer.post("/console/import/confirm", data=form)
+    page = html(officer.get("/console/import"))
+    assert "Tệp ds.xlsx đã được nhập lúc" in page and "(2 hộ, 2 người); không nhập lại lần nữa." in page
+
+
+def test_a_kept_list_is_the_checking_officers_alone(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = _kept_form(_checked(officer, token))
+    colleague = signed_in(app, make_user(role=Role.commune_officer, full_name="Hồ Thị Lan"))
+    elsewhere = signed_in(app, make_user(role=Role.commune_officer, unit_code="00004"))
+    for other in (colleague, elsewhere):
+        refused = other.post("/console/import/confirm", data={"csrf_token": csrf_token(other, "/console/import"),
+                                                              **form})
+        assert refused.status_code == 404 and "Không còn tệp đã kiểm tra này" in html(refused)
+    made_up = officer.post("/console/import/confirm", data={"csrf_token": token, **form, "token": "x" * 43})
+    assert made_up.status_code == 404
+    missing = officer.post("/console/import/confirm", data={"csrf_token": token})
+    assert missing.status_code == 422 and "bấm “Kiểm tra tệp” trước khi nhập" in html(missing)
+    assert not _imports(db)
+    # The account's role moved to another area since the check: the list is not theirs to import there.
+    place["officer"].unit_code = "00004"
+    db.session.commit()
+    moved = signed_in(app, place["officer"])
+    assert moved.post("/console/import/confirm", data={"csrf_token": csrf_token(moved, "/console/import"),
+                                                       **form}).status_code == 404
+    assert not _imports(db)
+
+
+def test_a_kept_list_expires_and_its_bytes_are_checked(app, db, place, monkeypatch):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    other_file = officer.post("/console/import/confirm", data={**form, "sha256": "0" * 64})
+    assert other_file.status_code == 409 and "mã SHA-256 khác" in html(other_file)
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    kept = db.session.query(KeptImport).one()  # the new check replaced the earlier list
+    kept.content = kept.content[:100] + bytes([kept.content[100] ^ 1]) + kept.content[101:]  # not as checked
+    db.session.commit()
+    changed = officer.post("/console/import/confirm", data=form)
+    assert changed.status_code == 409 and not _imports(db)
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    later = utcnow() + timedelta(seconds=app.config["IMPORT_KEEP_SECONDS"] + 1)
+    monkeypatch.setattr("fieldapp.services.imports.kept.utcnow", lambda: later)
+    expired = officer.post("/console/import/confirm", data=form)
+    assert expired.status_code == 410 and "quá 30 phút" in html(expired)
+    assert not _imports(db) and db.session.query(Household).filter_by(address="Nhà 7").count() == 0
+
+
+def test_a_new_check_replaces_the_list_kept_before(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    first = _kept_form(_checked(officer, token))
+    second = _kept_form(_checked(officer, token, rows=GOOD[:1]))
+    assert db.session.query(KeptImport).count() == 1
+    assert officer.post("/console/import/confirm", data={"csrf_token": token, **first}).status_code == 404
+    assert officer.post("/console/import/confirm", data={"csrf_token": token, **second}).status_code == 302
+    assert json.loads(_imports(db)[0].body)["households"] == 1
+
+
+def test_the_token_is_kept_hashed_and_never_in_a_url(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    sent = officer.post("/console/import", data={"csrf_token": token, "action": "check",
+                                                 "file": (io.BytesIO(_workbook(GOOD)), "ds.xlsx")})
+    kept_token = _kept_form(html(officer.get("/console/import")))["token"]
+    assert kept_token not in sent.headers["Location"]
+    assert db.session.query(KeptImport).one().token_sha256 == hashlib.sha256(kept_token.encode()).hexdigest()
+
+
+def test_a_list_that_no_longer_checks_clean_imports_nothing_and_stays_unclaimed(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    # Meanwhile the same people were registered (another officer's import): now they are duplicates.
+    make_person(household=make_household(village=place["first"]), full_name="Trần Văn Bảy", birth_year=1980)
+    refused = officer.post("/console/import/confirm", data=form)
+    assert refused.status_code == 422 and "import.duplicate_existing" in html(refused)
+    assert db.session.query(KeptImport).one().imported_at is None and not _imports(db)
 
 
 def _flagged_checkin(db, volunteer, household):
