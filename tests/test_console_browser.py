@@ -184,6 +184,12 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     assert response.status == 404 and "Không thực hiện được yêu cầu" in page.content()
     page.goto(f"{base}/console/teams")
     check_page(page, "teams-leader")
+    # A leader's dashboard (on a phone): their team's figures and members, not the commune's.
+    page.goto(f"{base}/console/")
+    assert "không phải của cả xã" in page.locator("#team-of").inner_text()
+    assert "Lê Văn Nam" in page.locator("#members").inner_text()
+    assert page.locator("#behind").count() == 0
+    check_page(page, "dashboard-leader")
     sign_out(page)
 
     # The officer: the dashboard.

@@ -27,11 +27,14 @@ from fieldapp.models import (
 from tests.factories import (
     HUNG_CHAU,
     HUNG_CHAU_CENTRE,
+    assign,
+    make_ambassador,
     make_household,
     make_person,
     make_team,
     make_user,
     make_village,
+    make_visit,
     next_phone,
 )
 from tests.test_console import csrf_token, sign_in
@@ -474,6 +477,50 @@ def test_the_dashboard_draws_indicators_against_targets_and_the_report_deadline(
     assert "Xóm Bắc" in page and "0% Gia đình số (0/3 hộ)" in page  # villages furthest behind
     year = html(officer.get(f"/console/?period={utcnow().year}"))
     assert f"Năm {utcnow().year}" in year
+
+
+def _count_row(page: str, code: str) -> tuple[int, str]:
+    """(the figure, what is held back) of an indicator in the dashboard's table of counts."""
+    found = re.search(rf'<tr data-indicator="{re.escape(code)}"><td>[^<]*</td><td class="num">(\d+)</td>'
+                      rf'<td class="num">(\d*)</td>', page)
+    assert found, code
+    return int(found.group(1)), found.group(2)
+
+
+def test_a_leaders_dashboard_shows_their_teams_figures_not_the_communes(app, db, place):
+    from tests.test_console import _support
+
+    volunteer, team = place["volunteer"], place["team"]
+    other_volunteer = make_user(full_name="Đinh Văn Khác")
+    other_team = make_team(members=[other_volunteer], village=place["second"])
+    assign(place["north"][0], volunteer, team)
+    assign(place["south"][0], other_volunteer, other_team)
+    make_visit(volunteer=volunteer, household=place["north"][0])  # no plate scanned: held back for review
+    for _ in range(2):
+        make_visit(volunteer=other_volunteer, household=place["south"][0])
+    _support(place["north"][0].members[0], helper=volunteer, team=team)
+    for household in place["south"]:
+        _support(household.members[0], helper=other_volunteer, team=other_team)
+    make_ambassador(user=volunteer)
+    make_ambassador(user=other_volunteer)
+
+    commune = html(signed_in(app, place["officer"]).get("/console/"))
+    assert _count_row(commune, "support.records") == (3, "0") and _count_row(commune, "visits.count") == (0, "3")
+    leader = signed_in(app, place["leader"])
+    mine = html(leader.get("/console/"))
+    assert f'<h1 id="area">{team.name}</h1>' in mine and "không phải của cả xã" in mine
+    assert f"Chỉ số so với mục tiêu: {team.name}" in mine
+    assert _count_row(mine, "support.records") == (1, "0") and _count_row(mine, "visits.count") == (0, "1")
+    members = re.search(r'<table id="members">(.*?)</table>', mine, re.S).group(1)
+    assert "Bùi Quang Long (tổ trưởng)" in members and "Đinh Văn Khác" not in members
+    nam = re.search(rf'<tr data-member="{volunteer.id}">(.*?)</tr>', members, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', nam) == ["1", "0 · 1 chờ duyệt", "0/5 · chưa đạt"]
+    mentors = re.search(r'<table id="mentors">(.*?)</table>', mine, re.S).group(1)
+    assert "Lê Văn Nam" in mentors and "Đinh Văn Khác" not in mentors  # the team's mentors under target only
+    assert 'id="behind"' not in mine  # the commune's villages are the officers' concern
+    # Another team's id in the URL: not theirs; their own team is shown, with the reason.
+    edited = html(leader.get(f"/console/?team={other_team.id}"))
+    assert "Không có tổ này trong các tổ của bạn" in edited and _count_row(edited, "support.records") == (1, "0")
 
 
 def test_the_list_of_people_supported_downloads_as_xlsx_and_csv_logged(app, db, place):
