@@ -1,9 +1,10 @@
 """The console in a real browser (Debian's headless Chromium, driven by Playwright with the system
 browser's executable: nothing downloads a browser of its own), against the app served over HTTP:
-signing in, the dashboard, households assigned by drawing a polygon on the map, a flagged check-in
-reviewed, a workbook with errors checked then a good one imported without choosing it again, the log verified, the list downloaded and
-opened. Every page at 360 px (a leader's phone) and 1280 px (an office PC): no horizontal scrolling, a
-screenshot in test-output/console/, and axe-core run in the page: no serious or critical violation.
+signing in, the dashboard (an officer's and a leader's), households assigned by drawing a polygon on
+the map, a flagged check-in reviewed with what its scan carried, a workbook with errors checked then a
+good one imported without choosing it again, the log verified, the list downloaded and opened. Every
+page at 360 px (a leader's phone) and 1280 px (an office PC): no horizontal scrolling, a screenshot in
+test-output/console/, and axe-core run in the page: no serious or critical violation.
 
 Under the pages' own CSP (scripts from /static only): axe-core is evaluated through the browser's
 debugging protocol, which a page's CSP does not govern, so the pages are checked as they are served.
@@ -208,7 +209,9 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     page.wait_for_url(re.compile(r"/console/reviews$"))
     item = page.locator("article.review").first
     assert commune["checkin"] in item.inner_text() and "ở xa địa điểm" in item.inner_text()
-    assert item.locator("svg circle.point").count() == 1
+    assert item.locator("svg circle.point").count() == 1 and item.locator("svg circle.radius").count() == 1
+    assert "Biển mã của hộ" in item.inner_text() and "không gửi loại máy" in item.inner_text()
+    assert "không có trường ảnh" in page.locator("#no-photo").inner_text()  # no photo exists in the contract
     check_page(page, "reviews")
     item.locator("textarea").fill("Đã gọi điện cho hộ: tình nguyện viên có đến")
     item.locator("button[value=accepted]").click()

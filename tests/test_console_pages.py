@@ -391,9 +391,10 @@ def test_a_list_that_no_longer_checks_clean_imports_nothing_and_stays_unclaimed(
 def _flagged_checkin(db, volunteer, household):
     checkin = CheckIn(client_id=str(uuid.uuid4()), request_hash="0" * 64, user_id=volunteer.id,
                       commune_code=HUNG_CHAU, target_kind="household", household_id=household.id,
-                      scanned_at=utcnow(), verdict=Verdict.accepted_with_flags, flags=["far_from_site"],
-                      evidence_status=EvidenceStatus.held, distance_m=850.0,
-                      location=f"SRID=4326;POINT({LON + 0.008} {LAT + 0.004})")
+                      scanned_at=utcnow() - timedelta(minutes=20), received_at=utcnow(),
+                      verdict=Verdict.accepted_with_flags, flags=["far_from_site", "late_sync"],
+                      evidence_status=EvidenceStatus.held, distance_m=850.0, key_id="0123456789abcdef",
+                      accuracy_m=12.0, location=f"SRID=4326;POINT({LON + 0.008} {LAT + 0.004})")
     db.session.add(checkin)
     db.session.commit()
     return checkin
@@ -418,6 +419,27 @@ def test_the_review_queue_shows_the_flags_and_point_and_takes_a_decision_with_a_
     assert "Không có minh chứng nào chờ duyệt." in html(officer.get("/console/reviews"))
     decided = html(officer.get("/console/reviews?state=decided"))
     assert "Không công nhận: Không ở nhà hộ dân (Phan Văn Đức)" in decided
+
+
+def test_the_review_queue_shows_what_the_scan_carried_and_says_there_is_no_photo(app, db, place):
+    checkin = _flagged_checkin(db, place["volunteer"], place["north"][0])
+    assign(place["north"][1], place["volunteer"], place["team"])
+    visit = make_visit(volunteer=place["volunteer"], household=place["north"][1])  # no plate scanned: held
+    page = html(signed_in(app, place["officer"]).get("/console/reviews"))
+    assert "Không có ảnh." in page and "không có trường ảnh" in page  # said plainly: the contract has no photo
+    item = re.search(rf'<article class="card review"[^>]*>(?:(?!</article>).)*{checkin.client_id}.*?</article>',
+                     page, re.S).group(0)
+    assert f'Biển mã của hộ <span class="mono">{place["north"][0].public_id}</span>' in item
+    assert 'chữ ký hợp lệ (khoá ký <span class="mono">0123456789abcdef</span>)' in item
+    assert "sau 20 phút" in item and "sai số ± 12 m" in item and "vị trí giả lập: không" in item
+    assert "bán kính cho phép 150 m" in item and '<circle class="radius"' in item
+    assert "Điện thoại ở xa nơi cần đến hơn bán kính cho phép" in item  # each flag explained
+    assert "Máy chủ nhận sau giờ quét hơn 10 phút" in item
+    assert "không gửi loại máy hay phiên bản ứng dụng" in item
+    visited = re.search(rf'<article class="card review"[^>]*>(?:(?!</article>).)*{visit.public_id}.*?</article>',
+                        page, re.S).group(0)
+    assert "Chứng cứ có mặt: không có" in visited and "Không quét biển mã QR của hộ" in visited
+    assert "GPS</dt><dd class=\"scan-gps\">không có" in visited
 
 
 def test_the_log_is_verified_on_the_server_and_the_check_recorded(app, db, place, monkeypatch):
