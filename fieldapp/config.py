@@ -87,6 +87,9 @@ def load_config() -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Household lists from Excel are larger: 10,000 households with 40,000 people are ~2 MB.
         "IMPORT_MAX_BYTES": _int("IMPORT_MAX_BYTES", 32 * 1024 * 1024),
+        # How long the console keeps a list that checked clean, to import it without choosing it again
+        # (fieldapp/services/imports/kept.py): long enough to read the report, short for people's data.
+        "IMPORT_KEEP_SECONDS": _int("IMPORT_KEEP_SECONDS", 30 * 60),
         # What an import file may hold, checked before it is parsed (fieldapp/services/imports/limits.py).
         # 50,000 rows below the header: the largest list is checked and written in 14-16 s on the
         # standard machine (bench/import_limits.py; 100,000 rows took 39 s), within gunicorn's default

@@ -289,6 +289,20 @@ _SPECS = [
     ErrorSpec("import.more_errors", 422, "… còn {count} lỗi nữa không hiển thị", "… {count} more errors not shown"),
     ErrorSpec("import.has_errors", 422, "Tệp có {count} lỗi; chưa ghi gì. Sửa các dòng được liệt kê rồi nhập lại.",
               "The file has {count} errors; nothing was written. Fix the rows listed and import again."),
+    # A list kept by the console between its dry run and its import (fieldapp/services/imports/kept.py).
+    ErrorSpec("import.kept_not_found", 404,
+              "Không còn tệp đã kiểm tra này (có thể đã kiểm tra một tệp khác sau đó). Hãy chọn tệp và kiểm tra lại.",
+              "This checked file is no longer kept (another file may have been checked since). Choose the file "
+              "and check it again."),
+    ErrorSpec("import.kept_expired", 410,
+              "Tệp đã kiểm tra quá {minutes} phút nên không nhập được nữa. Hãy chọn tệp và kiểm tra lại.",
+              "The file was checked more than {minutes} minutes ago and can no longer be imported. Choose the "
+              "file and check it again."),
+    ErrorSpec("import.kept_changed", 409,
+              "Tệp đang lưu không khớp với tệp đã kiểm tra (mã SHA-256 khác), nên không nhập gì. Hãy chọn tệp và "
+              "kiểm tra lại.",
+              "The kept file does not match the file that was checked (its SHA-256 differs); nothing was "
+              "imported. Choose the file and check it again."),
     # An import file past a limit (413, like a body past the size cap): `errors` names the limit and its value.
     ErrorSpec("import.too_many_rows", 413,
               "Tệp có hơn {max} dòng dữ liệu, quá giới hạn của một lần nhập. Hãy chia danh sách theo thôn/xóm "

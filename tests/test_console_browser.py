@@ -1,9 +1,10 @@
 """The console in a real browser (Debian's headless Chromium, driven by Playwright with the system
 browser's executable: nothing downloads a browser of its own), against the app served over HTTP:
-signing in, the dashboard, households assigned by drawing a polygon on the map, a flagged check-in
-reviewed, a workbook with errors imported then a good one, the log verified, the list downloaded and
-opened. Every page at 360 px (a leader's phone) and 1280 px (an office PC): no horizontal scrolling, a
-screenshot in test-output/console/, and axe-core run in the page: no serious or critical violation.
+signing in, the dashboard (an officer's and a leader's), households assigned by drawing a polygon on
+the map, a flagged check-in reviewed with what its scan carried, a workbook with errors checked then a
+good one imported without choosing it again, the log verified, the list downloaded and opened. Every
+page at 360 px (a leader's phone) and 1280 px (an office PC): no horizontal scrolling, a screenshot in
+test-output/console/, and axe-core run in the page: no serious or critical violation.
 
 Under the pages' own CSP (scripts from /static only): axe-core is evaluated through the browser's
 debugging protocol, which a page's CSP does not govern, so the pages are checked as they are served.
@@ -184,6 +185,12 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     assert response.status == 404 and "Không thực hiện được yêu cầu" in page.content()
     page.goto(f"{base}/console/teams")
     check_page(page, "teams-leader")
+    # A leader's dashboard (on a phone): their team's figures and members, not the commune's.
+    page.goto(f"{base}/console/")
+    assert "không phải của cả xã" in page.locator("#team-of").inner_text()
+    assert "Lê Văn Nam" in page.locator("#members").inner_text()
+    assert page.locator("#behind").count() == 0
+    check_page(page, "dashboard-leader")
     sign_out(page)
 
     # The officer: the dashboard.
@@ -202,7 +209,9 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     page.wait_for_url(re.compile(r"/console/reviews$"))
     item = page.locator("article.review").first
     assert commune["checkin"] in item.inner_text() and "ở xa địa điểm" in item.inner_text()
-    assert item.locator("svg circle.point").count() == 1
+    assert item.locator("svg circle.point").count() == 1 and item.locator("svg circle.radius").count() == 1
+    assert "Biển mã của hộ" in item.inner_text() and "không gửi loại máy" in item.inner_text()
+    assert "không có trường ảnh" in page.locator("#no-photo").inner_text()  # no photo exists in the contract
     check_page(page, "reviews")
     item.locator("textarea").fill("Đã gọi điện cho hộ: tình nguyện viên có đến")
     item.locator("button[value=accepted]").click()
@@ -227,10 +236,13 @@ def test_the_console_in_a_real_browser(app, chromium_page, live_server, commune,
     page.set_input_files("#file", str(good))
     page.click("#import-form button[value=check]")
     page.wait_for_selector("#report-ok")
-    page.set_input_files("#file", str(good))
-    page.click("#import-form button[value=import]")
+    assert "tot.xlsx: 2 hộ, 2 người, không có lỗi" in page.locator("#report-ok").inner_text()
+    check_page(page, "import-checked")
+    # "Nhập" imports the file just checked: the file is not chosen again.
+    page.click("#confirm-form button[type=submit]")
     page.wait_for_url(re.compile(r"/console/import$"))
-    assert "Đã nhập 2 hộ, 2 người" in page.locator(".flash").inner_text()
+    assert "Đã nhập 2 hộ, 2 người từ tệp tot.xlsx." in page.locator(".flash").inner_text()
+    assert page.locator("#confirm-form").count() == 0
     check_page(page, "import")
 
     # The households page of the officer (the whole commune, the map with both villages).

@@ -1,6 +1,7 @@
 """The console's pages (issue 18): each reads through the API's scoped selectors and writes through its
 services; field errors in Vietnamese; CSRF on every form; an ended session leads to sign-in and back;
 a leader who edits a URL to another team's household finds nothing (404)."""
+import hashlib
 import io
 import json
 import re
@@ -11,15 +12,29 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from fieldapp.clock import utcnow
-from fieldapp.models import ActivityEntry, Assignment, CheckIn, EvidenceStatus, Role, User, Verdict
+from fieldapp.models import (
+    ActivityEntry,
+    Assignment,
+    CheckIn,
+    EvidenceStatus,
+    Household,
+    KeptImport,
+    Person,
+    Role,
+    User,
+    Verdict,
+)
 from tests.factories import (
     HUNG_CHAU,
     HUNG_CHAU_CENTRE,
+    assign,
+    make_ambassador,
     make_household,
     make_person,
     make_team,
     make_user,
     make_village,
+    make_visit,
     next_phone,
 )
 from tests.test_console import csrf_token, sign_in
@@ -223,7 +238,30 @@ def _workbook(rows) -> bytes:
     return data.getvalue()
 
 
-def test_an_import_shows_the_row_errors_by_code_in_vietnamese_then_imports(app, db, place):
+def _kept_form(page: str) -> dict:
+    """The token and SHA-256 the page's "Nhập" form carries for the list it kept."""
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("token", "sha256")}
+
+
+GOOD = [["B1", "Xóm Bắc", "Nhà 7", "Trần Văn Bảy", 1980, "Nam", "x"],
+        ["B2", "Xóm Nam", "Nhà 8", "Trần Thị Tám", 1985, "Nữ", "x"]]
+
+
+def _checked(officer, token, rows=GOOD):
+    """The list checked clean: the check leads back to the page, which offers its import."""
+    sent = officer.post("/console/import", data={"csrf_token": token, "action": "check",
+                                                 "file": (io.BytesIO(_workbook(rows)), "ds.xlsx")})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/console/import"
+    page = html(officer.get("/console/import"))
+    assert 'id="confirm-form"' in page
+    return page
+
+
+def _imports(db) -> list[ActivityEntry]:
+    return db.session.query(ActivityEntry).filter_by(action="household.import").all()
+
+
+def test_an_import_shows_the_row_errors_then_imports_the_checked_file_without_choosing_it_again(app, db, place):
     officer = signed_in(app, place["officer"])
     token = csrf_token(officer, "/console/import")
     bad = _workbook([["A1", "Xóm Không Có", "Nhà 1", "Trần Văn A", 1980, "Nam", "x"],
@@ -235,25 +273,128 @@ def test_an_import_shows_the_row_errors_by_code_in_vietnamese_then_imports(app, 
     assert checked.status_code == 422 and "Tệp có lỗi: chưa nhập gì" in page
     assert "import.village_unknown" in page and "Không có thôn/xóm này trong xã: Xóm Không Có" in page
     assert "import.name_missing" in page and "Thiếu họ tên" in page
-    good = _workbook([["B1", "Xóm Bắc", "Nhà 7", "Trần Văn Bảy", 1980, "Nam", "x"],
-                      ["B2", "Xóm Nam", "Nhà 8", "Trần Thị Tám", 1985, "Nữ", "x"]])
-    dry = officer.post("/console/import", data={"csrf_token": token, "action": "check",
-                                                "file": (io.BytesIO(good), "ds.xlsx")})
-    assert dry.status_code == 200 and "2 hộ, 2 người, không có lỗi" in html(dry)
-    assert db.session.query(User).count() >= 1 and "Trần Văn Bảy" not in html(officer.get("/console/households?q=bay"))
-    done = officer.post("/console/import", data={"csrf_token": token, "action": "import",
-                                                 "file": (io.BytesIO(good), "ds.xlsx")})
+    assert 'id="confirm-form"' not in page  # a list with errors is not kept
+    page = _checked(officer, token)
+    assert "Đã kiểm tra tệp ds.xlsx: 2 hộ, 2 người, không có lỗi." in page and "Nhập 2 hộ, 2 người" in page
+    assert "Trần Văn Bảy" not in html(officer.get("/console/households?q=bay"))  # the check wrote nothing
+    done = officer.post("/console/import/confirm", data={"csrf_token": token, **_kept_form(page)})  # no file sent
     assert done.status_code == 302
-    assert "Đã nhập 2 hộ, 2 người" in html(officer.get("/console/import"))
+    after = html(officer.get("/console/import"))
+    assert "Đã nhập 2 hộ, 2 người từ tệp ds.xlsx." in after and 'id="confirm-form"' not in after
     assert "Danh sách (1 hộ)" in html(officer.get("/console/households?q=tran van bay"))
+    kept = db.session.query(KeptImport).one()
+    assert kept.imported_at is not None and kept.content == b""  # people's data not kept after the import
+    body = json.loads(_imports(db)[0].body)
+    assert body["kept_import_id"] == kept.id and body["file_sha256"] == kept.content_sha256
+    check = db.session.query(ActivityEntry).filter_by(action="household.import_check").one()
+    assert json.loads(check.body)["kept_import_id"] == kept.id
+
+
+def test_a_kept_list_is_imported_once_however_often_it_is_sent(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    assert officer.post("/console/import/confirm", data=form).status_code == 302
+    people = db.session.query(Person).count()
+    again = officer.post("/console/import/confirm", data=form)  # a second click, a retried request
+    assert again.status_code == 302
+    assert db.session.query(Person).count() == people and len(_imports(db)) == 1
+
+
+def test_the_second_send_says_it_was_already_imported(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    officer.post("/console/import/confirm", data=form)
+    officer.get("/console/import")  # the first answer's message, read
+    officer.post("/console/import/confirm", data=form)
+    page = html(officer.get("/console/import"))
+    assert "Tệp ds.xlsx đã được nhập lúc" in page and "(2 hộ, 2 người); không nhập lại lần nữa." in page
+
+
+def test_a_kept_list_is_the_checking_officers_alone(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = _kept_form(_checked(officer, token))
+    colleague = signed_in(app, make_user(role=Role.commune_officer, full_name="Hồ Thị Lan"))
+    elsewhere = signed_in(app, make_user(role=Role.commune_officer, unit_code="00004"))
+    for other in (colleague, elsewhere):
+        refused = other.post("/console/import/confirm", data={"csrf_token": csrf_token(other, "/console/import"),
+                                                              **form})
+        assert refused.status_code == 404 and "Không còn tệp đã kiểm tra này" in html(refused)
+    made_up = officer.post("/console/import/confirm", data={"csrf_token": token, **form, "token": "x" * 43})
+    assert made_up.status_code == 404
+    missing = officer.post("/console/import/confirm", data={"csrf_token": token})
+    assert missing.status_code == 422 and "bấm “Kiểm tra tệp” trước khi nhập" in html(missing)
+    assert not _imports(db)
+    # The account's role moved to another area since the check: the list is not theirs to import there.
+    place["officer"].unit_code = "00004"
+    db.session.commit()
+    moved = signed_in(app, place["officer"])
+    assert moved.post("/console/import/confirm", data={"csrf_token": csrf_token(moved, "/console/import"),
+                                                       **form}).status_code == 404
+    assert not _imports(db)
+
+
+def test_a_kept_list_expires_and_its_bytes_are_checked(app, db, place, monkeypatch):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    other_file = officer.post("/console/import/confirm", data={**form, "sha256": "0" * 64})
+    assert other_file.status_code == 409 and "mã SHA-256 khác" in html(other_file)
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    kept = db.session.query(KeptImport).one()  # the new check replaced the earlier list
+    kept.content = kept.content[:100] + bytes([kept.content[100] ^ 1]) + kept.content[101:]  # not as checked
+    db.session.commit()
+    changed = officer.post("/console/import/confirm", data=form)
+    assert changed.status_code == 409 and not _imports(db)
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    later = utcnow() + timedelta(seconds=app.config["IMPORT_KEEP_SECONDS"] + 1)
+    monkeypatch.setattr("fieldapp.services.imports.kept.utcnow", lambda: later)
+    expired = officer.post("/console/import/confirm", data=form)
+    assert expired.status_code == 410 and "quá 30 phút" in html(expired)
+    assert not _imports(db) and db.session.query(Household).filter_by(address="Nhà 7").count() == 0
+
+
+def test_a_new_check_replaces_the_list_kept_before(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    first = _kept_form(_checked(officer, token))
+    second = _kept_form(_checked(officer, token, rows=GOOD[:1]))
+    assert db.session.query(KeptImport).count() == 1
+    assert officer.post("/console/import/confirm", data={"csrf_token": token, **first}).status_code == 404
+    assert officer.post("/console/import/confirm", data={"csrf_token": token, **second}).status_code == 302
+    assert json.loads(_imports(db)[0].body)["households"] == 1
+
+
+def test_the_token_is_kept_hashed_and_never_in_a_url(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    sent = officer.post("/console/import", data={"csrf_token": token, "action": "check",
+                                                 "file": (io.BytesIO(_workbook(GOOD)), "ds.xlsx")})
+    kept_token = _kept_form(html(officer.get("/console/import")))["token"]
+    assert kept_token not in sent.headers["Location"]
+    assert db.session.query(KeptImport).one().token_sha256 == hashlib.sha256(kept_token.encode()).hexdigest()
+
+
+def test_a_list_that_no_longer_checks_clean_imports_nothing_and_stays_unclaimed(app, db, place):
+    officer = signed_in(app, place["officer"])
+    token = csrf_token(officer, "/console/import")
+    form = {"csrf_token": token, **_kept_form(_checked(officer, token))}
+    # Meanwhile the same people were registered (another officer's import): now they are duplicates.
+    make_person(household=make_household(village=place["first"]), full_name="Trần Văn Bảy", birth_year=1980)
+    refused = officer.post("/console/import/confirm", data=form)
+    assert refused.status_code == 422 and "import.duplicate_existing" in html(refused)
+    assert db.session.query(KeptImport).one().imported_at is None and not _imports(db)
 
 
 def _flagged_checkin(db, volunteer, household):
     checkin = CheckIn(client_id=str(uuid.uuid4()), request_hash="0" * 64, user_id=volunteer.id,
                       commune_code=HUNG_CHAU, target_kind="household", household_id=household.id,
-                      scanned_at=utcnow(), verdict=Verdict.accepted_with_flags, flags=["far_from_site"],
-                      evidence_status=EvidenceStatus.held, distance_m=850.0,
-                      location=f"SRID=4326;POINT({LON + 0.008} {LAT + 0.004})")
+                      scanned_at=utcnow() - timedelta(minutes=20), received_at=utcnow(),
+                      verdict=Verdict.accepted_with_flags, flags=["far_from_site", "late_sync"],
+                      evidence_status=EvidenceStatus.held, distance_m=850.0, key_id="0123456789abcdef",
+                      accuracy_m=12.0, location=f"SRID=4326;POINT({LON + 0.008} {LAT + 0.004})")
     db.session.add(checkin)
     db.session.commit()
     return checkin
@@ -278,6 +419,27 @@ def test_the_review_queue_shows_the_flags_and_point_and_takes_a_decision_with_a_
     assert "Không có minh chứng nào chờ duyệt." in html(officer.get("/console/reviews"))
     decided = html(officer.get("/console/reviews?state=decided"))
     assert "Không công nhận: Không ở nhà hộ dân (Phan Văn Đức)" in decided
+
+
+def test_the_review_queue_shows_what_the_scan_carried_and_says_there_is_no_photo(app, db, place):
+    checkin = _flagged_checkin(db, place["volunteer"], place["north"][0])
+    assign(place["north"][1], place["volunteer"], place["team"])
+    visit = make_visit(volunteer=place["volunteer"], household=place["north"][1])  # no plate scanned: held
+    page = html(signed_in(app, place["officer"]).get("/console/reviews"))
+    assert "Không có ảnh." in page and "không có trường ảnh" in page  # said plainly: the contract has no photo
+    item = re.search(rf'<article class="card review"[^>]*>(?:(?!</article>).)*{checkin.client_id}.*?</article>',
+                     page, re.S).group(0)
+    assert f'Biển mã của hộ <span class="mono">{place["north"][0].public_id}</span>' in item
+    assert 'chữ ký hợp lệ (khoá ký <span class="mono">0123456789abcdef</span>)' in item
+    assert "sau 20 phút" in item and "sai số ± 12 m" in item and "vị trí giả lập: không" in item
+    assert "bán kính cho phép 150 m" in item and '<circle class="radius"' in item
+    assert "Điện thoại ở xa nơi cần đến hơn bán kính cho phép" in item  # each flag explained
+    assert "Máy chủ nhận sau giờ quét hơn 10 phút" in item
+    assert "không gửi loại máy hay phiên bản ứng dụng" in item
+    visited = re.search(rf'<article class="card review"[^>]*>(?:(?!</article>).)*{visit.public_id}.*?</article>',
+                        page, re.S).group(0)
+    assert "Chứng cứ có mặt: không có" in visited and "Không quét biển mã QR của hộ" in visited
+    assert "GPS</dt><dd class=\"scan-gps\">không có" in visited
 
 
 def test_the_log_is_verified_on_the_server_and_the_check_recorded(app, db, place, monkeypatch):
@@ -337,6 +499,50 @@ def test_the_dashboard_draws_indicators_against_targets_and_the_report_deadline(
     assert "Xóm Bắc" in page and "0% Gia đình số (0/3 hộ)" in page  # villages furthest behind
     year = html(officer.get(f"/console/?period={utcnow().year}"))
     assert f"Năm {utcnow().year}" in year
+
+
+def _count_row(page: str, code: str) -> tuple[int, str]:
+    """(the figure, what is held back) of an indicator in the dashboard's table of counts."""
+    found = re.search(rf'<tr data-indicator="{re.escape(code)}"><td>[^<]*</td><td class="num">(\d+)</td>'
+                      rf'<td class="num">(\d*)</td>', page)
+    assert found, code
+    return int(found.group(1)), found.group(2)
+
+
+def test_a_leaders_dashboard_shows_their_teams_figures_not_the_communes(app, db, place):
+    from tests.test_console import _support
+
+    volunteer, team = place["volunteer"], place["team"]
+    other_volunteer = make_user(full_name="Đinh Văn Khác")
+    other_team = make_team(members=[other_volunteer], village=place["second"])
+    assign(place["north"][0], volunteer, team)
+    assign(place["south"][0], other_volunteer, other_team)
+    make_visit(volunteer=volunteer, household=place["north"][0])  # no plate scanned: held back for review
+    for _ in range(2):
+        make_visit(volunteer=other_volunteer, household=place["south"][0])
+    _support(place["north"][0].members[0], helper=volunteer, team=team)
+    for household in place["south"]:
+        _support(household.members[0], helper=other_volunteer, team=other_team)
+    make_ambassador(user=volunteer)
+    make_ambassador(user=other_volunteer)
+
+    commune = html(signed_in(app, place["officer"]).get("/console/"))
+    assert _count_row(commune, "support.records") == (3, "0") and _count_row(commune, "visits.count") == (0, "3")
+    leader = signed_in(app, place["leader"])
+    mine = html(leader.get("/console/"))
+    assert f'<h1 id="area">{team.name}</h1>' in mine and "không phải của cả xã" in mine
+    assert f"Chỉ số so với mục tiêu: {team.name}" in mine
+    assert _count_row(mine, "support.records") == (1, "0") and _count_row(mine, "visits.count") == (0, "1")
+    members = re.search(r'<table id="members">(.*?)</table>', mine, re.S).group(1)
+    assert "Bùi Quang Long (tổ trưởng)" in members and "Đinh Văn Khác" not in members
+    nam = re.search(rf'<tr data-member="{volunteer.id}">(.*?)</tr>', members, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', nam) == ["1", "0 · 1 chờ duyệt", "0/5 · chưa đạt"]
+    mentors = re.search(r'<table id="mentors">(.*?)</table>', mine, re.S).group(1)
+    assert "Lê Văn Nam" in mentors and "Đinh Văn Khác" not in mentors  # the team's mentors under target only
+    assert 'id="behind"' not in mine  # the commune's villages are the officers' concern
+    # Another team's id in the URL: not theirs; their own team is shown, with the reason.
+    edited = html(leader.get(f"/console/?team={other_team.id}"))
+    assert "Không có tổ này trong các tổ của bạn" in edited and _count_row(edited, "support.records") == (1, "0")
 
 
 def test_the_list_of_people_supported_downloads_as_xlsx_and_csv_logged(app, db, place):

@@ -96,6 +96,19 @@ def _csv(village_name: str) -> bytes:
     return ("\r\n".join(",".join(line) for line in (header, row)) + "\r\n").encode("utf-8")
 
 
+def _kept(w) -> dict:
+    """The confirm form of a list the commune officer checked clean (kept through the service)."""
+    from fieldapp.auth.callers import Caller
+    from fieldapp.extensions import db
+    from fieldapp.services.imports.kept import households_check_and_keep
+
+    _report, kept = households_check_and_keep(caller=Caller.of_user(w["users"]["commune_officer"]),
+                                              commune_code=HUNG_CHAU, filename="ds.csv",
+                                              stream=_csv(w["objects"]["village"].name))
+    db.session.commit()  # as the check's own request commits it
+    return {"token": kept.token, "sha256": kept.kept.content_sha256}
+
+
 def _confirmations(w) -> bytes:
     make_person(household=w["objects"]["household"], citizen_id="001090001234")
     return b"identifier,date,course,level\r\n001090001234,15/06/2025,Binh dan hoc vu so,1\r\n"
@@ -250,8 +263,9 @@ WRITES = {
     ("POST", "/console/accounts/<int(max=2147483647):user_id>/disable"): lambda w: {"form": {}},
     ("POST", "/console/accounts/<int(max=2147483647):user_id>/enable"): lambda w: {
         "setup": lambda: _disabled(w["users"]["volunteer"]), "form": {}},
-    ("POST", "/console/import"): lambda w: {"form": {
-        "action": "import", "file": (io.BytesIO(_csv(w["objects"]["village"].name)), "ds.csv")}},
+    ("POST", "/console/import"): lambda w: {"form": {  # a clean check: the list is kept (logged)
+        "action": "check", "file": (io.BytesIO(_csv(w["objects"]["village"].name)), "ds.csv")}},
+    ("POST", "/console/import/confirm"): lambda w: {"form": _kept(w)},
     ("POST", "/console/reviews"): lambda w: {"form": {
         "type": "visit", "id": w["objects"]["visit"].public_id, "decision": "accepted", "reason": "đã gọi xác nhận"}},
     ("POST", "/console/activity/verify"): lambda w: {"form": {}},

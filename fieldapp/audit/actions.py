@@ -146,7 +146,17 @@ ACTIONS: dict[str, Action] = {action.name: action for action in [
            "the first 16 hex digits of the file's SHA-256",
            {"households": "households created", "persons": "people created",
             "file_sha256": "SHA-256 of the file, hex", "dry_run": "always `false`"},
-           by=("POST /api/v1/households/import", "POST /console/import", "fieldapp households import")),
+           {"kept_import_id": "the list the console kept after its clean dry run (`household.import_check`), "
+                              "when imported from the console"},
+           by=("POST /api/v1/households/import", "POST /console/import/confirm", "fieldapp households import")),
+    Action("household.import_check",
+           "the console checked a household list without a single error and kept the file for its import "
+           "(for `IMPORT_KEEP_SECONDS`, 30 minutes; the API's dry run keeps nothing and records nothing)", "import",
+           "the first 16 hex digits of the file's SHA-256",
+           {"households": "households the dry run counted", "persons": "people the dry run counted",
+            "file_sha256": "SHA-256 of the file, hex", "kept_import_id": "the kept list's id (never its token)",
+            "expires_at": "when it can no longer be imported (ISO 8601, UTC)"},
+           by=("POST /console/import",)),
     Action("platform_confirmation.import",
            "the national platform's confirmations were imported (a dry run records nothing; each person "
            "granted is logged as `person.skills_record`)", "import", "the first 16 hex digits of the file's SHA-256",

@@ -1,10 +1,12 @@
 """The dashboard: the caller's area, its indicators against their targets (bars drawn by the server),
-the mentors under the ≥5 target, the villages furthest behind, the review queue and the report's deadline."""
+the mentors under the ≥5 target, the villages furthest behind, the review queue and the report's deadline.
+A team leader's is of their team: its indicators, its members' work and its mentors under the target."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import render_template, request
+from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
 from fieldapp.auth.declaration import declares
@@ -15,16 +17,20 @@ from fieldapp.console.reports import quarterly_state, report_deadline
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.evidence import EvidenceStatus
+from fieldapp.models.teams import Team
 from fieldapp.models.units import UnitLevel
+from fieldapp.models.users import Role, User
 from fieldapp.periods import PeriodError, local_day, period_parse, report_quarter_of, year
 from fieldapp.selectors import count_of
 from fieldapp.selectors.ambassadors import ambassador_list_query, ambassador_summary
 from fieldapp.selectors.checkins import checkin_status_counts
 from fieldapp.selectors.households import household_list_query
-from fieldapp.selectors.indicators import indicator_subject, indicators_compute
+from fieldapp.selectors.indicators import indicator_subject, indicators_by_volunteer, indicators_compute
+from fieldapp.selectors.mentorships import MENTEES_PER_MENTOR_TARGET
 from fieldapp.selectors.persons import person_list_query
 from fieldapp.selectors.reviews import review_queue_query
 from fieldapp.selectors.support_records import support_records_query
+from fieldapp.selectors.teams import team_list_query
 from fieldapp.selectors.units import unit_list_query
 from fieldapp.selectors.villages import communes_progress, villages_progress
 from fieldapp.text import fold
@@ -34,6 +40,8 @@ LISTED = 8
 PERIOD_ERROR = ("Kỳ không hợp lệ: ghi 2026-09 (tháng), 2026-Q3 (quý), 2026-R3 (kỳ báo cáo quý), 2026 (năm) "
                 "hoặc 2026-07-01..2026-08-15 (khoảng ngày)")
 #: How the kinds of period are named on the page.
+TEAM_NOT_YOURS = "Không có tổ này trong các tổ của bạn: đang hiện tổ đầu tiên của bạn."
+NO_TEAM = "Bạn chưa phụ trách tổ nào: nhờ cán bộ xã lập tổ hoặc thêm bạn vào tổ để xem chỉ số của tổ."
 PERIOD_KINDS = {"month": "tháng", "quarter": "quý", "report_quarter": "kỳ báo cáo quý", "year": "năm",
                 "phase": "giai đoạn", "range": "khoảng ngày"}
 
@@ -73,6 +81,38 @@ def counts(sheet) -> list[dict]:
             for f in sheet.figures if f.kind == "count" and not (f.target and f.target.head_count)]
 
 
+def _leader_team(caller: Caller, requested: int | None):
+    """The team a leader's dashboard is of, and an error for a ``?team=`` that is not theirs: the one named
+    among their teams, else the first. Why: a leader answers for the team, not for the commune, and reads
+    its figures on a phone; the commune's are the officers' (issue 18)."""
+    teams = list(db.session.scalars(team_list_query(caller=caller)))
+    chosen = next((t for t in teams if t.id == requested), None) if requested is not None else None
+    problem = TEAM_NOT_YOURS if requested is not None and chosen is None else None
+    return teams, chosen or (teams[0] if teams else None), problem
+
+
+def team_members(caller: Caller, team: Team, period) -> list[dict]:
+    """Each member of the team (its leader first) with the support given and visits made in the period (the
+    indicators' own rule for a volunteer) and, for the Digital Ambassadors, their mentees against the ≥5 target."""
+    found = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_([team.leader_id, *(m.user_id for m in team.members)])))}
+    users = [found[team.leader_id]] + sorted((u for i, u in found.items() if i != team.leader_id),
+                                             key=lambda u: fold(u.full_name))
+    figures = indicators_by_volunteer(user_ids=[u.id for u in users], period=period)
+    mentees = {ambassador.user_id: int(active) + int(completed) for ambassador, active, completed
+               in db.session.execute(ambassador_list_query(caller=caller, team_id=team.id)).all()}
+    rows = []
+    for user in users:
+        own = figures[user.id]
+        mentored = mentees.get(user.id)
+        rows.append({"id": user.id, "name": user.full_name, "is_leader": user.id == team.leader_id,
+                     "support": own["support.records"].numerator, "support_held": own["support.records"].held_back,
+                     "visits": own["visits.count"].numerator, "visits_held": own["visits.count"].held_back,
+                     "mentees": mentored,
+                     "under_target": mentored is not None and mentored < MENTEES_PER_MENTOR_TARGET})
+    return rows
+
+
 def _subject(caller: Caller, unit: str | None):
     try:
         return indicator_subject(caller=caller, unit=unit or None), None
@@ -109,9 +149,17 @@ def home(caller: Caller):
         errors["period"] = [PERIOD_ERROR]
         period = deadline["period"]
     unit = request.args.get("unit", "").strip()[:5]
-    subject, subject_problem = _subject(caller, unit)
-    if subject_problem and unit:
-        errors["unit"] = [subject_problem]
+    teams, team = [], None
+    if caller.role == Role.team_leader:
+        teams, team, team_problem = _leader_team(caller, request.args.get("team", type=int))
+        if team_problem:
+            errors["team"] = [team_problem]
+        subject = indicator_subject(caller=caller, team_id=team.id) if team is not None else None
+        subject_problem = None if team is not None else NO_TEAM
+    else:
+        subject, subject_problem = _subject(caller, unit)
+        if subject_problem and unit:
+            errors["unit"] = [subject_problem]
     sheet = None
     if subject is not None:
         try:
@@ -125,8 +173,11 @@ def home(caller: Caller):
         behind = villages_progress(caller=caller, commune_code=subject.commune_code)[:LISTED]
     elif subject is not None and subject.kind == "province":
         behind = communes_progress(caller=caller, province_code=subject.province_code)[:LISTED]
-    mentors = db.session.execute(ambassador_list_query(caller=caller, under_target=True).limit(LISTED)).all()
-    summary = ambassador_summary(caller=caller)
+    team_id = team.id if team is not None else None  # a leader's: their team's mentors; officers: the area's
+    mentors = db.session.execute(ambassador_list_query(caller=caller, team_id=team_id, under_target=True)
+                                 .limit(LISTED)).all()
+    summary = ambassador_summary(caller=caller, team_id=team_id)
+    members = team_members(caller, team, period) if team is not None else []
     queue = count_of(review_queue_query(caller=caller)) if role_can(caller.role, "evidence.review") else None
     period_choices = [(deadline["period"].name, f"Kỳ báo cáo quý này ({deadline['period'].name})"),
                       (report_quarter_of(deadline["period"].first - timedelta(days=1)).name, "Kỳ báo cáo quý trước"),
@@ -140,5 +191,6 @@ def home(caller: Caller):
                            period=period, period_text=period_text, period_kinds=PERIOD_KINDS,
                            period_choices=period_choices, errors=errors, unit=unit, communes=communes,
                            behind=behind, mentors=mentors, summary=summary, queue=queue, deadline=deadline,
+                           teams=teams, team=team, members=members, team_choices=[(t.id, t.name) for t in teams],
                            report=quarterly_state(caller, today),
                            today=today, percent=_percent, **page_context(caller))

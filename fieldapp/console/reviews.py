@@ -1,8 +1,9 @@
-"""The review queue: evidence held back in my area with its flags and where the phone was, accepted or
-rejected with a reason through the service ``POST /api/v1/reviews`` calls."""
+"""The review queue: evidence held back in my area with its flags explained, what the scan carried and
+where the phone was, accepted or rejected with a reason through the service ``POST /api/v1/reviews``
+calls. No photo: the mobile contract carries none (said on the page)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from fieldapp.auth.callers import Caller
@@ -30,8 +31,49 @@ FLAG_VI = {"late_sync": "gửi lên muộn", "no_gps": "không có GPS", "mock_l
            "low_gps_accuracy": "GPS kém chính xác", "far_from_site": "ở xa địa điểm",
            "outside_window": "ngoài giờ buổi học", "expired": "mã đã hết hạn", "future_scan": "giờ quét ở tương lai",
            "no_plate_scan": "không quét biển mã của hộ", "plate_of_another_household": "quét biển mã của hộ khác"}
+STATUS_VI = {"held": "chờ duyệt", "counted": "được tính", "rejected": "không được tính",
+             "claimed": "tự khai, chờ xác nhận", "confirmed": "đã xác nhận", "withdrawn": "đã rút"}
 DECISION_VI = {ReviewDecision.accepted: "Công nhận", ReviewDecision.rejected: "Không công nhận"}
 REASON_REQUIRED = "ghi lý do (người làm và người kiểm tra sẽ đọc)"
+
+
+#: Said once on the page, plainly: the issue asked for "the photo of the scan data", and there is none.
+NO_PHOTO = ("Ứng dụng trên điện thoại không chụp và không gửi ảnh nào: hợp đồng dữ liệu với ứng dụng "
+            "(mobile_contract) không có trường ảnh. Trang này hiện những gì lượt quét mang theo: mã QR đã giải và "
+            "kiểm chữ ký, giờ quét và giờ máy chủ nhận, vị trí GPS với độ chính xác, khoảng cách tới nơi cần đến, "
+            "các ghi chú kiểm tra và điểm trên bản đồ.")
+NO_DEVICE = "không có: ứng dụng không gửi loại máy hay phiên bản ứng dụng (hợp đồng dữ liệu không có trường này)"
+#: What was scanned, as the officer reads it.
+SCANNED_VI = {"session": "Mã buổi học", "household": "Biển mã của hộ", "person": "Thẻ của người dân",
+              "unknown": "Mã không đọc được"}
+PROOF_VI = {"qr_plate": "quét biển mã QR của hộ", "gps": "chỉ có vị trí GPS ở nhà hộ",
+            "none": "không có (không quét biển mã, GPS không chứng minh được)"}
+#: One metre in degrees of latitude (the little map's radius around the target).
+METRES_PER_DEGREE = 111_320
+
+
+def flag_explained(flag: str) -> str:
+    """Why the flag was given, with the thresholds in force (mobile_contract/qr.md's table, in Vietnamese)."""
+    config = current_app.config
+    explained = {
+        "late_sync": f"Máy chủ nhận sau giờ quét hơn {config['CHECKIN_LATE_SYNC_SECONDS'] // 60} phút: ghi khi "
+                     "không có mạng rồi gửi sau (bình thường, chỉ được đánh dấu).",
+        "no_gps": "Điện thoại không gửi vị trí GPS, nên không kiểm tra được nơi quét.",
+        "mock_location": "Điện thoại báo vị trí là giả lập (một ứng dụng đổi vị trí đang chạy): vị trí không đáng tin.",
+        "low_gps_accuracy": f"Sai số GPS điện thoại báo lớn hơn {config['CHECKIN_LOW_ACCURACY_M']} m.",
+        "far_from_site": "Điện thoại ở xa nơi cần đến hơn bán kính cho phép cộng sai số GPS.",
+        "outside_window": f"Quét trước giờ bắt đầu hoặc sau giờ kết thúc buổi học hơn "
+                          f"{config['CHECKIN_WINDOW_TOLERANCE_SECONDS'] // 60} phút.",
+        "expired": "Mã buổi học đã đổi (quét một mã cũ, có thể từ ảnh chụp màn hình).",
+        "future_scan": "Giờ quét đi trước giờ máy chủ: đồng hồ điện thoại chạy sai.",
+        "no_plate_scan": "Không quét biển mã QR của hộ: không có gì chứng minh tình nguyện viên đã đến cửa.",
+        "plate_of_another_household": "Biển mã quét được là của một hộ khác.",
+    }
+    if flag in explained:
+        return explained[flag]
+    if flag.startswith("plate_"):
+        return f"Biển mã quét được không hợp lệ ({flag.removeprefix('plate_')})."
+    return flag
 
 
 def flag_vi(flag: str) -> str:
@@ -61,14 +103,17 @@ def _targets(items: list[dict]) -> dict[tuple[str, str], tuple[float, float]]:
 
 
 def _little_map(item: dict, target: tuple[float, float] | None) -> dict | None:
-    """The phone's point and its target's, on a small map of their own."""
+    """The phone's point and its target's, on a small map of their own, with the radius the scan was
+    judged against drawn around the target (a point outside it is what ``far_from_site`` says)."""
     phone = item.get("location")
     if phone is None:
         return None
     positions = [(phone["lon"], phone["lat"])] + ([target] if target else [])
     proj = projection(positions)
+    radius_m = (item.get("scan") or {}).get("radius_m")
     return {"projection": proj, "phone": proj.xy(phone["lon"], phone["lat"]),
-            "target": proj.xy(*target) if target else None}
+            "target": proj.xy(*target) if target else None,
+            "radius": round(radius_m / METRES_PER_DEGREE * proj.scale, 1) if target and radius_m else None}
 
 
 def _queue_page(caller: Caller, *, errors: dict | None = None, status: int = 200):
@@ -96,6 +141,8 @@ def _queue_page(caller: Caller, *, errors: dict | None = None, status: int = 200
     args = {k: v for k, v in {"type": target_type, "state": state if state != "pending" else None}.items() if v}
     return render_template("console/reviews.html", items=items, result=result, names=names, errors=errors,
                            type_vi=TYPE_VI, state_vi=STATE_VI, decision_vi=DECISION_VI, flag_vi=flag_vi,
+                           flag_explained=flag_explained, scanned_vi=SCANNED_VI, proof_vi=PROOF_VI,
+                           no_photo=NO_PHOTO, no_device=NO_DEVICE, status_vi=STATUS_VI,
                            target_type=target_type, state=state, args=args, **page_context(caller)), status
 
 

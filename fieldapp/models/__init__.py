@@ -23,6 +23,7 @@ from fieldapp.models.evidence import (
     Verdict,
 )
 from fieldapp.models.households import Household
+from fieldapp.models.imports import KeptImport
 from fieldapp.models.indicators import IndicatorTarget
 from fieldapp.models.keys import SigningKey
 from fieldapp.models.mentorships import (
@@ -70,4 +71,4 @@ __all__ = ["IndicatorTarget", "RankingThreshold", "RankingWeight", "ClientReceip
            "Skill", "SkillEvent", "AuthToken", "Role", "TokenKind", "Team", "TeamKind", "TeamMember", "Unit",
            "UnitLevel", "User", "Village", "VillageKind", "EvidenceReview", "EvidenceStatus",
            "ReviewDecision", "SkillStatus", "PopulationFigure", "PopulationMeasure", "PlatformConfirmation",
-           "QuarterlyReport", "ReportStatus"]
+           "QuarterlyReport", "ReportStatus", "KeptImport"]

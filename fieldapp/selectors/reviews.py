@@ -154,18 +154,28 @@ def _point(geometry) -> dict | None:
 def review_items(rows) -> list[dict]:
     """What an officer needs to decide on each row of a queue page: the evidence, its flags (and
     which of them hold it back), where it was recorded, and the decisions so far. A few queries a
-    page, not one a row."""
+    page, not one a row. Each also has ``scan``: what the scan or visit carried (its times, the key that
+    signed the scanned code, GPS accuracy, the mock flag, the radius it was judged against), which the
+    console shows and the API's schema leaves out."""
+    from flask import current_app
+
     from fieldapp.models.sessions import LearningSession
+    from fieldapp.models.tallies import visit_proof
 
     table = configured_hold_back()
+    # Beside the evidence, what the scan itself carried (the console shows it; the API's schema does not).
+    household_radius = current_app.config["CHECKIN_HOUSEHOLD_RADIUS_M"]
 
     refs = {kind: [r.target_ref for r in rows if r.target_type == kind] for kind in TARGET_TYPES}
     decisions = {kind: reviews_of(target_type=kind, target_refs=refs[kind]) for kind in TARGET_TYPES}
     items: dict[tuple[str, str], dict] = {}
     if refs["checkin"]:
         checkins = db.session.scalars(select(CheckIn).where(CheckIn.client_id.in_(refs["checkin"]))).all()
-        sessions = dict(db.session.execute(select(LearningSession.id, LearningSession.public_id).where(
-            LearningSession.id.in_({c.session_id for c in checkins if c.session_id}))).all())
+        session_rows = db.session.execute(select(LearningSession.id, LearningSession.public_id,
+                                                 LearningSession.radius_m).where(
+            LearningSession.id.in_({c.session_id for c in checkins if c.session_id}))).all()
+        sessions = {row.id: row.public_id for row in session_rows}
+        radii = {row.id: row.radius_m for row in session_rows}
         households = dict(db.session.execute(select(Household.id, Household.public_id).where(
             Household.id.in_({c.household_id for c in checkins if c.household_id}))).all())
         people = dict(db.session.execute(select(Person.id, Person.public_id).where(
@@ -175,13 +185,19 @@ def review_items(rows) -> list[dict]:
             items[("checkin", c.client_id)] = {
                 "commune_code": c.commune_code, "recorded_by": c.user_id, "verdict": c.verdict.value,
                 "flags": list(c.flags), "status": c.evidence_status.value, "location": _point(c.location),
-                "target": {"kind": c.target_kind, "id": target, "distance_m": c.distance_m}}
+                "target": {"kind": c.target_kind, "id": target, "distance_m": c.distance_m},
+                "scan": {"scanned_at": c.scanned_at, "received_at": c.received_at, "key_id": c.key_id,
+                         "accuracy_m": c.accuracy_m, "mock_location": bool(c.mock_location),
+                         "radius_m": radii.get(c.session_id) if c.session_id
+                         else household_radius if c.target_kind == "household" else None}}
     if refs["visit"]:
         for v in db.session.scalars(select(Visit).where(Visit.public_id.in_(refs["visit"]))):
             items[("visit", v.public_id)] = {
                 "commune_code": v.commune_code, "recorded_by": v.volunteer_id, "verdict": v.verdict.value,
                 "flags": list(v.flags), "status": v.evidence_status.value, "location": _point(v.location),
-                "target": {"kind": "household", "id": v.household.public_id, "outcome": v.outcome.value}}
+                "target": {"kind": "household", "id": v.household.public_id, "outcome": v.outcome.value},
+                "scan": {"scanned_at": v.visited_at, "received_at": v.received_at, "proof": visit_proof(v.flags),
+                         "mock_location": "mock_location" in v.flags, "radius_m": household_radius}}
     for ref in refs["skill"]:
         public_id, _, skill = ref.partition(":")
         person = db.session.scalar(select(Person).where(Person.public_id == public_id))
@@ -189,7 +205,7 @@ def review_items(rows) -> list[dict]:
         items[("skill", ref)] = {
             "commune_code": person.commune_code if person else None,
             "recorded_by": held.recorded_by if held else None, "verdict": None, "flags": [],
-            "status": held.status.value if held else "withdrawn", "location": None,
+            "status": held.status.value if held else "withdrawn", "location": None, "scan": None,
             "target": {"kind": "person", "id": public_id, "skill": skill,
                        "evidence_kind": held.evidence_kind.value if held else None,
                        "evidence_ref": held.evidence_ref if held else None}}

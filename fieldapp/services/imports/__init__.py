@@ -42,14 +42,16 @@ def _commune(caller: Caller | None, commune_code: str) -> Unit:
 
 
 def households_import(*, caller: Caller | None, commune_code: str, filename: str, stream, dry_run: bool,
-                      progress: Progress | None = None, allow_duplicates: bool = False) -> ImportReport:
+                      progress: Progress | None = None, allow_duplicates: bool = False,
+                      kept_import_id: int | None = None) -> ImportReport:
     """Check a commune's household list and, when every row is right and not ``dry_run``, write it.
 
     ``stream`` is a binary file object (or the bytes). Nothing is written when any row has an error;
     otherwise all households and people are inserted and flushed (not committed: the caller commits
     once) with one activity entry. ``progress(done_rows, total_rows_or_None)`` is called during the
     check, then again from 0 during writing (people written, of all people). A file past one of the
-    ``IMPORT_MAX_*`` limits raises :class:`AppError` (413) before any of it is parsed.
+    ``IMPORT_MAX_*`` limits raises :class:`AppError` (413) before any of it is parsed. ``kept_import_id``:
+    the console's kept list being imported (fieldapp/services/imports/kept.py), named in the log entry.
     """
     commune = _commune(caller, commune_code)
     data, digest = file_bytes(stream)
@@ -103,7 +105,9 @@ def households_import(*, caller: Caller | None, commune_code: str, filename: str
         return report
     households_write(households, commune_code=commune.code, caller=caller, progress=progress,
                      total_persons=report.persons)
+    body = {"households": report.households, "persons": report.persons, "file_sha256": digest, "dry_run": False}
+    if kept_import_id is not None:
+        body["kept_import_id"] = kept_import_id
     activity_record(action="household.import", object_type="import", object_id=digest[:16], log_unit=commune.code,
-                    caller=caller, body={"households": report.households, "persons": report.persons,
-                                         "file_sha256": digest, "dry_run": False})
+                    caller=caller, body=body)
     return report
