@@ -25,6 +25,9 @@ class CheckIn(db.Model):
         Index("uq_checkins_session_user_counted", "session_id", "user_id", unique=True,
               postgresql_where=text("session_id IS NOT NULL AND evidence_status = 'counted'"),
               sqlite_where=text("session_id IS NOT NULL AND evidence_status = 'counted'")),
+        # The held-back check-ins of a period's sessions, shown beside its attendance (indicators).
+        Index("ix_checkins_session_held", "session_id", postgresql_where=text("evidence_status = 'held'"),
+              sqlite_where=text("evidence_status = 'held'")),
     )
 
     #: Database id, for joins; the API names a check-in by ``client_id``.

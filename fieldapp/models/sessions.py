@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -33,6 +34,8 @@ class SessionKind(str, enum.Enum):
 
 class LearningSession(db.Model):
     __tablename__ = "learning_sessions"
+    #: A period's sessions of an area (the indicators read a quarter's, not every one since the start).
+    __table_args__ = (Index("ix_learning_sessions_commune_starts", "commune_code", "starts_at"),)
 
     #: Database id, for joins; the API and the QR code name a session by ``public_id``.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,13 +11,19 @@ write, whichever service makes it (as the sync stamp's hook, fieldapp/models/syn
 Four roll-ups, each a counter table and, where an object's place in it must be remembered, a table of
 which counter each object is in:
 
-- :class:`PersonTally`: people by commune, village, sex, birth year, target groups, priority groups
-  and the facts the indicators ask of them (basic skills, confirmed on VNeID, a digital identity, a
-  digital bank account). People who withdrew consent or were erased are in none (Decree 13/2023 art.
-  12: their data is no longer used). Each person's counter is in :class:`PersonTallyKey`.
+- :class:`PersonTally`: people by commune, sex, birth year, target groups, priority groups and the
+  facts the indicators ask of them (basic skills, confirmed on VNeID, a digital identity, a digital
+  bank account). People who withdrew consent or were erased are in none (Decree 13/2023 art. 12:
+  their data is no longer used). Each person's key, with their village, is in :class:`PersonTallyKey`,
+  which a village's figures group (a village's people are a few thousand rows).
 - :class:`HouseholdTally`: households by commune, village, Digital Family and priority flags.
-- :class:`SupportTally`: support records by commune, village, Vietnam's day, skill, channel and evidence
-  status (counted and held side by side: held back is shown beside, never counted).
+- :class:`SupportTally`: support records by commune, Vietnam's day, skill, channel and evidence status
+  (counted and held side by side: held back is shown beside, never counted). A village's support is
+  read from its records (a village's quarter is a few thousand).
+
+Why communes and not villages: at a province's size (4,000,000 people, 10,000,000 records) a key
+with the village in it is nearly one row per person or record, no roll-up at all; by commune a
+province's quarter is a few hundred thousand counters (bench/indicators.py, bench/RESULTS.md).
 - :class:`ReachTally`: unique people reached by counted support in each named period (month, quarter,
   reporting quarter, year, phase: fieldapp/periods.py), in the commune and village of their first
   counted support of the period; :class:`SupportReach` remembers each person's.
@@ -30,7 +36,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, SmallInteger, String, and_, delete, event, inspect, select
+from sqlalchemy import Date, Integer, SmallInteger, String, delete, event, func, inspect, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -59,9 +65,11 @@ BASIC_SKILLS_HELD_BACK = 16
 #: ``flags`` of a household.
 DIGITAL_FAMILY = 1
 
+#: A person's key (what :class:`PersonTallyKey` holds); their counter's is the same without the village.
 PERSON_KEY = ("commune_code", "village_id", "sex", "birth_year", "groups", "priority", "facts")
+PERSON_COUNTER = ("commune_code", "sex", "birth_year", "groups", "priority", "facts")
 HOUSEHOLD_KEY = ("commune_code", "village_id", "flags")
-SUPPORT_KEY = ("commune_code", "village_id", "day", "skill", "channel", "status")
+SUPPORT_KEY = ("commune_code", "day", "skill", "channel", "status")
 REACH_KEY = ("commune_code", "village_id", "period")
 VISIT_KEY = ("commune_code", "day", "proof", "status")
 
@@ -73,8 +81,6 @@ class PersonTally(db.Model):
 
     #: The people's commune.
     commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    #: Their village.
-    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: ``male``, ``female``, ``other``, or empty when not recorded.
     sex: Mapped[str] = mapped_column(String(8), primary_key=True)
     #: Their birth year; 0 when unknown (no age cohort).
@@ -98,7 +104,7 @@ class PersonTallyKey(db.Model):
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     #: The key's commune (row-level security reads it).
     commune_code: Mapped[str] = mapped_column(String(5), index=True)
-    #: The key's village.
+    #: The person's village (not in the counter's key: a village's figures group these rows).
     village_id: Mapped[int] = mapped_column(Integer)
     #: The key's sex ('' unknown).
     sex: Mapped[str] = mapped_column(String(8))
@@ -143,14 +149,12 @@ class HouseholdTallyKey(db.Model):
 
 
 class SupportTally(db.Model):
-    """How many support records of a village, day, skill, channel and status."""
+    """How many support records of a commune, day, skill, channel and status."""
 
     __tablename__ = "support_tallies"
 
     #: The records' commune.
     commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    #: Their village.
-    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Vietnam's calendar day of ``supported_at``.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     #: The skill (``Skill``'s value).
@@ -269,9 +273,14 @@ def support_channel(source_kind, source_id, desks: set[str]) -> str:
     return ONE_STOP_DESK if kind == "session" and source_id in desks else kind
 
 
-def support_key(commune_code, village_id, supported_at, skill, source_kind, evidence_status, source_id=None,
+def person_counter(key: tuple | None) -> tuple | None:
+    """The counter of a person's key (:data:`PERSON_COUNTER`: the key without the village)."""
+    return None if key is None else (key[0], *key[2:])
+
+
+def support_key(commune_code, supported_at, skill, source_kind, evidence_status, source_id=None,
                 desks: set[str] = frozenset()) -> tuple:
-    return (commune_code, village_id, local_day(supported_at), _value(skill),
+    return (commune_code, local_day(supported_at), _value(skill),
             support_channel(source_kind, source_id, desks), _value(evidence_status))
 
 
@@ -322,10 +331,31 @@ def _upsert(conn, table, key_names, counts: dict[tuple, int], column: str) -> No
     """Add each delta to its counter, creating it at the delta; in key order (no two transactions
     wait on each other's counters in opposite orders)."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    for key in sorted(k for k, delta in counts.items() if delta):
-        statement = insert(table).values(**dict(zip(key_names, key, strict=True)), **{column: counts[key]})
+    rows = [{**dict(zip(key_names, key, strict=True)), column: counts[key]}
+            for key in sorted(k for k, delta in counts.items() if delta)]
+    # Many rows a statement (a visit of three people moves a dozen counters: one round trip, not a
+    # dozen), in lists that stay under SQLite's oldest limit of 999 parameters.
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        statement = insert(table).values(rows[start:start + _ROWS_PER_STATEMENT])
         conn.execute(statement.on_conflict_do_update(
             index_elements=list(key_names), set_={column: table.c[column] + statement.excluded[column]}))
+
+
+#: Rows of one multi-row statement: 7 columns of the widest key and its count, under 999 parameters.
+_ROWS_PER_STATEMENT = 100
+
+
+def _replace_keys(conn, table, id_column: str, gone: list, rows: list[dict]) -> None:
+    """Delete the key rows of ``gone`` (ids, or tuples of the primary key's columns) and insert ``rows``:
+    a statement each, not one per object."""
+    for start in range(0, len(gone), _ROWS_PER_STATEMENT):
+        chunk = gone[start:start + _ROWS_PER_STATEMENT]
+        if isinstance(chunk[0], tuple):
+            conn.execute(delete(table).where(tuple_(*(table.c[c] for c in id_column.split(","))).in_(chunk)))
+        else:
+            conn.execute(delete(table).where(table.c[id_column].in_(chunk)))
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def _move(counts: dict, old, new) -> None:
@@ -370,6 +400,7 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
     stored = {row.person_id: tuple(getattr(row, c) for c in PERSON_KEY)
               for row in conn.execute(select(keys_table).where(keys_table.c.person_id.in_(ids)))}
     counts: dict[tuple, int] = {}
+    gone, written = [], []
     for person_id in ids:
         row = rows.get(person_id)
         new = None if row is None else person_key(row, confirmed.get(person_id, set()), (row.is_poor, row.is_remote),
@@ -377,12 +408,13 @@ def _persons_retally(conn, person_ids: set[int]) -> None:
         old = stored.get(person_id)
         if old == new:
             continue
-        _move(counts, old, new)
+        _move(counts, person_counter(old), person_counter(new))
         if old is not None:
-            conn.execute(delete(keys_table).where(keys_table.c.person_id == person_id))
+            gone.append(person_id)
         if new is not None:
-            conn.execute(keys_table.insert().values(person_id=person_id, **dict(zip(PERSON_KEY, new, strict=True))))
-    _upsert(conn, PersonTally.__table__, PERSON_KEY, counts, "people")
+            written.append({"person_id": person_id, **dict(zip(PERSON_KEY, new, strict=True))})
+    _replace_keys(conn, keys_table, "person_id", gone, written)
+    _upsert(conn, PersonTally.__table__, PERSON_COUNTER, counts, "people")
 
 
 def _households_retally(conn, household_ids: set[int]) -> None:
@@ -393,6 +425,7 @@ def _households_retally(conn, household_ids: set[int]) -> None:
     stored = {row.household_id: tuple(getattr(row, c) for c in HOUSEHOLD_KEY)
               for row in conn.execute(select(keys_table).where(keys_table.c.household_id.in_(ids)))}
     counts: dict[tuple, int] = {}
+    gone, written = [], []
     for household_id in ids:
         new = household_key(rows[household_id]) if household_id in rows else None
         old = stored.get(household_id)
@@ -400,10 +433,10 @@ def _households_retally(conn, household_ids: set[int]) -> None:
             continue
         _move(counts, old, new)
         if old is not None:
-            conn.execute(delete(keys_table).where(keys_table.c.household_id == household_id))
+            gone.append(household_id)
         if new is not None:
-            conn.execute(keys_table.insert().values(household_id=household_id,
-                                                    **dict(zip(HOUSEHOLD_KEY, new, strict=True))))
+            written.append({"household_id": household_id, **dict(zip(HOUSEHOLD_KEY, new, strict=True))})
+    _replace_keys(conn, keys_table, "household_id", gone, written)
     _upsert(conn, HouseholdTally.__table__, HOUSEHOLD_KEY, counts, "households")
 
 
@@ -420,6 +453,7 @@ def _reach_retally(conn, person_ids: set[int]) -> None:
     for row in conn.execute(select(reach_table).where(reach_table.c.person_id.in_(ids))):
         stored.setdefault(row.person_id, {})[row.period] = (row.commune_code, row.village_id)
     counts: dict[tuple, int] = {}
+    gone, written = [], []
     for person_id in ids:
         new, old = reach_of(records.get(person_id, [])), stored.get(person_id, {})
         for period in sorted(set(new) | set(old)):
@@ -428,11 +462,11 @@ def _reach_retally(conn, person_ids: set[int]) -> None:
                 continue
             _move(counts, before and (*before, period), after and (*after, period))
             if before is not None:
-                conn.execute(delete(reach_table).where(and_(reach_table.c.person_id == person_id,
-                                                            reach_table.c.period == period)))
+                gone.append((person_id, period))
             if after is not None:
-                conn.execute(reach_table.insert().values(person_id=person_id, period=period,
-                                                         commune_code=after[0], village_id=after[1]))
+                written.append({"person_id": person_id, "period": period, "commune_code": after[0],
+                                "village_id": after[1]})
+    _replace_keys(conn, reach_table, "person_id,period", gone, written)
     _upsert(conn, ReachTally.__table__, REACH_KEY, counts, "people")
 
 
@@ -444,8 +478,7 @@ def _history_value(state, name):
     return (history.unchanged[0] if history.unchanged else None), bool(history.added)
 
 
-_SUPPORT_FIELDS = ("commune_code", "village_id", "supported_at", "skill", "source_kind", "evidence_status",
-                   "source_id")
+_SUPPORT_FIELDS = ("commune_code", "supported_at", "skill", "source_kind", "evidence_status", "source_id")
 _SOURCE_KIND, _SOURCE_ID = _SUPPORT_FIELDS.index("source_kind"), _SUPPORT_FIELDS.index("source_id")
 _HOUSEHOLD_PEOPLE_FIELDS = ("is_poor", "is_remote")
 _VISIT_FIELDS = ("commune_code", "visited_at", "flags", "evidence_status")
@@ -543,66 +576,97 @@ def tallied_tables():
 # --- the recount --------------------------------------------------------------------------------------
 
 
-def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
-    """Every counter as the records say it should be, computed from scratch (each table read once, in
-    one pass), by counter table: what the write path must always equal (tests/test_tallies.py), and
-    what :func:`tallies_rebuild` writes."""
-    person_table, household_table = Person.__table__, Household.__table__
-    households = {row.id: row for row in conn.execute(select(*_columns(household_table, HOUSEHOLD_COLUMNS)))}
-    confirmed, claimed = _skills_by_status(conn)
-    people: dict[tuple, int] = {}
-    person_keys: dict[int, tuple] = {}
-    for row in conn.execute(select(*_columns(person_table, PERSON_COLUMNS))):
-        household = households[row.household_id]
-        key = person_key(row, confirmed.get(row.id, set()), (household.is_poor, household.is_remote),
-                         claimed.get(row.id, set()))
-        if key is not None:
-            people[key] = people.get(key, 0) + 1
-            person_keys[row.id] = key
+#: Rows fetched at a time by the recount's passes, and people per batch of the people's pass: a
+#: province's 4,000,000 people and 10,000,000 records are streamed, never held whole.
+_STREAM_ROWS, _PEOPLE_PER_BATCH = 20_000, 50_000
+
+
+def _recount(conn, emit) -> dict[str, dict[tuple, int]]:
+    """Every roll-up as the records say it should be, computed from scratch, each table streamed once:
+    ``emit(table, key, value)`` is called with each row of a key table as it is found (the people's,
+    households' and reach's: millions of rows), and the counters are returned, by table."""
+
+    def streamed(query):  # a server-side cursor on PostgreSQL, fetched a batch at a time
+        return conn.execute(query.execution_options(yield_per=_STREAM_ROWS))
+
+    household_table, person_table = Household.__table__, Person.__table__
     household_counts: dict[tuple, int] = {}
-    for row in households.values():
+    for row in streamed(select(*_columns(household_table, HOUSEHOLD_COLUMNS))):
         key = household_key(row)
         household_counts[key] = household_counts.get(key, 0) + 1
-    records_table = SupportRecord.__table__
-    support: dict[tuple, int] = {}
-    by_person: dict[int, list] = {}
+        emit("household_tally_keys", (row.id,), key)
+    people: dict[tuple, int] = {}
+    low, high = conn.execute(select(func.min(person_table.c.id), func.max(person_table.c.id))).one()
+    for first in range(low or 0, (high or -1) + 1, _PEOPLE_PER_BATCH):
+        last = first + _PEOPLE_PER_BATCH - 1
+        confirmed, claimed = _skills_by_status(conn, PersonSkill.__table__.c.person_id.between(first, last))
+        for row in conn.execute(select(*_columns(person_table, PERSON_COLUMNS), household_table.c.is_poor,
+                                       household_table.c.is_remote)
+                                .join(household_table, household_table.c.id == person_table.c.household_id)
+                                .where(person_table.c.id.between(first, last))):
+            key = person_key(row, confirmed.get(row.id, set()), (row.is_poor, row.is_remote),
+                             claimed.get(row.id, set()))
+            if key is not None:
+                counter = person_counter(key)
+                people[counter] = people.get(counter, 0) + 1
+                emit("person_tally_keys", (row.id,), key)
     sessions_table = LearningSession.__table__
     desks = set(conn.scalars(select(sessions_table.c.public_id).where(
         sessions_table.c.kind == SessionKind.one_stop_desk)))
-    # The columns by name, not the table: the migration that made the roll-ups runs this, and must
-    # not read columns that later migrations add (support_records.organisation_id).
-    for row in conn.execute(select(records_table.c.id, records_table.c.person_id, records_table.c.commune_code,
-                                   records_table.c.village_id, records_table.c.supported_at, records_table.c.skill,
-                                   records_table.c.source_kind, records_table.c.source_id,
-                                   records_table.c.evidence_status)):
-        key = support_key(row.commune_code, row.village_id, row.supported_at, row.skill, row.source_kind,
-                          row.evidence_status, row.source_id, desks)
-        support[key] = support.get(key, 0) + 1
-        by_person.setdefault(row.person_id, []).append(
-            (row.id, row.commune_code, row.village_id, row.supported_at, row.evidence_status))
+    records_table = SupportRecord.__table__
+    support: dict[tuple, int] = {}
     reach: dict[tuple, int] = {}
-    reach_rows: dict[tuple, tuple] = {}
-    for person_id, records in by_person.items():
+
+    def reached(person_id, records):
         for period, (commune, village) in reach_of(records).items():
             reach[(commune, village, period)] = reach.get((commune, village, period), 0) + 1
-            reach_rows[(person_id, period)] = (commune, village)
+            emit("support_reach", (person_id, period), (commune, village))
+
+    # The columns by name, not the table: the migration that made the roll-ups runs this, and must
+    # not read columns that later migrations add (support_records.organisation_id). By person: the
+    # reach of each is decided by their records of each period together.
+    person_id, records = None, []
+    for row in streamed(select(records_table.c.id, records_table.c.person_id, records_table.c.commune_code,
+                                       records_table.c.village_id, records_table.c.supported_at,
+                                       records_table.c.skill, records_table.c.source_kind,
+                                       records_table.c.source_id, records_table.c.evidence_status)
+                                .order_by(records_table.c.person_id)):
+        key = support_key(row.commune_code, row.supported_at, row.skill, row.source_kind, row.evidence_status,
+                          row.source_id, desks)
+        support[key] = support.get(key, 0) + 1
+        if row.person_id != person_id:
+            if records:
+                reached(person_id, records)
+            person_id, records = row.person_id, []
+        records.append((row.id, row.commune_code, row.village_id, row.supported_at, row.evidence_status))
+    if records:
+        reached(person_id, records)
     visits: dict[tuple, int] = {}
     visit_table = Visit.__table__
-    for row in conn.execute(select(visit_table.c.commune_code, visit_table.c.visited_at, visit_table.c.flags,
-                                   visit_table.c.evidence_status)):
+    for row in streamed(select(visit_table.c.commune_code, visit_table.c.visited_at, visit_table.c.flags,
+                                       visit_table.c.evidence_status)):
         key = visit_key(*row)
         visits[key] = visits.get(key, 0) + 1
-    return {"visit_tallies": visits, "person_tallies": people,
-            "person_tally_keys": {(k,): v for k, v in person_keys.items()},
-            "household_tallies": household_counts, "support_tallies": support, "reach_tallies": reach,
-            "support_reach": reach_rows,
-            "household_tally_keys": {(row.id,): household_key(row) for row in households.values()}}
+    return {"visit_tallies": visits, "person_tallies": people, "household_tallies": household_counts,
+            "support_tallies": support, "reach_tallies": reach}
+
+
+def tallies_recount(conn) -> dict[str, dict[tuple, int]]:
+    """Every counter and key as the records say it should be, computed from scratch, by table: what
+    the write path must always equal (tests/test_tallies.py, ``fieldapp tallies check``), and what
+    :func:`tallies_rebuild` writes."""
+    keys: dict[str, dict[tuple, tuple]] = {"person_tally_keys": {}, "household_tally_keys": {}, "support_reach": {}}
+
+    def emit(table, key, value):
+        keys[table][key] = value
+
+    return {**_recount(conn, emit), **keys}
 
 
 def tallies_stored(conn) -> dict[str, dict[tuple, int]]:
     """The counters as they are stored, in the shape of :func:`tallies_recount` (counters at 0 left out)."""
     found: dict[str, dict] = {}
-    for model, key, value in ((PersonTally, PERSON_KEY, "people"), (HouseholdTally, HOUSEHOLD_KEY, "households"),
+    for model, key, value in ((PersonTally, PERSON_COUNTER, "people"), (HouseholdTally, HOUSEHOLD_KEY, "households"),
                               (SupportTally, SUPPORT_KEY, "records"), (ReachTally, REACH_KEY, "people"),
                               (VisitTally, VISIT_KEY, "visits")):
         table = model.__table__
@@ -617,31 +681,69 @@ def tallies_stored(conn) -> dict[str, dict[tuple, int]]:
     return found
 
 
+#: How each table's rows are written by the rebuild: its columns, from a (key, value) pair.
+_ROW_SHAPES = {
+    "person_tallies": (PERSON_COUNTER + ("people",), lambda k, v: (*k, v)),
+    "household_tallies": (HOUSEHOLD_KEY + ("households",), lambda k, v: (*k, v)),
+    "support_tallies": (SUPPORT_KEY + ("records",), lambda k, v: (*k, v)),
+    "reach_tallies": (REACH_KEY + ("people",), lambda k, v: (*k, v)),
+    "visit_tallies": (VISIT_KEY + ("visits",), lambda k, v: (*k, v)),
+    "person_tally_keys": (("person_id",) + PERSON_KEY, lambda k, v: (k[0], *v)),
+    "household_tally_keys": (("household_id",) + HOUSEHOLD_KEY, lambda k, v: (k[0], *v)),
+    "support_reach": (("person_id", "period", "commune_code", "village_id"), lambda k, v: (*k, *v)),
+}
+
+
+class _Writer:
+    """Rows to a table in batches: PostgreSQL's COPY (the bulk load it is made for, several times an
+    INSERT's speed) where row-level security does not bind the role (COPY FROM refuses it: the owner,
+    as an operator's rebuild runs), else many-row INSERTs."""
+
+    BATCH = 10_000
+
+    def __init__(self, conn, progress=None):
+        self.conn, self.progress = conn, progress
+        self.pending: dict[str, list[tuple]] = {}
+        self.written: dict[str, int] = {}
+        self.copy = conn.dialect.name == "postgresql" and not conn.scalar(
+            text("SELECT row_security_active('person_tallies')"))
+
+    def add(self, table: str, key, value) -> None:
+        rows = self.pending.setdefault(table, [])
+        rows.append(_ROW_SHAPES[table][1](key, value))
+        if len(rows) >= self.BATCH:
+            self.flush(table)
+
+    def flush(self, table: str, total: int | None = None) -> None:
+        rows, columns = self.pending.pop(table, []), _ROW_SHAPES[table][0]
+        if rows:
+            if self.copy:
+                cursor = self.conn.connection.driver_connection.cursor()
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                self.conn.execute(db.metadata.tables[table].insert(), [dict(zip(columns, r, strict=True))
+                                                                      for r in rows])
+        self.written[table] = self.written.get(table, 0) + len(rows)
+        if self.progress:
+            self.progress(table, self.written[table], total or self.written[table])
+
+
 def tallies_rebuild(conn, *, progress=None) -> dict[str, int]:
-    """Empty every roll-up and fill it again from the records (the migration that made them, and
-    ``fieldapp tallies rebuild`` after a restore); the rows written, by table."""
-    expected = tallies_recount(conn)
+    """Empty every roll-up and fill it again from the records (``fieldapp tallies rebuild`` after a
+    restore, or an upgrade onto records), streaming: the key tables are written as the recount finds
+    their rows, the counters at the end; the rows written, by table. One transaction: the figures
+    read the old roll-ups until it commits."""
     for model in reversed(tallied_tables()):
         conn.execute(delete(model.__table__))
-    written = {}
-    shapes = {"person_tallies": (PERSON_KEY, "people"), "household_tallies": (HOUSEHOLD_KEY, "households"),
-              "support_tallies": (SUPPORT_KEY, "records"), "reach_tallies": (REACH_KEY, "people"),
-              "visit_tallies": (VISIT_KEY, "visits")}
-    for name, counts in expected.items():
-        table = db.metadata.tables[name]
-        if name in shapes:
-            key, value = shapes[name]
-            rows = [{**dict(zip(key, k, strict=True)), value: v} for k, v in counts.items()]
-        elif name == "person_tally_keys":
-            rows = [{"person_id": k[0], **dict(zip(PERSON_KEY, v, strict=True))} for k, v in counts.items()]
-        elif name == "household_tally_keys":
-            rows = [{"household_id": k[0], **dict(zip(HOUSEHOLD_KEY, v, strict=True))} for k, v in counts.items()]
-        else:
-            rows = [{"person_id": k[0], "period": k[1], "commune_code": v[0], "village_id": v[1]}
-                    for k, v in counts.items()]
-        for start in range(0, len(rows), 5000):
-            conn.execute(table.insert(), rows[start:start + 5000])
-            if progress:
-                progress(name, min(start + 5000, len(rows)), len(rows))
-        written[name] = len(rows)
-    return written
+    writer = _Writer(conn, progress)
+    counters = _recount(conn, writer.add)
+    for table in ("person_tally_keys", "household_tally_keys", "support_reach"):
+        writer.flush(table)
+    for table, counts in counters.items():
+        for key, value in counts.items():
+            if value:
+                writer.add(table, key, value)
+        writer.flush(table, total=sum(1 for v in counts.values() if v))
+    return {table: writer.written.get(table, 0) for table in _ROW_SHAPES}

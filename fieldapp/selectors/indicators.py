@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
@@ -41,11 +41,13 @@ from fieldapp.models.tallies import (
     DISABILITY,
     ETHNIC_MINORITY,
     GROUP_BITS,
+    ONE_STOP_DESK,
     POOR_HOUSEHOLD,
     REMOTE_AREA,
     VNEID_CONFIRMED,
     HouseholdTally,
     PersonTally,
+    PersonTallyKey,
     ReachTally,
     SupportTally,
     VisitTally,
@@ -139,8 +141,20 @@ class Sheet:
 
 def _communes(subject: Subject, column):
     if subject.kind == "province":
-        return column.in_(select(Unit.code).where(Unit.parent_code == subject.province_code))
+        return column.in_(province_communes(subject.province_code))
     return column == subject.commune_code
+
+
+def province_communes(province_code: str) -> list[str]:
+    """A province's communes' codes, read once a request (kept in the session's info). Named as a list,
+    not a subquery: the planner then reads each commune's part of a roll-up's index for the period
+    (``commune_code = ANY (...) AND day BETWEEN``), where a subquery made it scan the whole roll-up,
+    which grows with the history."""
+    cache = db.session.info.setdefault("province_communes", {})
+    if province_code not in cache:
+        cache[province_code] = list(db.session.scalars(select(Unit.code).where(Unit.parent_code == province_code)
+                                                       .order_by(Unit.code)))
+    return cache[province_code]
 
 
 def _area(subject: Subject, model, village=True):
@@ -203,12 +217,11 @@ def _v(value):
 # --- people ----------------------------------------------------------------------------------------------
 
 
-def _age_class(year: int):
+def _age_class(year: int, born=PersonTally.birth_year):
     """SQL: the age group (``AGE_GROUPS``) a tally's birth year reaches in ``year``; ``under_16`` and
     ``unknown`` (no birth year) besides. The groups start at the cohorts' ages, so each cohort is a set of
     groups (``_COHORT_CLASSES``) and a province's people are grouped into a few hundred rows, not one per
     birth year."""
-    born = PersonTally.birth_year
     whens = [(born == 0, "unknown")]
     whens += [(born <= year - low, label) for label, low, _high in reversed(AGE_GROUPS)]
     return case(*whens, else_="under_16")
@@ -220,22 +233,26 @@ _COHORT_CLASSES = {cohort: frozenset(label for label, low, _h in AGE_GROUPS if l
 assert all(any(low == COHORT_FROM_AGE[c] for _l, low, _h in AGE_GROUPS) for c in Cohort), "groups must start at cohorts"
 
 
-def _person_columns(year: int, with_breakdowns: bool = True) -> tuple[tuple, tuple]:
+def _person_columns(year: int, with_breakdowns: bool = True, model=PersonTally) -> tuple[tuple, tuple]:
     """The people's roll-up's columns the figures read, ages in their groups, and what they are grouped
-    by: without the breakdowns, sex and priority groups are left out (read as '' and 0)."""
-    age_class = _age_class(year)
+    by: without the breakdowns, sex and priority groups are left out (read as '' and 0). ``model``: the
+    counters (``PersonTally``) or the people's keys (``PersonTallyKey``, a village's)."""
+    age_class = _age_class(year, model.birth_year)
     if with_breakdowns:
-        grouping = (PersonTally.sex, age_class, PersonTally.groups, PersonTally.priority, PersonTally.facts)
+        grouping = (model.sex, age_class, model.groups, model.priority, model.facts)
         return grouping, grouping
-    return ((literal(""), age_class, PersonTally.groups, literal(0), PersonTally.facts),
-            (age_class, PersonTally.groups, PersonTally.facts))
+    return ((literal(""), age_class, model.groups, literal(0), model.facts), (age_class, model.groups, model.facts))
 
 
 def _people_figures(subject: Subject, period: Period) -> list[Figure]:
-    columns, grouping = _person_columns(period.year)
-    rows = db.session.execute(select(*columns, func.sum(PersonTally.people))
-                              .where(_area(subject, PersonTally), PersonTally.people != 0)
-                              .group_by(*grouping)).all()
+    if subject.kind == "village":  # the counters are by commune; a village's people are grouped from their keys
+        model, people = PersonTallyKey, func.count()
+        where = [PersonTallyKey.commune_code == subject.commune_code, PersonTallyKey.village_id == subject.village_id]
+    else:
+        model, people = PersonTally, func.sum(PersonTally.people)
+        where = [_area(subject, PersonTally), PersonTally.people != 0]
+    columns, grouping = _person_columns(period.year, model=model)
+    rows = db.session.execute(select(*columns, people).where(*where).group_by(*grouping)).all()
     return _people_figures_of(rows, _population(subject, period.year))
 
 
@@ -318,6 +335,9 @@ def _households_figure_of(rows, population: dict[str, tuple[int, str]]) -> Figur
 
 
 def _support_figures_area(subject: Subject, period: Period) -> list[Figure]:
+    if subject.kind == "village":  # the counters are by commune; a village's quarter is a few thousand records
+        return _support_figures_of(period, SupportRecord.commune_code == subject.commune_code,
+                                   SupportRecord.village_id == subject.village_id)
     rows = db.session.execute(
         select(SupportTally.skill, SupportTally.channel, SupportTally.status, func.sum(SupportTally.records))
         .where(_area(subject, SupportTally), SupportTally.day >= period.first, SupportTally.day <= period.last)
@@ -360,11 +380,17 @@ def _support_figures(people: int, rows, organisations: int) -> list[Figure]:
                    breakdowns={"skill": dict(sorted(by_skill.items())), "channel": dict(sorted(by_channel.items()))})]
 
 
+#: SQL: a record's channel, as the roll-ups' :func:`fieldapp.models.tallies.support_channel` says it.
+_CHANNEL = case((and_(SupportRecord.source_kind == "session", exists().where(
+    LearningSession.public_id == SupportRecord.source_id, LearningSession.kind == SessionKind.one_stop_desk)),
+    literal(ONE_STOP_DESK)), else_=SupportRecord.source_kind)
+
+
 def _support_figures_of(period: Period, *where) -> list[Figure]:
     rows = db.session.execute(
-        select(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status, func.count())
+        select(SupportRecord.skill, _CHANNEL, SupportRecord.evidence_status, func.count())
         .where(*where, *_support_in(period, counted=False))
-        .group_by(SupportRecord.skill, SupportRecord.source_kind, SupportRecord.evidence_status)).all()
+        .group_by(SupportRecord.skill, _CHANNEL, SupportRecord.evidence_status)).all()
     people = db.session.scalar(select(func.count(distinct(SupportRecord.person_id))).where(
         *where, *_support_in(period)))
     return _support_figures(int(people or 0), rows, _organisations_supported(period, *where))
@@ -415,15 +441,15 @@ def _weeks(period: Period, today: date) -> list[date]:
 def _session_figures(period: Period, *where, communes: list[str] | None = None,
                      villages: list[int] | None = None) -> list[Figure]:
     sessions = _sessions_in(period, *where)
-    ids = [s[0] for s in sessions]
-    attendance = 0
-    held = 0
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        attendance += db.session.scalar(select(func.count()).select_from(SessionAttendee)
-                                        .where(SessionAttendee.session_id.in_(chunk))) or 0
-        held += db.session.scalar(select(func.count()).select_from(CheckIn).where(
-            CheckIn.session_id.in_(chunk), CheckIn.evidence_status == EvidenceStatus.held)) or 0
+    in_period = [*where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before]
+    # One statement each, the sessions joined (a province's quarter holds thousands of sessions: their
+    # ids in lists of a thousand took a statement, and a row-level check of each attendee, per list).
+    attendance = db.session.scalar(select(func.count()).select_from(SessionAttendee)
+                                   .join(LearningSession, LearningSession.id == SessionAttendee.session_id)
+                                   .where(*in_period)) or 0
+    held = db.session.scalar(select(func.count()).select_from(CheckIn)
+                             .join(LearningSession, LearningSession.id == CheckIn.session_id)
+                             .where(*in_period, CheckIn.evidence_status == EvidenceStatus.held)) or 0
     return _session_figures_of(period, sessions, attendance, held, communes=communes, villages=villages)
 
 
@@ -498,9 +524,7 @@ def indicators_compute(subject: Subject, period: Period) -> Sheet:
     """Every indicator of ``subject`` in ``period``, each with its target for the period's year."""
     if subject.kind in ("province", "commune", "village"):
         _built_check(subject)
-        communes = (list(db.session.scalars(select(Unit.code).where(Unit.parent_code == subject.province_code)
-                                            .order_by(Unit.code)))
-                    if subject.kind == "province" else [subject.commune_code])
+        communes = province_communes(subject.province_code) if subject.kind == "province" else [subject.commune_code]
         villages = None
         if subject.kind == "commune":
             villages = list(db.session.scalars(select(Village.id).where(Village.commune_code == subject.commune_code)
@@ -538,7 +562,6 @@ def _built_check(subject: Subject) -> None:
     (README, "Upgrading"); until then an area with people but no tallied person answers 503, not zeros."""
     from fieldapp.errors import AppError
     from fieldapp.models.persons import Person
-    from fieldapp.models.tallies import PersonTallyKey
 
     counted = select(Person.id).where(_area(subject, Person), Person.erased_at.is_(None),
                                       Person.consent_withdrawn_at.is_(None)).limit(1)
@@ -570,7 +593,6 @@ def _team_members(team_id: int):
 def _organisation_figures(subject: Subject, period: Period) -> list[Figure]:
     """An organisation's members with the basic skills, by role (its staff must learn: seed 003)."""
     from fieldapp.models.organisations import OrganisationMember
-    from fieldapp.models.tallies import PersonTallyKey
 
     rows = db.session.execute(select(OrganisationMember.role, PersonTallyKey.facts, func.count())
                               .join(PersonTallyKey, PersonTallyKey.person_id == OrganisationMember.person_id)
@@ -720,10 +742,10 @@ def _support_by(period: Period, column, ids: list[int]) -> dict[int, list[Figure
     people: dict[int, int] = {}
     organisations: dict[int, int] = {}
     for chunk in _chunks(ids):
-        for key, rest in _grouped(select(column, SupportRecord.skill, SupportRecord.source_kind,
-                                         SupportRecord.evidence_status, func.count())
+        for key, rest in _grouped(select(column, SupportRecord.skill, _CHANNEL, SupportRecord.evidence_status,
+                                         func.count())
                                   .where(column.in_(chunk), *_support_in(period, counted=False))
-                                  .group_by(column, SupportRecord.skill, SupportRecord.source_kind,
+                                  .group_by(column, SupportRecord.skill, _CHANNEL,
                                             SupportRecord.evidence_status)).items():
             rows[key] = rest
         people.update(_by_key(select(column, func.count(distinct(SupportRecord.person_id)))
