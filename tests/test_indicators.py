@@ -2,7 +2,6 @@
 empty periods, groups and cohorts, held-back evidence beside the count, population denominators,
 people reached once per period, late evidence, a household's move, targets from the nation, the
 province and the commune, and every subject looked up through the caller's area."""
-import uuid
 from datetime import timedelta, timezone
 
 import pytest
@@ -11,52 +10,29 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Role
 from fieldapp.models.evidence import EvidenceKind
-from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS
 from fieldapp.services.skills import skills_record
 from tests.factories import (
     HUNG_CHAU,
-    HUNG_CHAU_CENTRE,
     OTHER_COMMUNE,
-    assign,
     make_household,
     make_person,
     make_session,
-    make_team,
     make_user,
     make_village,
 )
+from tests.field_world import FIVE, LAT, LON, MOCKED_FAR, field_world, post_visit
 from tests.test_tallies import assert_tallies_exact
-
-LAT, LON = HUNG_CHAU_CENTRE
-FIVE = sorted(s.value for s in DIGITAL_FAMILY_SKILLS)
-HERE = {"lat": LAT, "lon": LON, "accuracy_m": 5}
-MOCKED_FAR = {"lat": LAT + 0.05, "lon": LON, "accuracy_m": 5, "mock_location": True}
 
 
 @pytest.fixture
 def world(login):
-    volunteer = make_user()
-    team = make_team(members=[volunteer])
-    household = make_household(lat=LAT, lon=LON)
-    assign(household, volunteer, team)
-    officer = make_user(role=Role.commune_officer)
-    return {"volunteer": volunteer, "headers": login(volunteer), "household": household, "team": team,
-            "officer": officer, "officer_headers": login(officer)}
+    return field_world(login)
 
 
 def _sheet(client, headers, **query):
     answer = client.get("/api/v1/indicators", headers=headers, query_string=query)
     assert answer.status_code == 200, answer.get_json()
     return {f["code"]: f for f in answer.get_json()["figures"]}
-
-
-def _visit(client, world, people, gps=HERE, visited_at=None):
-    answer = client.post("/api/v1/visits", headers=world["headers"], json={
-        "client_id": str(uuid.uuid4()), "household_id": world["household"].public_id, "outcome": "supported",
-        "visited_at": (visited_at or utcnow()).isoformat(), "gps": gps,
-        "people": [{"person_id": p.public_id, "skills": skills} for p, skills in people]})
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()
 
 
 def _this_quarter() -> str:
@@ -82,8 +58,8 @@ def test_groups_cohorts_and_held_back_skills_by_hand(client, world):
     staff_too = make_person(household=household, birth_year=year - 30, sex="male", target_groups=["public_staff"])
     pupil = make_person(household=household, birth_year=year - 16, target_groups=["pupils_students"])
     make_person(household=household, birth_year=None, target_groups=["residents"])
-    _visit(client, world, [(staff, FIVE)])                       # counted: basic skills
-    _visit(client, world, [(staff_too, FIVE)], gps=MOCKED_FAR)   # held back: claimed only
+    post_visit(client, world, [(staff, FIVE)])                       # counted: basic skills
+    post_visit(client, world, [(staff_too, FIVE)], gps=MOCKED_FAR)   # held back: claimed only
     skills_record(caller=None, person=pupil, grant=["vneid_level2"], evidence_kind=EvidenceKind.other,
                   evidence_ref="test")
     db.session.commit()
@@ -117,7 +93,7 @@ def test_a_birthday_this_year_counts_for_the_whole_year(client, world):
 def test_a_population_figure_is_the_denominator_with_the_registry_beside(client, world):
     year = utcnow().year
     person = make_person(household=world["household"], birth_year=year - 40)
-    _visit(client, world, [(person, FIVE)])
+    post_visit(client, world, [(person, FIVE)])
     answer = client.put(f"/api/v1/units/{HUNG_CHAU}/population/{year}", headers=world["officer_headers"],
                         json={"figures": {"adults": 10}, "source": "Niên giám thống kê"})
     assert answer.status_code == 200, answer.get_json()
@@ -139,9 +115,9 @@ def test_a_population_figure_is_the_denominator_with_the_registry_beside(client,
 def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
     household = world["household"]
     first, second = make_person(household=household), make_person(household=household)
-    _visit(client, world, [(first, ["online_safety"]), (second, ["cashless_payment"])])
-    _visit(client, world, [(first, ["online_shopping"])])
-    _visit(client, world, [(second, ["online_safety"])], gps=MOCKED_FAR)  # held: beside, not counted
+    post_visit(client, world, [(first, ["online_safety"]), (second, ["cashless_payment"])])
+    post_visit(client, world, [(first, ["online_shopping"])])
+    post_visit(client, world, [(second, ["online_safety"])], gps=MOCKED_FAR)  # held: beside, not counted
     quarter = _this_quarter()
     sheet = _sheet(client, world["officer_headers"], period=quarter)
     assert sheet["support.people"]["numerator"] == 2
@@ -155,7 +131,7 @@ def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
 
     # Late evidence: a visit dated 100 days ago counts in its own quarter, not in this one.
     then = utcnow() - timedelta(days=100)
-    _visit(client, world, [(first, ["digital_savings"])], visited_at=then)
+    post_visit(client, world, [(first, ["digital_savings"])], visited_at=then)
     then_day = then.astimezone(timezone(timedelta(hours=7))).date()
     then_quarter = f"{then_day.year}-Q{(then_day.month - 1) // 3 + 1}"
     assert then_quarter != quarter
@@ -180,7 +156,7 @@ def test_people_reached_once_per_period_late_evidence_and_a_move(client, world):
 def test_a_person_who_moves_household_is_counted_where_they_live_and_their_support_stays(client, world):
     year = utcnow().year
     person = make_person(household=world["household"], birth_year=year - 30)
-    _visit(client, world, [(person, FIVE)])
+    post_visit(client, world, [(person, FIVE)])
     old_village = world["household"].village_id
     assert _sheet(client, world["officer_headers"], period=str(year),
                   village_id=old_village)["basic_skills.adults"]["numerator"] == 1
@@ -236,7 +212,7 @@ def test_targets_come_from_the_commune_then_the_province_then_the_nation(client,
 
 def test_a_team_and_a_volunteer_are_their_own_subjects(client, world):
     person = make_person(household=world["household"])
-    _visit(client, world, [(person, ["online_safety", "cashless_payment"])])
+    post_visit(client, world, [(person, ["online_safety", "cashless_payment"])])
     quarter = _this_quarter()
     team = _sheet(client, world["officer_headers"], period=quarter, team_id=world["team"].id)
     assert (team["support.people"]["numerator"], team["support.records"]["numerator"]) == (1, 2)
@@ -261,6 +237,11 @@ def test_the_one_stop_desk_is_a_channel_of_its_own_and_communes_without_one_are_
     sheet = _sheet(client, world["officer_headers"], period=_this_quarter())
     assert sheet["support.records"]["breakdowns"]["channel"] == {"one_stop_desk": 1, "session": 1}
     assert_tallies_exact()
+    # Read from the records (a village's, a volunteer's), the desk is the same channel of its own.
+    village = _sheet(client, world["officer_headers"], period=_this_quarter(), village_id=person.village_id)
+    mine = _sheet(client, world["headers"], period=_this_quarter(), volunteer_id=world["volunteer"].id)
+    for read in (village, mine):
+        assert read["support.records"]["breakdowns"]["channel"] == {"one_stop_desk": 1, "session": 1}
     assert sheet["one_stop_desk.missing_communes"]["numerator"] == 0
     assert sheet["sessions.count"]["breakdowns"]["kind"] == {"one_stop_desk": 1, "weekly_class": 1}
     province_code = db.session.get(Unit, HUNG_CHAU).parent_code
@@ -274,7 +255,7 @@ def test_the_one_stop_desk_is_a_channel_of_its_own_and_communes_without_one_are_
 def test_a_province_sums_its_communes(client, world, login):
     from fieldapp.models.units import Unit
     person = make_person(household=world["household"])
-    _visit(client, world, [(person, ["online_safety"])])
+    post_visit(client, world, [(person, ["online_safety"])])
     province_code = db.session.get(Unit, HUNG_CHAU).parent_code
     province = login(make_user(role=Role.province_officer, unit_code=province_code))
     sheet = _sheet(client, province, period=_this_quarter(), unit=province_code)

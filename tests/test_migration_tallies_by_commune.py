@@ -66,6 +66,7 @@ def test_the_counters_are_added_up_over_the_commune_and_the_downgrade_asks_for_a
 
 
 def test_area_policies_test_the_area_as_a_hashed_set(migrated):
+    """Every policy of the array form is rewritten, and the downgrade writes them back."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row-level security is PostgreSQL's")
 
@@ -75,7 +76,9 @@ def test_area_policies_test_the_area_as_a_hashed_set(migrated):
 
     array_before, hashed_before = forms()
     assert array_before > 20 and hashed_before == 0
-    upgrade()
+    upgrade(revision="e5b7d3a9c2f4")
     assert forms() == (0, array_before)
+    upgrade()  # later ones write the hashed form themselves
+    assert forms()[0] == 0
     downgrade(revision=BEFORE)
     assert forms() == (array_before, 0)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fieldapp.auth.callers import Caller
 from fieldapp.extensions import db
 from fieldapp.models import Role
+from fieldapp.models.sessions import SessionAttendee
 from tests.factories import (
     HA_NOI,
     HUNG_CHAU,
@@ -103,11 +104,14 @@ def _rows_in_two_communes() -> dict[str, tuple[int, str]]:
     made = {}
     for commune in (HUNG_CHAU, OTHER_COMMUNE):
         household = make_household(village=make_village(commune_code=commune))
-        make_person(household=household)
+        person = make_person(household=household)
         leader = make_user(role=Role.team_leader, unit_code=commune)
         make_team(leader=leader, commune_code=commune, members=[make_user(unit_code=commune)])
-        make_session(commune_code=commune, lat=21.0386 if commune == OTHER_COMMUNE else 19.1222,
-                     lon=105.838 if commune == OTHER_COMMUNE else 105.563)
+        session = make_session(commune_code=commune, lat=21.0386 if commune == OTHER_COMMUNE else 19.1222,
+                               lon=105.838 if commune == OTHER_COMMUNE else 105.563)
+        db.session.add(SessionAttendee(session_id=session.id, commune_code=commune, person_id=person.id,
+                                       recorded_by=leader.id, via="name"))
+        db.session.flush()
         made[commune] = (household.id, household.public_id)
     make_mentorship()  # Hùng Châu
     return made
@@ -136,9 +140,12 @@ def test_a_commune_area_sees_only_its_commune_and_a_province_only_its_communes()
         # child rows follow their parent: members of a team of the area only
         team_communes = set(db.session.scalars(sa.text(
             "SELECT DISTINCT t.commune_code FROM team_members m JOIN teams t ON t.id = m.team_id")))
+        # attendees carry their session's commune, tested directly
+        attendee_communes = set(db.session.scalars(sa.text("SELECT DISTINCT commune_code FROM session_attendees")))
         assert visible in ids and hidden not in ids, area
         assert communes == {commune}, area
         assert team_communes == {commune}, area
+        assert attendee_communes == {commune}, area
 
 
 def test_a_write_into_another_area_is_refused_by_the_database():

@@ -3,7 +3,6 @@ whatever writes them: visits, sessions, reviews that hold back, accept and rejec
 withdrawal of consent, a household's move and its priority flags, the household import, late
 evidence; and the rule of "basic skills" is one rule in Python and SQL."""
 import io
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Person, Role
+from fieldapp.models import Person
 from fieldapp.models.persons import TargetGroup
 from fieldapp.models.skills import DIGITAL_FAMILY_SKILLS, Skill, holds_basic_skills
 from fieldapp.models.tallies import (
@@ -25,20 +24,12 @@ from fieldapp.models.tallies import (
 from fieldapp.periods import local_day, reach_keys, report_quarter, report_quarter_of
 from fieldapp.selectors.organisations import finished_clause
 from tests.factories import (
-    HUNG_CHAU_CENTRE,
-    assign,
     make_household,
     make_person,
     make_session,
-    make_team,
-    make_user,
     make_village,
 )
-
-LAT, LON = HUNG_CHAU_CENTRE
-FIVE = sorted(s.value for s in DIGITAL_FAMILY_SKILLS)
-HERE = {"lat": LAT, "lon": LON, "accuracy_m": 5}
-MOCKED_FAR = {"lat": LAT + 0.05, "lon": LON, "accuracy_m": 5, "mock_location": True}
+from tests.field_world import FIVE, LAT, LON, MOCKED_FAR, field_world, post_visit
 
 
 def assert_tallies_exact():
@@ -50,25 +41,11 @@ def assert_tallies_exact():
 
 @pytest.fixture
 def field(login):
-    volunteer = make_user()
-    team = make_team(members=[volunteer])
-    household = make_household(lat=LAT, lon=LON)
-    assign(household, volunteer, team)
-    return {"volunteer": volunteer, "headers": login(volunteer), "household": household, "team": team,
-            "officer": login(make_user(role=Role.commune_officer))}
-
-
-def _visit(client, field, people, gps=HERE, visited_at=None):
-    answer = client.post("/api/v1/visits", headers=field["headers"], json={
-        "client_id": str(uuid.uuid4()), "household_id": field["household"].public_id, "outcome": "supported",
-        "visited_at": (visited_at or utcnow()).isoformat(), "gps": gps,
-        "people": [{"person_id": p.public_id, "skills": skills} for p, skills in people]})
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()
+    return field_world(login)
 
 
 def _review(client, field, visit_id, decision):
-    answer = client.post("/api/v1/reviews", headers=field["officer"], json={
+    answer = client.post("/api/v1/reviews", headers=field["officer_headers"], json={
         "type": "visit", "id": visit_id, "decision": decision, "reason": "Đã gọi điện xác minh"})
     assert answer.status_code == 201, answer.get_json()
 
@@ -81,10 +58,10 @@ def test_every_write_keeps_the_roll_ups_equal_to_a_recount(client, field):
     pupil = make_person(household=household, birth_year=None)
     assert_tallies_exact()
 
-    counted = _visit(client, field, [(elder, FIVE), (teacher, ["vneid_level2", "digital_bank_account"])])
+    counted = post_visit(client, field, [(elder, FIVE), (teacher, ["vneid_level2", "digital_bank_account"])])
     assert counted["evidence_status"] == "counted"
     assert_tallies_exact()
-    held = _visit(client, field, [(pupil, FIVE)], gps=MOCKED_FAR)
+    held = post_visit(client, field, [(pupil, FIVE)], gps=MOCKED_FAR)
     assert held["evidence_status"] == "held"
     assert_tallies_exact()
     _review(client, field, held["id"], "accepted")
@@ -97,28 +74,29 @@ def test_every_write_keeps_the_roll_ups_equal_to_a_recount(client, field):
     answer = client.post(f"/api/v1/sessions/{session.public_id}/attendees", headers=field["headers"],
                          json={"person_id": teacher.public_id})
     assert answer.status_code in (200, 201), answer.get_json()
-    _visit(client, field, [(pupil, ["online_safety"])], visited_at=utcnow() - timedelta(days=100))
+    post_visit(client, field, [(pupil, ["online_safety"])], visited_at=utcnow() - timedelta(days=100))
     assert_tallies_exact()
 
     # The household's priority flags move its members; a move to another village moves them all.
     other_village = make_village()
-    answer = client.patch(f"/api/v1/households/{household.public_id}", headers=field["officer"],
+    answer = client.patch(f"/api/v1/households/{household.public_id}", headers=field["officer_headers"],
                           json={"is_poor": True, "village_id": other_village.id})
     assert answer.status_code == 200, answer.get_json()
     assert_tallies_exact()
 
     # A person moves to another household (and village): their counts follow, their support stays.
     new_home = make_household(village=make_village(), lat=LAT, lon=LON)
-    answer = client.patch(f"/api/v1/persons/{pupil.public_id}", headers=field["officer"],
+    answer = client.patch(f"/api/v1/persons/{pupil.public_id}", headers=field["officer_headers"],
                           json={"household_id": new_home.public_id})
     assert answer.status_code == 200, answer.get_json()
     assert_tallies_exact()
 
     # Consent withdrawn, then an erasure: out of every count of people (the support given stays).
-    answer = client.patch(f"/api/v1/persons/{teacher.public_id}", headers=field["officer"], json={"consent": None})
+    answer = client.patch(f"/api/v1/persons/{teacher.public_id}", headers=field["officer_headers"],
+                          json={"consent": None})
     assert answer.status_code == 200, answer.get_json()
     assert_tallies_exact()
-    answer = client.post(f"/api/v1/persons/{elder.public_id}/erase", headers=field["officer"])
+    answer = client.post(f"/api/v1/persons/{elder.public_id}/erase", headers=field["officer_headers"])
     assert answer.status_code in (200, 204), answer.get_json()
     assert_tallies_exact()
 
@@ -131,7 +109,7 @@ def test_every_write_keeps_the_roll_ups_equal_to_a_recount(client, field):
 def test_the_counters_hold_what_was_done(client, field):
     household = field["household"]
     elder = make_person(household=household, birth_year=1950, sex="female", target_groups=["residents"])
-    _visit(client, field, [(elder, FIVE)])
+    post_visit(client, field, [(elder, FIVE)])
     conn = db.session.connection()
     stored = tallies_stored(conn)
     key = stored["person_tally_keys"][(elder.id,)]
@@ -152,8 +130,9 @@ def test_the_household_import_is_counted(client, field):
     village = make_village(name="Xóm Nhập")
     sheet = ("Mã hộ,Thôn,Địa chỉ,Họ tên,Năm sinh,Hộ nghèo\n"
              f"H1,{village.name},Nhà 1,Nguyễn Văn An,1980,x\nH1,{village.name},Nhà 1,Trần Thị Bình,2012,\n")
-    answer = client.post("/api/v1/households/import", headers=field["officer"], query_string={"dry_run": "false"},
-                         data={"file": (io.BytesIO(sheet.encode()), "ho.csv")}, content_type="multipart/form-data")
+    answer = client.post("/api/v1/households/import", headers=field["officer_headers"],
+                         query_string={"dry_run": "false"}, data={"file": (io.BytesIO(sheet.encode()), "ho.csv")},
+                         content_type="multipart/form-data")
     assert answer.status_code in (200, 201), answer.get_json()
     assert_tallies_exact()
     imported = db.session.scalars(select(Person).where(Person.village_id == village.id)).all()
@@ -221,7 +200,7 @@ def test_the_owners_rebuild_loads_by_copy_and_writes_what_the_write_path_kept(cl
 
     household = field["household"]
     people = [make_person(household=household, birth_year=1950 + n, sex="female") for n in range(5)]
-    _visit(client, field, [(p, FIVE) for p in people])
+    post_visit(client, field, [(p, FIVE) for p in people])
     conn = db.session.connection()
     before = tallies_stored(conn)
     monkeypatch.setattr(tallies._Writer, "BATCH", 2)

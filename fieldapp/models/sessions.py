@@ -81,6 +81,9 @@ class SessionAttendee(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("learning_sessions.id"), primary_key=True)
     #: The resident recorded at it; once per session (the primary key).
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    #: The session's commune, copied when recorded: row-level security tests it directly (no lookup of
+    #: the session for each of a quarter's hundred thousand attendances).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: Who recorded them (the caller), also the helper of their support records.
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: "card" (person card scanned) or "name" (picked from the registry).

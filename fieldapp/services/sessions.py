@@ -81,7 +81,8 @@ def attendee_add(*, caller: Caller, session: LearningSession, person: Person, vi
         return existing
     person_processing_check([person])
     organisation = support_organisation_check(caller=caller, person=person, organisation_id=organisation_id)
-    attendee = SessionAttendee(session_id=session.id, person_id=person.id, recorded_by=caller.user_id, via=via,
+    attendee = SessionAttendee(session_id=session.id, commune_code=session.commune_code, person_id=person.id,
+                               recorded_by=caller.user_id, via=via,
                                organisation_id=organisation.id if organisation else None)
     db.session.add(attendee)
     support_records_add(caller=caller, helper_id=caller.user_id, person=person,
