@@ -258,54 +258,65 @@ def _people_figures(subject: Subject, period: Period) -> list[Figure]:
 
 def _people_figures_of(rows, population: dict[str, tuple[int, str]], with_breakdowns: bool = True) -> list[Figure]:
     """The people's figures from the roll-up's rows (sex, age group, target groups, priority groups, facts,
-    people); without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``."""
+    people); without their breakdowns (by sex, age group, priority group) unless ``with_breakdowns``.
 
-    def count(where, fact=None) -> int:
-        return sum(int(n) for sex, age, groups, priority, facts, n in rows
-                   if where(sex, age, groups, priority) and (fact is None or facts & fact))
-
-    def in_cohort_of(cohort):
-        return lambda _s, age, _g, _p: age in _COHORT_CLASSES[cohort]
-
-    is_adult, is_16 = in_cohort_of(Cohort.adult), in_cohort_of(Cohort.citizen_from_16)
-
-    def in_group(group):
-        return lambda _s, _a, groups, _p: bool(groups & GROUP_BITS[group])
-
-    def breakdowns(where, fact) -> dict:
-        def part(extra):
-            return {"numerator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p), fact),
-                    "denominator": count(lambda s, a, g, p: where(s, a, g, p) and extra(s, a, g, p))}
-
-        by_sex = {sex or "unknown": part(lambda s, _a, _g, _p, _x=sex: s == _x) for sex in sorted({r[0] for r in rows})}
-        by_age = {label: part(lambda _s, a, _g, _p, _x=label: a == _x) for label, _low, _high in AGE_GROUPS}
-        by_priority = {name: part(lambda _s, _a, _g, p, _bit=bit: bool(p & _bit))
-                       for name, bit in PRIORITY_BITS.items()}
-        by_priority["elderly"] = part(in_cohort_of(Cohort.elderly))
-        return {"sex": by_sex, "age_group": by_age, "priority_group": by_priority}
-
-    figures = []
-    specs = [
-        ("basic_skills.public_staff", in_group(TargetGroup.public_staff), BASIC_SKILLS, True),
-        ("basic_skills.pupils_students", in_group(TargetGroup.pupils_students), BASIC_SKILLS, True),
-        ("basic_skills.enterprise_workers", in_group(TargetGroup.enterprise_workers), BASIC_SKILLS, True),
-        ("basic_skills.residents", in_group(TargetGroup.residents), BASIC_SKILLS, True),
-        ("basic_skills.adults", is_adult, BASIC_SKILLS, True),
-        ("vneid_confirmed.adults", is_adult, VNEID_CONFIRMED, False),
-        ("digital_identity.citizens_from_16", is_16, DIGITAL_IDENTITY, False),
-        ("digital_bank_account.citizens_from_16", is_16, DIGITAL_BANK_ACCOUNT, False),
+    One pass over the rows, each added to every figure and part it is in (a province's rows are a few
+    thousand, and a count per figure and part read them two hundred times)."""
+    adult, from_16, elderly = (_COHORT_CLASSES[c] for c in (Cohort.adult, Cohort.citizen_from_16, Cohort.elderly))
+    specs = [  # code, who is counted (target group bit, or the age groups of a cohort), the fact, broken down
+        ("basic_skills.public_staff", GROUP_BITS[TargetGroup.public_staff], BASIC_SKILLS, True),
+        ("basic_skills.pupils_students", GROUP_BITS[TargetGroup.pupils_students], BASIC_SKILLS, True),
+        ("basic_skills.enterprise_workers", GROUP_BITS[TargetGroup.enterprise_workers], BASIC_SKILLS, True),
+        ("basic_skills.residents", GROUP_BITS[TargetGroup.residents], BASIC_SKILLS, True),
+        ("basic_skills.adults", adult, BASIC_SKILLS, True),
+        ("vneid_confirmed.adults", adult, VNEID_CONFIRMED, False),
+        ("digital_identity.citizens_from_16", from_16, DIGITAL_IDENTITY, False),
+        ("digital_bank_account.citizens_from_16", from_16, DIGITAL_BANK_ACCOUNT, False),
     ]
-    for code, where, fact, broken_down in specs:
-        registry = count(where)
+    sexes = sorted({r[0] for r in rows})
+    totals = {code: [0, 0, 0] for code, *_ in specs}  # registry, numerator, held back
+    parts: dict[str, dict[tuple, list[int]]] = {}
+    for code, _who, _fact, broken_down in specs:
+        if broken_down and with_breakdowns:
+            parts[code] = {**{("sex", sex or "unknown"): [0, 0] for sex in sexes},
+                           **{("age_group", label): [0, 0] for label, _l, _h in AGE_GROUPS},
+                           **{("priority_group", name): [0, 0] for name in (*PRIORITY_BITS, "elderly")}}
+    for sex, age, groups, priority, facts, n in rows:
+        n = int(n)
+        keys = None
+        for code, who, fact, _broken_down in specs:
+            if not (groups & who if isinstance(who, int) else age in who):
+                continue
+            total, has = totals[code], bool(facts & fact)
+            total[0] += n
+            total[1] += n if has else 0
+            total[2] += n if facts & BASIC_SKILLS_HELD_BACK else 0
+            if code in parts:
+                if keys is None:
+                    keys = [("sex", sex or "unknown"), ("age_group", age)]
+                    keys += [("priority_group", name) for name, bit in PRIORITY_BITS.items() if priority & bit]
+                    if age in elderly:
+                        keys.append(("priority_group", "elderly"))
+                own = parts[code]
+                for key in keys:
+                    part = own.get(key)
+                    if part is not None:  # no part for under_16 or unknown ages
+                        part[0] += n if has else 0
+                        part[1] += n
+    figures = []
+    for code, _who, fact, _broken_down in specs:
+        registry, numerator, held = totals[code]
         measure = INDICATORS[code].population_measure
-        figure = Figure(code=code, numerator=count(where, fact), denominator=registry, denominator_source="registry",
-                        registry_denominator=registry,
-                        held_back=count(where, BASIC_SKILLS_HELD_BACK) if fact == BASIC_SKILLS else None)
+        figure = Figure(code=code, numerator=numerator, denominator=registry, denominator_source="registry",
+                        registry_denominator=registry, held_back=held if fact == BASIC_SKILLS else None)
         if measure and measure in population:
             figure.denominator, figure.population_source = population[measure]
             figure.denominator_source = "population"
-        if broken_down and with_breakdowns:
-            figure.breakdowns = breakdowns(where, fact)
+        if code in parts:
+            breakdowns: dict[str, dict] = {"sex": {}, "age_group": {}, "priority_group": {}}
+            for (kind, key), (num, den) in parts[code].items():
+                breakdowns[kind][key] = {"numerator": num, "denominator": den}
+            figure.breakdowns = breakdowns
         figures.append(figure)
     return figures
 
@@ -465,17 +476,24 @@ def _session_figures_of(period: Period, sessions, attendance: int, held: int, *,
     """Sessions by kind, their attendance (held-back check-ins beside) and, for ``communes``, the whole
     weeks of the period without a weekly class (and the ``villages`` with such a week)."""
     by_kind: dict[str, int] = {}
-    for session in sessions:
-        by_kind[_v(session.kind)] = by_kind.get(_v(session.kind), 0) + 1
+    weekly, weekly_villages, desks = set(), set(), set()
+    weekly_kind, desk_kind = SessionKind.weekly_class.value, SessionKind.one_stop_desk.value
+    for _id, kind, commune, village, starts_at in sessions:  # a province's quarter: thousands
+        kind = _v(kind)
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        if kind == desk_kind:
+            desks.add(commune)
+        elif kind == weekly_kind and communes is not None:
+            day = local_day(starts_at)
+            monday = day - timedelta(days=day.weekday())
+            weekly.add((commune, monday))
+            if village is not None:
+                weekly_villages.add((village, monday))
     figures = [Figure(code="sessions.count", numerator=len(sessions),
                       breakdowns={"kind": dict(sorted(by_kind.items()))}),
                Figure(code="sessions.attendance", numerator=attendance, held_back=held)]
     if communes is not None:
         weeks = _weeks(period, local_day(utcnow()))
-        weekly = {(c, local_day(s) - timedelta(days=local_day(s).weekday())) for _i, k, c, _vi, s in sessions
-                  if _v(k) == SessionKind.weekly_class.value}
-        weekly_villages = {(vi, local_day(s) - timedelta(days=local_day(s).weekday())) for _i, k, _c, vi, s in sessions
-                           if _v(k) == SessionKind.weekly_class.value and vi is not None}
         missing = {c: [w.isoformat() for w in weeks if (c, w) not in weekly] for c in communes}
         breakdowns = {"weeks": len(weeks),
                       "communes_with_a_missing_week": sorted(c for c, m in missing.items() if m),
@@ -485,7 +503,6 @@ def _session_figures_of(period: Period, sessions, attendance: int, held: int, *,
                 v for v in villages if any((v, w) not in weekly_villages for w in weeks))
         figures.append(Figure(code="weekly_class.missing_weeks", numerator=sum(len(m) for m in missing.values()),
                               breakdowns=breakdowns))
-        desks = {c for _i, k, c, _vi, _s in sessions if _v(k) == SessionKind.one_stop_desk.value}
         without = sorted(set(communes) - desks)
         figures.append(Figure(code="one_stop_desk.missing_communes", numerator=len(without),
                               denominator=len(communes), denominator_source="registry",
