@@ -96,3 +96,27 @@ def test_a_callers_kept_write_only_moves_forward():
     assert writes.get("a") == 200 and writes.get("b") is None
     writes.raise_to("c", 5, 0)
     assert writes.get("c") is None  # kept no longer than its time
+
+
+def test_in_redis_a_callers_kept_write_only_moves_forward_whichever_worker_writes_last():
+    """Production's store (every worker's positions): the same rule, kept by one script in Redis."""
+    import os
+    import uuid
+
+    from fieldapp.replicas.writes import RedisWrites
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Redis for the store of writes: run scripts/test (scripts/redis-ready)")
+        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
+    first, second = RedisWrites(url), RedisWrites(url)  # two workers
+    key = f"fieldapp:test:writes:{uuid.uuid4().hex}"
+    try:
+        first.raise_to(key, lsn_int("16/B374D848"), 60)
+        second.raise_to(key, lsn_int("16/B3000000"), 60)  # older, arriving last
+        assert first.get(key) == second.get(key) == lsn_int("16/B374D848")
+        second.raise_to(key, lsn_int("17/0"), 60)
+        assert first.get(key) == lsn_int("17/0")
+    finally:
+        first._client.delete(key)
