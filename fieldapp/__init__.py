@@ -40,6 +40,9 @@ def create_app(config: dict | None = None, *, http: bool = True) -> Flask:
     app.config.update(load_config())
     app.config.update(config or {})
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    from fieldapp.replicas import setup as replica_setup
+
+    app.config.setdefault("SQLALCHEMY_BINDS", replica_setup.replica_binds(app.config))
     app.config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
@@ -64,6 +67,7 @@ def create_app(config: dict | None = None, *, http: bool = True) -> Flask:
     with app.app_context():
         install_engine_hooks(db.engine, spatialite_path=app.config["SPATIALITE_LIBRARY_PATH"],
                              role=app.config.get("DATABASE_ROLE"))
+        replica_setup.install(app)  # the read operations' guard; a replica's engine and read-your-writes
     migrate.init_app(app, db, directory=_migrations_dir())
     limiter.init_app(app)
     from fieldapp.caching import results_cache

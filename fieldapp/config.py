@@ -141,6 +141,16 @@ def load_config() -> dict:
         # tables; row-level security applies only to a role that does not own them.
         "DATABASE_ROLE": _env("DATABASE_ROLE"),
         "SPATIALITE_LIBRARY_PATH": _env("SPATIALITE_LIBRARY_PATH", "mod_spatialite"),
+        # A PostgreSQL streaming replica for the reads of reports, indicators and exports, chosen per
+        # operation (fieldapp/replicas/, docs/deploy.md "A streaming replica"): the most it may lag
+        # (seconds) before those reads go to the primary; how long a connection to it may take; how long
+        # a replica that did not answer is left alone; where each account's last write is kept
+        # (read-your-writes; unset: RATELIMIT_STORAGE_URI).
+        "REPLICA_DATABASE_URL": _env("REPLICA_DATABASE_URL"),
+        "REPLICA_MAX_LAG_SECONDS": float(_env("REPLICA_MAX_LAG_SECONDS", "10") or 10),
+        "REPLICA_CONNECT_TIMEOUT_SECONDS": _int("REPLICA_CONNECT_TIMEOUT_SECONDS", 2),
+        "REPLICA_RETRY_SECONDS": float(_env("REPLICA_RETRY_SECONDS", "10") or 10),
+        "REPLICA_WRITES_URI": _env("REPLICA_WRITES_URI"),
         # The most mentees a Digital Ambassador may guide at once (active mentorships): a mentor with
         # too many cannot really follow each one, and a runaway count is the sign of paper mentoring.
         "MENTEES_PER_MENTOR_MAX": _int("MENTEES_PER_MENTOR_MAX", 30),

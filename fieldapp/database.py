@@ -87,13 +87,19 @@ _HOW_TO_FIX = {
 }
 
 
-def postgresql_durability_problems(settings: Iterable[tuple[str, str, str, str, str]]) -> list[str]:
+def postgresql_durability_problems(settings: Iterable[tuple[str, str, str, str, str]], *,
+                                   standby: bool = False) -> list[str]:
     """What is wrong in ``settings`` (the rows of :data:`POSTGRESQL_DURABILITY_SQL`: name, setting,
     source, database, login), a sentence per setting that is off, naming it and what turns it on
-    again; empty when none is."""
+    again; empty when none is.
+
+    A ``standby`` (the read replica, fieldapp/replicas/) is held to ``fsync`` only: it commits nothing
+    of ours (its transactions are read only, and PostgreSQL refuses a write there), so its
+    ``synchronous_commit`` cannot lose anything, while ``fsync`` off there could leave its copy corrupt
+    after a crash, answering wrong figures. Being read only is what a standby is: not refused."""
     problems = []
     for name, setting, source, database, user in settings:
-        if setting != "off":
+        if setting != "off" or (standby and name == "synchronous_commit"):
             continue
         fix = _HOW_TO_FIX.get(source, "set {name} = on in postgresql.conf and reload PostgreSQL")
         problems.append(f"PostgreSQL's {name} is off (set by: {source}): a commit it acknowledges can be lost "
@@ -120,11 +126,13 @@ def _refuse(dbapi_conn, problems: list[str]) -> None:
     raise DurabilityOff("fieldapp refuses to run on this database: " + "; ".join(problems))
 
 
-def install_engine_hooks(engine: Engine, *, spatialite_path: str, role: str | None = None) -> None:
+def install_engine_hooks(engine: Engine, *, spatialite_path: str, role: str | None = None,
+                         standby: bool = False) -> None:
     """Per-connection set-up: SpatiaLite and pragmas on SQLite; the runtime role and the caller's
-    area (row-level security) on PostgreSQL."""
+    area (row-level security) on PostgreSQL, the same on a ``standby`` (the read replica), whose
+    durability check is its own (:func:`postgresql_durability_problems`)."""
     if engine.dialect.name == "postgresql":
-        _install_postgresql_hooks(engine, role)
+        _install_postgresql_hooks(engine, role, standby=standby)
         return
     if engine.dialect.name != "sqlite":
         return
@@ -158,7 +166,7 @@ def install_engine_hooks(engine: Engine, *, spatialite_path: str, role: str | No
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _install_postgresql_hooks(engine: Engine, role: str | None) -> None:
+def _install_postgresql_hooks(engine: Engine, role: str | None, *, standby: bool = False) -> None:
     from fieldapp.auth import row_security
 
     row_security.install(engine)
@@ -171,7 +179,7 @@ def _install_postgresql_hooks(engine: Engine, role: str | None) -> None:
             cursor.execute(POSTGRESQL_DURABILITY_SQL)
             settings = cursor.fetchall()
         dbapi_conn.rollback()
-        if problems := postgresql_durability_problems(settings):
+        if problems := postgresql_durability_problems(settings, standby=standby):
             _refuse(dbapi_conn, problems)
 
     if not role:

@@ -3,6 +3,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -21,9 +22,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: The bind key of the streaming replica's engine (SQLALCHEMY_BINDS), and the session's note of the side
+#: a read operation runs on (``session.info``), set by fieldapp/replicas/operations.py for its length.
+REPLICA = "replica"
+SIDE = "fieldapp_side"
+
+
+class RoutingSession(Session):
+    """Flask-SQLAlchemy's session, but while a read operation has chosen the replica every statement
+    (ORM query, lazy load, Core or text) goes to the replica's engine. Per operation, not per statement:
+    the choice is made once, when the operation begins (fieldapp/replicas/operations.py)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.info.get(SIDE) == REPLICA:
+            return self._db.engines[REPLICA]
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
 #: expire_on_commit off: a view commits once and then serialises what it wrote; expiring would make
-#: every response re-read its own rows (one more round trip on the check-in path).
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+#: every response re-read its own rows (one more round trip on the check-in path). RoutingSession: a
+#: read operation's statements go to the replica when it chose it (fieldapp/replicas/).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": RoutingSession})
 migrate = Migrate()
 def rate_limit_key() -> str:
     """Whose requests are counted together: the bearer token's (hashed), else the client address."""

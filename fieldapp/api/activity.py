@@ -13,6 +13,7 @@ from fieldapp.auth.declaration import reads
 from fieldapp.auth.scope import default_log_unit, unit_in_scope
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
+from fieldapp.replicas.operations import read_stream
 from fieldapp.selectors import activity as selectors
 from fieldapp.selectors import paginate
 from fieldapp.services.activity import activity_record
@@ -146,7 +147,10 @@ def activity_export(args):
     checkpoint_sign(db.session, log_unit)
     db.session.commit()
     filename = f"nhat-ky-{log_unit}.jsonl"
-    return Response(stream_with_context(selectors.export_lines(db.session, log_unit)),
+    # Streamed as one read operation (fieldapp/replicas/): on the replica once it has replayed the commit
+    # above (read-your-writes: the export shows its own entry and checkpoint), else on the primary.
+    lines = read_stream(lambda: selectors.export_lines(db.session, log_unit))
+    return Response(stream_with_context(lines),
                     mimetype="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

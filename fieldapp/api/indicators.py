@@ -10,6 +10,7 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.indicators import INDICATORS
 from fieldapp.periods import PERIOD_PATTERN, PeriodError, period_parse
+from fieldapp.replicas.operations import replica_read
 from fieldapp.selectors.indicators import indicator_subject, indicators_compute, targets_for
 from fieldapp.selectors.population import population_unit_get
 from fieldapp.services.targets import targets_set
@@ -122,6 +123,7 @@ def period_arg(text: str):
 
 @blp.route("/indicators", methods=["GET"])
 @requires("indicator.read", personal_data="none")
+@replica_read
 @blp.arguments(IndicatorQuery, location="query")
 @blp.response(200, SheetOut)
 def indicators(args):

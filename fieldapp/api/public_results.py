@@ -11,6 +11,7 @@ from fieldapp.clock import today_in_vietnam
 from fieldapp.errors import AppError
 from fieldapp.extensions import limiter
 from fieldapp.periods import QUARTER_PATTERN, PeriodError, report_quarter_named, report_quarter_of
+from fieldapp.replicas.operations import replica_read
 from fieldapp.selectors.public_results import public_results_get
 
 blp = Blueprint("public_results", __name__, url_prefix="/api/v1",
@@ -133,6 +134,7 @@ def _address() -> str:
 @blp.route("/public/results/<code>", methods=["GET"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_PER_TOKEN"], key_func=_address)
 @declares(personal_data="none")
+@replica_read
 @blp.arguments(PublicQuery, location="query")
 @blp.response(200, PublicResultsOut, headers={
     "Cache-Control": {"description": "`public, max-age=N`: N seconds, as long as the server keeps it",

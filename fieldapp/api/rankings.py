@@ -11,6 +11,7 @@ from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.rankings import CLASS_NAMES, CLASSES, CRITERIA, LEVELS, THRESHOLD_CLASSES
 from fieldapp.periods import PERIOD_PATTERN
+from fieldapp.replicas.operations import replica_read
 from fieldapp.selectors.population import population_unit_get
 from fieldapp.selectors.rankings import ranking_compute, ranking_scheme_get
 from fieldapp.services.rankings import ranking_scheme_set
@@ -116,6 +117,7 @@ def ranked_out(item) -> dict:
 
 @blp.route("/rankings", methods=["GET"])
 @requires("ranking.read", personal_data=reads("ranking"))
+@replica_read
 @blp.arguments(RankingQuery, location="query")
 @blp.response(200, RankingOut)
 def rankings(args):

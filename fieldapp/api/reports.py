@@ -23,6 +23,7 @@ from fieldapp.periods import (
     report_quarter_named,
     report_quarter_of,
 )
+from fieldapp.replicas.operations import replica_read
 from fieldapp.selectors.reports import (
     INDICATOR_HEADERS,
     ambassador_results,
@@ -280,6 +281,7 @@ def quarterly_report(args):
 
 @blp.route("/quarterly/status", methods=["GET"])
 @requires("report.read", personal_data="none")
+@replica_read
 @blp.arguments(StatusQuery, location="query")
 @blp.response(200, StatusListOut)
 def quarterly_report_status(args):

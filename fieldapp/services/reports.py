@@ -34,6 +34,7 @@ from fieldapp.extensions import db
 from fieldapp.models.reports import QuarterlyReport, ReportStatus
 from fieldapp.models.units import Unit
 from fieldapp.periods import Period, local_day, report_due, report_quarter_label
+from fieldapp.replicas.operations import read_operation
 from fieldapp.selectors.activity import head_out
 from fieldapp.selectors.reports import report_contents, snapshot_text, year_quarter
 from fieldapp.services.activity import activity_record
@@ -145,7 +146,9 @@ def report_read(*, caller: Caller, commune: Unit, period: Period, fmt: str = "js
     console alike."""
     from fieldapp.selectors.reports import report_get
 
-    view = report_get(caller=caller, commune=commune, period=period)
+    # Computed as one read operation (on the replica when there is one, fieldapp/replicas/); its read is
+    # recorded on the primary after it.
+    view = read_operation(report_get, caller=caller, commune=commune, period=period)
     object_id = f"{commune.code}:{view.quarter}"
     body = {"quarter": view.quarter, "status": view.status.value}
     if fmt == "json":

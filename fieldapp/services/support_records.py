@@ -15,6 +15,7 @@ from fieldapp.models.persons import Person
 from fieldapp.models.skills import Skill
 from fieldapp.models.support_records import SupportRecord
 from fieldapp.models.teams import TeamMember
+from fieldapp.replicas.operations import read_operation
 from fieldapp.selectors.organisations import organisation_get, organisation_has_member
 
 
@@ -77,13 +78,18 @@ def support_records_export(*, caller: Caller, query, fmt: str, log_unit: str | N
     from fieldapp.selectors.support_records import EXPORT_LIMIT, HEADERS, support_rows
     from fieldapp.services.activity import activity_record
 
-    records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
-    if len(records) > EXPORT_LIMIT:
-        raise AppError("export.too_many_rows", max=EXPORT_LIMIT)
+    def read():
+        records = db.session.scalars(query.options(joinedload(SupportRecord.person)).limit(EXPORT_LIMIT + 1)).all()
+        if len(records) > EXPORT_LIMIT:
+            raise AppError("export.too_many_rows", max=EXPORT_LIMIT)
+        return support_rows(records)
+
+    # The list is read as one operation (on the replica when there is one, fieldapp/replicas/), the export
+    # recorded on the primary after it.
+    rows = read_operation(read)
     activity_record(action="support_record.export", object_type="support_records", object_id=fmt,
                     log_unit=log_unit, caller=caller,
-                    body={"rows": len(records), "format": fmt, "filters": filters, "evidence_status": evidence_status})
-    rows = support_rows(records)
+                    body={"rows": len(rows), "format": fmt, "filters": filters, "evidence_status": evidence_status})
     if fmt == "csv":
         return csv_bytes(HEADERS, rows)
     return xlsx_bytes("Danh sách", HEADERS, rows)

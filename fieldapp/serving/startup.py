@@ -41,7 +41,8 @@ def server_start(app: Flask) -> Flask:
     check_signing_keys(app)  # production: the operator made the signing keys (fieldapp keys rotate)
     app_warm(app)
     with app.app_context():
-        db.engine.dispose()  # the checks' connections: none is handed down to a forked worker
+        for engine in db.engines.values():  # the primary's, the replica's
+            engine.dispose()  # the checks' connections: none is handed down to a forked worker
     start_background_sequencer(app)
     return app
 
@@ -59,6 +60,12 @@ def check_durability(app: Flask) -> None:
                 pass
         except OperationalError:  # the database is down: each new connection is checked when it is back
             app.logger.warning("durability: could not check the database at start (database unavailable)")
+        if (replica := db.engines.get("replica")) is not None:  # REPLICA_DATABASE_URL (fieldapp/replicas/)
+            try:
+                with replica.connect():
+                    pass
+            except OperationalError:  # its reads go to the primary until it answers (and is checked then)
+                app.logger.warning("durability: could not check the replica at start (it does not answer)")
 
 
 def app_warm(app: Flask) -> None:
@@ -83,7 +90,8 @@ def worker_start(app: Flask) -> None:
     from fieldapp.extensions import db
 
     with app.app_context():
-        db.engine.dispose(close=False)  # SQLAlchemy's recipe after a fork: drop the parent's, never close them
+        for engine in db.engines.values():  # the primary's, the replica's
+            engine.dispose(close=False)  # SQLAlchemy's recipe after a fork: drop the parent's, never close them
         try:
             with db.engine.connect():
                 pass
