@@ -306,11 +306,11 @@ def seed_history(app, *, first_month: date, months: int, records_per_household: 
             """, {"n": per_class})
             steps.run(conn, "session check-ins", """
                 INSERT INTO checkins (client_id, request_hash, user_id, commune_code, target_kind, session_id,
-                       scanned_at,
-                                      received_at, mock_location, distance_m, accuracy_m, verdict, flags,
-                                             evidence_status)
+                                      scanned_at, received_at, period_at, mock_location, distance_m, accuracy_m,
+                                      verdict, flags, evidence_status)
                 SELECT 'c-' || s.public_id, md5(s.public_id), t.leader_id, s.commune_code, 'session', s.id,
-                       s.starts_at + interval '5 minutes', s.starts_at + interval '6 minutes', false, 20, 12,
+                       s.starts_at + interval '5 minutes', s.starts_at + interval '6 minutes', s.starts_at,
+                       false, 20, 12,
                        CASE WHEN s.id % 20 = 0 THEN 'accepted_with_flags' ELSE 'verified' END,
                        CASE WHEN s.id % 20 = 0 THEN '["far_from_site"]' ELSE '[]' END::json,
                        CASE WHEN s.id % 20 = 0 THEN 'held' ELSE 'counted' END

@@ -89,7 +89,7 @@ def test_every_commune_scoped_table_has_row_level_security_and_a_policy():
     assert {"households", "persons", "checkins", "visits", "support_records", "activity_entries",
             "person_skills", "assignments", "session_attendees"} <= set(scoped)  # the derivation finds them
     enabled = dict(db.session.execute(sa.text(
-        "SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY(:t) AND relkind = 'r'"),
+        "SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY(:t) AND relkind IN ('r', 'p')"),
         {"t": list(scoped)}).all())
     policies = set(db.session.scalars(sa.text("SELECT DISTINCT tablename FROM pg_policies WHERE tablename = ANY(:t)"),
                                       {"t": list(scoped)}))

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 def command_groups() -> list[click.Command]:
     """Every command group of fieldapp's own, in the order ``fieldapp --help`` lists them (by name)."""
-    from fieldapp.cli import audit, contract, dbrole, demo, imports, keys, serve, tallies, units, users
+    from fieldapp.cli import audit, contract, dbrole, demo, imports, keys, partitions, serve, tallies, units, users
 
-    return [module.group for module in (units, users, demo, serve, contract, audit, keys, dbrole, imports, tallies)]
+    return [module.group for module in (units, users, demo, serve, contract, audit, keys, dbrole, imports, tallies,
+                                        partitions)]
 
 
 def register_commands(app: Flask) -> None:

@@ -16,7 +16,11 @@ from fieldapp.models.types import UTCDateTime
 
 class CheckIn(db.Model):
     """A scan of a QR code, with where and when, and the server's verdict. Every one is kept:
-    flagged and rejected ones too, for auditors."""
+    flagged and rejected ones too, for auditors.
+
+    On PostgreSQL the table is partitioned by reporting quarter of ``period_at`` (fieldapp/partitions.py):
+    its primary key is ``(id, period_at)``, the unique index below holds ``period_at`` too, and
+    ``client_id`` is unique across partitions through the table ``checkin_client_ids``."""
 
     __tablename__ = "checkins"
     __table_args__ = (
@@ -70,6 +74,21 @@ class CheckIn(db.Model):
     #: Whether it counts: the verdict, its flags and any review, by fieldapp.models.evidence's rule.
     evidence_status: Mapped[EvidenceStatus] = mapped_column(
         Enum(EvidenceStatus, native_enum=False, length=16), server_default=EvidenceStatus.counted.value)
+    #: The moment whose reporting quarter keeps it, its partition on PostgreSQL (fieldapp/partitions.py):
+    #: the session's start for a session's check-in, so that every check-in of a session is in one
+    #: partition and one counted per person per session stays a unique index; else when it was received.
+    period_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda context: _period_at(context))
+
+
+def _period_at(context) -> datetime:
+    """``period_at`` of a check-in written without one (the check-in service sets it itself)."""
+    params = context.get_current_parameters()
+    if params.get("session_id") is not None:
+        starts_at = context.connection.scalar(
+            select(LearningSession.starts_at).where(LearningSession.id == params["session_id"]))
+        if starts_at is not None:
+            return starts_at
+    return params.get("received_at") or utcnow()
 
 
 #: Check-ins that count (fieldapp.models.evidence), computed in the same SELECT as the session when asked for

@@ -15,7 +15,10 @@ from fieldapp.models.types import UTCDateTime
 
 class SupportRecord(db.Model):
     """One person helped with one skill: the row of the official list of people supported
-    (danh sách người được hỗ trợ). Who helped whom, which skill, when, where, on what proof."""
+    (danh sách người được hỗ trợ). Who helped whom, which skill, when, where, on what proof.
+
+    On PostgreSQL the table is partitioned by reporting quarter of ``supported_at``, its primary key
+    ``(id, supported_at)`` (fieldapp/partitions.py); an old quarter can be detached and archived."""
 
     __tablename__ = "support_records"
     __table_args__ = (Index("ix_support_records_commune_time", "commune_code", "supported_at"),

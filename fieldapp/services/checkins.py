@@ -107,7 +107,7 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
     judgement = Judgement()
     checkin = CheckIn(client_id=client_id, request_hash=digest, user_id=caller.user_id,
                       commune_code=caller.unit_code or "VN", target_kind="unknown", scanned_at=scanned_at,
-                      received_at=received_at, accuracy_m=(gps or {}).get("accuracy_m"),
+                      received_at=received_at, period_at=received_at, accuracy_m=(gps or {}).get("accuracy_m"),
                       mock_location=bool((gps or {}).get("mock_location")),
                       location=point_element(LatLon(gps["lat"], gps["lon"])) if gps else None)
     judge_time(judgement, scanned_at, received_at)
@@ -125,6 +125,7 @@ def checkin_create(*, caller: Caller, client_id: str, digest: str, payload: str,
             if scanned.kind == "session":
                 session = session_facts_get(caller=caller, public_id=scanned.public_id)
                 checkin.session_id, checkin.commune_code = session.id, session.commune_code
+                checkin.period_at = session.starts_at  # its partition: every check-in of the session in one
                 judge_session_time(judgement, step=scanned.step, scanned_at=scanned_at,
                                    starts_at=session.starts_at, ends_at=session.ends_at)
                 checkin.distance_m = judge_place(judgement, gps, session.venue, session.radius_m)
