@@ -311,8 +311,8 @@ class Cursor:
 WRK_STRETCH = 6000
 
 
-def steady_rate(app, server, live, communes: list[str], cursor: Cursor, args) -> dict:
-    """The check-in's maximum (wrk, closed loop), then an open loop at half of it (bench/load.py)."""
+def steady_rate(app, server, live, communes: list[str], cursor: Cursor, args, fraction: float = 0.5) -> dict:
+    """The check-in's maximum (wrk, closed loop), then an open loop at ``fraction`` of it (bench/load.py)."""
     port = server.port
     print(f"  check-in at a steady rate: the maximum first (wrk, closed loop, {args.connections} connections, "
           f"{args.max_seconds} s)")
@@ -329,11 +329,11 @@ def steady_rate(app, server, live, communes: list[str], cursor: Cursor, args) ->
           f"socket errors {maximum['socket_errors']}; CPU per check-in: app (gunicorn, sequencers included) "
           f"{maximum['cpu_ms_per_checkin']['app']:.2f} ms, "
           f"PostgreSQL {maximum['cpu_ms_per_checkin']['postgres']:.2f} ms")
-    rate = maximum["rps"] / 2
+    rate = maximum["rps"] * fraction
     count = int(rate * args.steady_seconds * 1.2) + 10
     if cursor.used + count > capacity(live, communes):
         raise SystemExit("not enough distinct check-ins left: raise LIVE_SESSIONS")
-    print(f"    open loop at half of it, {rate:.0f}/s for {args.steady_seconds} s (Poisson arrivals, "
+    print(f"    open loop at {fraction:g} of it, {rate:.0f}/s for {args.steady_seconds} s (Poisson arrivals, "
           f"latency from each request's scheduled send time)")
     steady = load(port, checkin_requests(live, communes, cursor.take(count), count), rate=rate,
                   seconds=args.steady_seconds)
@@ -418,6 +418,9 @@ def measure(app, args) -> dict:
 
         cursor = Cursor(used)
         found["steady"] = steady_rate(app, server, live, communes, cursor, args)
+        for fraction in args.also_at:
+            found[f"steady, at {fraction:g} of the maximum"] = steady_rate(app, server, live, communes, cursor, args,
+                                                                           fraction)
     finally:
         server.stop()
     # The same steady-rate run on a server with other settings (a diagnosis), in the same run.
@@ -551,9 +554,12 @@ def main() -> None:
     parser.add_argument("--compare", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
                         help="after the steady rate, the same on a server with these settings (a diagnosis, "
                              "in the same run: AUDIT_CHECKPOINT_INTERVAL=0)")
+    parser.add_argument("--also-at", type=float, nargs="*", default=[], metavar="FRACTION",
+                        help="the steady rate also at these fractions of the maximum (0.25)")
+    parser.add_argument("--seed-only", action="store_true", help="seed and keep the database, measure nothing")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md as it is")
     args = parser.parse_args()
-    args.no_write = args.no_write or bool(args.server_env)
+    args.no_write = args.no_write or bool(args.server_env) or args.seed_only
     base = args.database_url or tools.ready("postgres-ready")
     args.redis_url = args.redis_url or tools.ready("redis-ready")
     tools.wrk()
@@ -566,12 +572,15 @@ def main() -> None:
         try:
             app = make_app(url)
             seeded = {"seed_seconds": 0.0, "rows": {}} if args.reuse else seed(app, scale)
+            if args.seed_only:
+                print(f"seeded in {seeded['seed_seconds'] / 60:.1f} min; kept: {url}")
+                continue
             if args.reuse:
                 seeded["rows"] = counts(app)
             found = measure(app, args)
             database = postgres_version(url)
         finally:
-            if args.keep or args.reuse:
+            if args.keep or args.reuse or args.seed_only:
                 print(f"kept: {url}")
             else:
                 drop_database(url)
