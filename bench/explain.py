@@ -32,6 +32,23 @@ EXPLAINED = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.I)
 PLAIN = re.compile(r"^\s*(SELECT set_config|SET |SAVEPOINT|RELEASE|ROLLBACK TO)", re.I)
 
 
+def replay(raw, recorded) -> list[tuple[float, int, str, str]]:
+    """The recorded statements run again in order, each query under EXPLAIN ANALYZE: (ms, number,
+    statement, plan) for each query."""
+    timings = []
+    cursor = raw.cursor()
+    for number, (statement, parameters) in enumerate(recorded):
+        if PLAIN.match(statement) or not EXPLAINED.match(statement):
+            cursor.execute(statement, parameters)
+            continue
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        took = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+        planning = re.search(r"Planning Time: ([\d.]+) ms", plan)
+        timings.append((took + (float(planning.group(1)) if planning else 0), number, statement, plan))
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a database bench/harness.py --keep left")
@@ -85,22 +102,16 @@ def main() -> None:
     print(f"{args.method} {path} as the {args.role} of {commune}: {answer.status_code} in {wall:.1f} ms "
           f"(in-process), {len(recorded)} statements")
 
-    timings = []
     raw = owner.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute(f'SET ROLE "{role}"')
-        for number, (statement, parameters) in enumerate(recorded):
-            if PLAIN.match(statement) or not EXPLAINED.match(statement):
-                cursor.execute(statement, parameters)
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            took = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
-            planning = re.search(r"Planning Time: ([\d.]+) ms", plan)
-            timings.append((took + (float(planning.group(1)) if planning else 0), number, statement, plan))
+        raw.commit()
+        # Twice, the second one kept: a new connection's first statements also fill its caches.
+        for _ in range(2):
+            timings = replay(raw, recorded)
+            raw.rollback()
     finally:
-        raw.rollback()
         raw.close()
     total = sum(t[0] for t in timings)
     print(f"in PostgreSQL (planning + execution, as {role}): {total:.1f} ms over {len(timings)} queries")
