@@ -54,14 +54,15 @@ def seed_work(app) -> None:
                 SELECT c.id, c.v, tm.team_id, timestamptz '2024-12-01'
                 FROM chosen c JOIN team_members tm ON tm.user_id = c.v
             """)
-            # A visit proved by the household's plate was a scan of it: a household check-in.
+            # A visit proved by the household's plate was a scan of it: a household check-in (its reporting
+            # quarter, period_at, is when it was received, as for any check-in without a session).
             steps.run(conn, "plate check-ins", """
                 INSERT INTO checkins (client_id, request_hash, user_id, commune_code, target_kind, household_id,
-                                      scanned_at, received_at, location, mock_location, distance_m, accuracy_m,
-                                      verdict, flags, evidence_status)
+                                      scanned_at, received_at, period_at, location, mock_location, distance_m,
+                                      accuracy_m, verdict, flags, evidence_status)
                 SELECT 'p-' || v.client_id, v.request_hash, v.volunteer_id, v.commune_code, 'household',
-                       v.household_id, v.visited_at, v.received_at, v.location, false, 8, 10, 'verified', '[]'::json,
-                       'counted'
+                       v.household_id, v.visited_at, v.received_at, v.received_at, v.location, false, 8, 10,
+                       'verified', '[]'::json, 'counted'
                 FROM visits v WHERE v.flags::text NOT LIKE '%no_plate_scan%'
             """)
             steps.run(conn, "log entries", """
