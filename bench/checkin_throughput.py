@@ -25,9 +25,9 @@ that every acknowledged check-in is there exactly once and that the log sequence
 
     .venv/bin/python bench/checkin_throughput.py --database-url "$(scripts/postgres-ready | tail -1)"
 
-Needs wrk (Debian package ``wrk``). The session codes are made with a one-hour step
-(QR_SESSION_STEP_SECONDS=3600) so that they stay valid for the whole run; the work per request is
-the same as with 30 s steps.
+Needs wrk: Debian's ``wrk`` is installed when missing (bench/tools.py). The session codes are made
+with a one-hour step (QR_SESSION_STEP_SECONDS=3600) so that they stay valid for the whole run; the
+work per request is the same as with 30 s steps.
 """
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import drop_database, fresh_database, make_app  # noqa: E402
+from bench.tools import wrk as wrk_binary  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS, VOLUNTEERS = 300, 200
@@ -156,7 +156,7 @@ def seed(app):
 
 
 def wrk(url: str, seconds: int, connections: int, script: str | None) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    command = [wrk_binary(), "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     if script:
         command += ["-s", script]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
@@ -182,8 +182,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379",
                         help="rate-limit store, as in production with several workers (scripts/redis-ready)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
+    wrk_binary()  # installed from Debian when missing
     url = fresh_database(args.database_url)
     keys = tempfile.mkdtemp(prefix="fieldapp-bench-keys-")
     os.environ.update({"KEYS_DIR": keys, "QR_SESSION_STEP_SECONDS": "3600", "PASSWORD_HASH_PROFILE": "CHEAPEST"})

@@ -22,7 +22,6 @@ import argparse
 import json
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench import tools  # noqa: E402
 from bench.common import drop_database, fresh_database, make_app  # noqa: E402
 from bench.sync_common import Server, keys_dir, seed_field  # noqa: E402
 
@@ -44,10 +44,7 @@ PGBENCH_SCRIPT = ("INSERT INTO sync_bench_t (client_id, kind, payload, created_a
 
 
 def pgbench_binary() -> str:
-    found = shutil.which("pgbench") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
-    if not found:
-        raise SystemExit("pgbench is needed: apt-get install postgresql-client (or postgresql-contrib)")
-    return str(found)
+    return tools.pgbench()  # installed from Debian when missing
 
 
 def pgbench(url: str, seconds: int, clients: int, threads: int) -> dict:
