@@ -451,43 +451,36 @@ def _weeks(period: Period, today: date) -> list[date]:
 
 def _session_figures(period: Period, *where, communes: list[str] | None = None,
                      villages: list[int] | None = None) -> list[Figure]:
-    sessions = _sessions_in(period, *where)
-    in_period = [*where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before]
-    counts = _per_session_counts(in_period)
-    attendance, held = (int(n or 0) for n in db.session.execute(
-        select(func.sum(counts.c.attendance), func.sum(counts.c.held))).one())
-    return _session_figures_of(period, sessions, attendance, held, communes=communes, villages=villages)
+    return _session_figures_of(period, _sessions_in(period, *where), communes=communes, villages=villages)
 
 
-def _per_session_counts(in_period: list):
-    """The period's sessions (``in_period``: clauses on ``LearningSession``) with their attendance and
-    held-back check-ins, each counted by a subquery of its own session: an index lookup per session, so
-    the cost is the period's sessions, whatever the history. (A join let the planner scan every
-    attendance since the start and hash it: 0.44 s of a province's quarter, growing with the history.)"""
+def _sessions_in(period: Period, *where) -> list:
+    """(id, kind, commune, village, starts_at, attendance, held-back check-ins) of the sessions that start in
+    the period. Each count is a subquery of its own session: an index lookup per session, so the cost is
+    the period's sessions, whatever the history (a join let the planner scan every attendance since the
+    start and hash it: 0.44 s of a province's quarter, growing with the history)."""
     attendance = (select(func.count()).select_from(SessionAttendee)
                   .where(SessionAttendee.session_id == LearningSession.id).scalar_subquery())
     held = (select(func.count()).select_from(CheckIn)
             .where(CheckIn.session_id == LearningSession.id, CheckIn.evidence_status == EvidenceStatus.held)
             .scalar_subquery())
-    return select(LearningSession.commune_code, attendance.label("attendance"), held.label("held")).where(
-        *in_period).subquery()
-
-
-def _sessions_in(period: Period, *where) -> list:
-    """(id, kind, commune, village, starts_at) of the sessions that start in the period."""
     return db.session.execute(select(LearningSession.id, LearningSession.kind, LearningSession.commune_code,
-                                     LearningSession.village_id, LearningSession.starts_at).where(
+                                     LearningSession.village_id, LearningSession.starts_at, attendance, held).where(
         *where, LearningSession.starts_at >= period.starts_at, LearningSession.starts_at < period.ends_before)).all()
 
 
-def _session_figures_of(period: Period, sessions, attendance: int, held: int, *, communes: list[str] | None = None,
+def _session_figures_of(period: Period, sessions, *, communes: list[str] | None = None,
                         villages: list[int] | None = None) -> list[Figure]:
     """Sessions by kind, their attendance (held-back check-ins beside) and, for ``communes``, the whole
-    weeks of the period without a weekly class (and the ``villages`` with such a week)."""
+    weeks of the period without a weekly class (and the ``villages`` with such a week). ``sessions``:
+    rows of :func:`_sessions_in`."""
     by_kind: dict[str, int] = {}
     weekly, weekly_villages, desks = set(), set(), set()
     weekly_kind, desk_kind = SessionKind.weekly_class.value, SessionKind.one_stop_desk.value
-    for _id, kind, commune, village, starts_at in sessions:  # a province's quarter: thousands
+    attendance = held = 0
+    for _id, kind, commune, village, starts_at, attended, held_back in sessions:  # a province's quarter: thousands
+        attendance += attended
+        held += held_back
         kind = _v(kind)
         by_kind[kind] = by_kind.get(kind, 0) + 1
         if kind == desk_kind:
@@ -692,17 +685,9 @@ def indicators_by_commune(*, province_code: str, period: Period, breakdowns: boo
                       .where(_communes(area, VisitTally.commune_code), VisitTally.day >= period.first,
                              VisitTally.day <= period.last)
                       .group_by(VisitTally.commune_code, VisitTally.proof, VisitTally.status))
-    in_sessions = [_communes(area, LearningSession.commune_code), LearningSession.starts_at >= period.starts_at,
-                   LearningSession.starts_at < period.ends_before]
     sessions: dict[str, list] = {}
-    for session in _sessions_in(period, in_sessions[0]):
+    for session in _sessions_in(period, _communes(area, LearningSession.commune_code)):
         sessions.setdefault(session[2], []).append(session)
-    counts = _per_session_counts(in_sessions)
-    attendance, held = {}, {}
-    for code, attended, held_back in db.session.execute(
-            select(counts.c.commune_code, func.sum(counts.c.attendance), func.sum(counts.c.held))
-            .group_by(counts.c.commune_code)):
-        attendance[code], held[code] = int(attended or 0), int(held_back or 0)
     villages = _grouped(select(Village.commune_code, Village.id).where(_communes(area, Village.commune_code))
                         .order_by(Village.id))
     targets = targets_for_units(codes, province_code, year)
@@ -715,8 +700,8 @@ def indicators_by_commune(*, province_code: str, period: Period, breakdowns: boo
                                      [(k, c, st, int(n)) for k, c, st, n in support.get(code, [])],
                                      organisations.get(code, 0)),
                    *_visit_figures([(p, st, int(n)) for p, st, n in visits.get(code, [])]),
-                   *_session_figures_of(period, sessions.get(code, []), attendance.get(code, 0), held.get(code, 0),
-                                        communes=[code], villages=[v for (v,) in villages.get(code, [])])]
+                   *_session_figures_of(period, sessions.get(code, []), communes=[code],
+                                        villages=[v for (v,) in villages.get(code, [])])]
         sheets[code] = _sheet(Subject("commune", code, name, code, province_code, code), period, figures,
                               targets[code])
     return sheets
