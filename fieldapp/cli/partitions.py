@@ -25,6 +25,17 @@ def _owner_connection():
     return connection
 
 
+def _quarter(period: str):
+    """The reporting quarter PERIOD names (2026-R3, or 2026-Q3 as the quarterly report names it)."""
+    from fieldapp.partitions import period_named
+    from fieldapp.periods import PeriodError
+
+    try:
+        return period_named(period)
+    except PeriodError as error:
+        raise click.BadParameter(str(error), param_hint="PERIOD") from error
+
+
 @group.command("ensure")
 @click.option("--ahead", type=click.IntRange(0, 8), default=None,
               help="Reporting quarters after the current one to make ready (default 2).")
@@ -72,13 +83,9 @@ def partitions_detach_command(period, archive, tables, lock_timeout):
     the support records and check-ins. The indicators' roll-ups keep counting it."""
     from sqlalchemy.exc import OperationalError
 
-    from fieldapp.partitions import PARTITIONED, DetachRefused, partition_detach, period_named
-    from fieldapp.periods import PeriodError
+    from fieldapp.partitions import PARTITIONED, DetachRefused, partition_detach
 
-    try:
-        quarter = period_named(period)
-    except PeriodError as error:
-        raise click.BadParameter(str(error), param_hint="PERIOD") from error
+    quarter = _quarter(period)
     connection = _owner_connection()
     try:
         done = partition_detach(connection, quarter, tables=tuple(tables) or tuple(PARTITIONED), archive=archive,
@@ -106,13 +113,9 @@ def partitions_detach_command(period, archive, tables, lock_timeout):
 def partitions_archive_command(period, table, archive):
     """Archive a partition detached earlier and kept (``detach`` without ``--archive``, or an archive
     that failed) to ARCHIVE, then drop it."""
-    from fieldapp.partitions import DetachRefused, partition_archive, period_named
-    from fieldapp.periods import PeriodError
+    from fieldapp.partitions import DetachRefused, partition_archive
 
-    try:
-        quarter = period_named(period)
-    except PeriodError as error:
-        raise click.BadParameter(str(error), param_hint="PERIOD") from error
+    quarter = _quarter(period)
     connection = _owner_connection()
     try:
         item = partition_archive(connection, table, quarter, archive)
