@@ -88,6 +88,10 @@ _SPECS = [
     ErrorSpec("unit.wrong_level", 422, "Đơn vị {code} không phải cấp {level} như vai trò yêu cầu.",
               "Unit {code} is not at the {level} level this role needs."),
     # Periods, rankings (issue 17): rules a request's shape cannot state
+    ErrorSpec("targets.invalid", 422, "Chỉ tiêu không hợp lệ: năm ngoài 2020–2035, một chỉ tiêu nêu hai lần, "
+              "vừa tỷ lệ vừa số người, hoặc thiếu nguồn (số, ngày kế hoạch).",
+              "Targets refused by a rule no schema states: a year outside 2020–2035, an indicator given twice, or "
+              "both a share and a head count, or no source for a target set (`errors` names each)."),
     ErrorSpec("indicators.one_subject", 422, "Chỉ chọn một đối tượng: một đơn vị, một thôn, một tổ chức, một tổ "
               "hoặc một tình nguyện viên.",
               "Name one subject only: a unit, a village, an organisation, a team or a volunteer."),

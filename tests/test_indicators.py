@@ -307,3 +307,14 @@ def test_an_area_whose_roll_ups_were_never_built_is_refused_not_shown_as_zeros(c
     assert answer.status_code == 503 and answer.get_json()["error_code"] == "indicators.not_built"
     assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
     assert _sheet(client, world["officer_headers"], period="2026")["basic_skills.adults"]["denominator"] == 1
+
+
+def test_targets_a_schema_cannot_refuse_are_refused_by_their_rule(client, login):
+    """Both a share and a head count, an indicator twice, no source: 422 targets.invalid (the fuzzer's
+    own rule: a body the document allows is never refused as malformed)."""
+    officer = login(make_user(role=Role.commune_officer))
+    for targets in ([{"indicator": "digital_family.households", "share": 0.5, "head_count": 10, "source": "KH"}],
+                    [{"indicator": "digital_family.households", "share": 0.5, "source": "KH"}] * 2,
+                    [{"indicator": "digital_family.households", "share": 0.5}]):
+        answer = client.put(f"/api/v1/units/{HUNG_CHAU}/targets/2026", headers=officer, json={"targets": targets})
+        assert (answer.status_code, answer.get_json()["error_code"]) == (422, "targets.invalid"), answer.get_json()

@@ -1,8 +1,7 @@
 """Indicators against targets for an area, an organisation, a team or a volunteer, and the targets a
 province or a commune sets for them."""
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate, validates_schema
-from marshmallow import ValidationError as SchemaError
+from marshmallow import Schema, fields, validate
 
 from fieldapp.api.schemas import Id, Integer, Text
 from fieldapp.auth.access import current_caller, requires
@@ -149,10 +148,6 @@ class TargetIn(Schema):
     source = Text(load_default=None, allow_none=True, max_length=200, metadata={
         "description": "the plan's number and date; required unless removing"})
 
-    @validates_schema
-    def _one(self, data, **_kwargs):
-        if data.get("share") is not None and data.get("head_count") is not None:
-            raise SchemaError("a share or a head count, not both", "share")
 
 
 class TargetsIn(Schema):

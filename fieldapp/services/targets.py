@@ -22,7 +22,7 @@ def targets_set(*, caller: Caller | None, unit: Unit, year: int, targets: list[d
     ``share`` and ``head_count`` both null removes the unit's own target (its province's or the national
     default applies again). ``unit`` is already in the caller's area. One log entry for the change."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise AppError("request.invalid", errors={"year": [f"{FIRST_YEAR}–{LAST_YEAR}"]})
+        raise AppError("targets.invalid", errors={"year": [f"{FIRST_YEAR}–{LAST_YEAR}"]})
     errors: dict[str, list[str]] = {}
     seen = set()
     for n, target in enumerate(targets):
@@ -35,7 +35,7 @@ def targets_set(*, caller: Caller | None, unit: Unit, year: int, targets: list[d
         if target.get("share") is not None and target.get("head_count") is not None:
             errors[f"targets.{n}"] = ["a share or a head count, not both"]
     if errors:
-        raise AppError("request.invalid", errors=errors)
+        raise AppError("targets.invalid", errors=errors)
     held = {t.indicator: t for t in db.session.scalars(select(IndicatorTarget).where(
         IndicatorTarget.unit_code == unit.code, IndicatorTarget.year == year))}
     changed = []
@@ -49,7 +49,7 @@ def targets_set(*, caller: Caller | None, unit: Unit, year: int, targets: list[d
             continue
         source = nfc(target.get("source") or "").strip()
         if not source:
-            raise AppError("request.invalid", errors={"source": ["required: the plan's number and date"]})
+            raise AppError("targets.invalid", errors={"source": ["required: the plan's number and date"]})
         if row is None:
             row = IndicatorTarget(unit_code=unit.code, year=year, indicator=code)
             db.session.add(row)
