@@ -109,12 +109,13 @@ def seed(app, *, ambassadors: int, mentees: int, communes: int, roots: int, bran
                         WHEN (hashint4(m.person_id + 7) & 2147483647) % 100 < 50 THEN 'completed'
                         WHEN (hashint4(m.person_id + 7) & 2147483647) % 100 < 85 THEN 'active'
                         ELSE 'dropped' END AS status) s""", per=per, roots=roots, b=branching)
-            run("""INSERT INTO mentorship_skills (mentorship_id, skill, reached_at)
-                   SELECT m.id, s.skill, CASE WHEN m.status = 'completed' THEN m.ended_at END FROM mentorships m
+            run("""INSERT INTO mentorship_skills (mentorship_id, commune_code, skill, reached_at)
+                   SELECT m.id, m.commune_code, s.skill, CASE WHEN m.status = 'completed' THEN m.ended_at END
+                   FROM mentorships m
                    CROSS JOIN (VALUES ('online_public_services'), ('cashless_payment')) s(skill)""")
-            run("""INSERT INTO mentoring_interactions (mentorship_id, method, occurred_at, evidence_ref, recorded_by,
-                                                       recorded_at)
-                   SELECT id, 'visit', started_at + interval '1 day', NULL, mentor_user_id,
+            run("""INSERT INTO mentoring_interactions (mentorship_id, commune_code, method, occurred_at, evidence_ref,
+                                                       recorded_by, recorded_at)
+                   SELECT id, commune_code, 'visit', started_at + interval '1 day', NULL, mentor_user_id,
                           started_at + interval '1 day'
                    FROM mentorships WHERE status <> 'dropped'""")
             run("ANALYZE")

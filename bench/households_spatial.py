@@ -61,8 +61,9 @@ def seed(app, households: int, communes: int, assigned: int):
         team = make_team(members=[volunteer])
         with db.engine.begin() as conn:
             conn.execute(sa.text("""
-                INSERT INTO assignments (household_id, volunteer_id, team_id, assigned_at)
-                SELECT id, :v, :t, now() FROM households WHERE commune_code = :c ORDER BY random() LIMIT :n
+                INSERT INTO assignments (household_id, commune_code, volunteer_id, team_id, assigned_at)
+                SELECT id, commune_code, :v, :t, now() FROM households WHERE commune_code = :c
+                ORDER BY random() LIMIT :n
             """), {"v": volunteer.id, "t": team.id, "c": COMMUNE, "n": assigned})
             conn.execute(sa.text("""
                 INSERT INTO persons (public_id, household_id, commune_code, village_id, full_name, name_folded,
@@ -72,8 +73,8 @@ def seed(app, households: int, communes: int, assigned: int):
                 FROM households h JOIN assignments a ON a.household_id = h.id, generate_series(1, 4) g
             """))
             conn.execute(sa.text("""
-                INSERT INTO person_skills (person_id, skill, recorded_at, evidence_kind)
-                SELECT p.id, s.skill, now(), 'visit' FROM persons p
+                INSERT INTO person_skills (person_id, commune_code, skill, recorded_at, evidence_kind)
+                SELECT p.id, p.commune_code, s.skill, now(), 'visit' FROM persons p
                 JOIN (VALUES ('cashless_payment'), ('online_safety')) s(skill) ON p.id % 3 = 0
             """))
             conn.execute(sa.text("ANALYZE"))

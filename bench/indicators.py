@@ -148,9 +148,10 @@ def write_path(app, client, runs: int) -> dict[str, list[float]]:
             "ORDER BY h.id LIMIT :n"), {"c": volunteer.unit_code, "n": runs * 2 + 20}).all()
         with db.engine.begin() as conn:
             for household in households:
-                conn.execute(sa.text("INSERT INTO assignments (household_id, volunteer_id, team_id, assigned_at) "
-                                     "VALUES (:h, :v, :t, now())"),
-                             {"h": household.id, "v": volunteer.id, "t": volunteer.team_id})
+                conn.execute(sa.text("INSERT INTO assignments (household_id, commune_code, volunteer_id, team_id, "
+                                     "assigned_at) VALUES (:h, :c, :v, :t, now())"),
+                             {"h": household.id, "c": household.commune_code, "v": volunteer.id,
+                              "t": volunteer.team_id})
         members = {h.id: list(db.session.scalars(sa.text(
             "SELECT public_id FROM persons WHERE household_id = :h ORDER BY id LIMIT 3"), {"h": h.id}))
             for h in households}

@@ -149,21 +149,24 @@ def seed_units(app, *, households: int, province: str = PROVINCE) -> Province:
                                 AS unaccent_name) f
             """)
             steps.run(conn, "Digital Family skills", f"""
-                INSERT INTO person_skills (person_id, skill, recorded_at, evidence_kind, status)
-                SELECT p.id, s.skill, timestamptz '2025-03-01' + (p.id % 600) * interval '1 day', 'visit',
+                INSERT INTO person_skills (person_id, commune_code, skill, recorded_at, evidence_kind, status)
+                SELECT p.id, p.commune_code, s.skill, timestamptz '2025-03-01' + (p.id % 600) * interval '1 day',
+                       'visit',
                        CASE WHEN p.id % 23 = 0 THEN 'claimed' ELSE 'confirmed' END
                 FROM persons p, unnest({_sql_array(SKILLS_DIGITAL_FAMILY)}) s(skill)
                 WHERE p.id % 100 < 40 AND (p.id % 100 >= 5 OR s.skill <> 'online_safety')
             """)
             steps.run(conn, "other skills", f"""
-                INSERT INTO person_skills (person_id, skill, recorded_at, evidence_kind, status)
-                SELECT p.id, s.skill, timestamptz '2025-03-01' + (p.id % 600) * interval '1 day', 'visit', 'confirmed'
+                INSERT INTO person_skills (person_id, commune_code, skill, recorded_at, evidence_kind, status)
+                SELECT p.id, p.commune_code, s.skill, timestamptz '2025-03-01' + (p.id % 600) * interval '1 day',
+                       'visit', 'confirmed'
                 FROM persons p, unnest({_sql_array(SKILLS_OTHER)}) WITH ORDINALITY s(skill, n)
                 WHERE (p.id * 31 + n * 7) % 100 < 45
             """)
             steps.run(conn, "VNeID programme confirmations", """
-                INSERT INTO person_skills (person_id, skill, recorded_at, evidence_kind, status)
-                SELECT p.id, 'vneid_programme_confirmed', timestamptz '2025-09-01', 'import', 'confirmed'
+                INSERT INTO person_skills (person_id, commune_code, skill, recorded_at, evidence_kind, status)
+                SELECT p.id, p.commune_code, 'vneid_programme_confirmed', timestamptz '2025-09-01', 'import',
+                       'confirmed'
                 FROM persons p WHERE p.birth_year <= 2008 AND p.id % 100 BETWEEN 50 AND 69
             """)
             # Numbered people of each village and commune: picking the k-th is an index lookup, not an OFFSET.

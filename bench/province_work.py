@@ -47,11 +47,11 @@ def seed_work(app) -> None:
                              GROUP BY unit_code),
                      hh AS (SELECT id, commune_code, row_number() OVER (PARTITION BY commune_code ORDER BY id) AS n
                             FROM households),
-                     chosen AS (SELECT hh.id, CASE WHEN hh.n <= :worklist THEN vol.ids[1]
+                     chosen AS (SELECT hh.id, hh.commune_code, CASE WHEN hh.n <= :worklist THEN vol.ids[1]
                                                    ELSE vol.ids[2 + hh.n % (array_length(vol.ids, 1) - 1)] END AS v
                                 FROM hh JOIN vol ON vol.unit_code = hh.commune_code)
-                INSERT INTO assignments (household_id, volunteer_id, team_id, assigned_at)
-                SELECT c.id, c.v, tm.team_id, timestamptz '2024-12-01'
+                INSERT INTO assignments (household_id, commune_code, volunteer_id, team_id, assigned_at)
+                SELECT c.id, c.commune_code, c.v, tm.team_id, timestamptz '2024-12-01'
                 FROM chosen c JOIN team_members tm ON tm.user_id = c.v
             """)
             # A visit proved by the household's plate was a scan of it: a household check-in (its reporting

@@ -112,7 +112,8 @@ def seed_field(app, *, volunteers: int, households_each: int, members_each: int,
                                                                "online_documents", "online_shopping"],
                                                               rng.randint(1, 2)))
                     people.append(person)
-                db.session.add(Assignment(household_id=household.id, volunteer_id=user.id, team_id=team.id,
+                db.session.add(Assignment(household_id=household.id, commune_code=household.commune_code,
+                                          volunteer_id=user.id, team_id=team.id,
                                           assigned_at=utcnow()))
                 db.session.commit()
                 mine.append({"id": household.public_id, "plate": signing.qr_text("household", household.public_id),

@@ -213,12 +213,19 @@ def migration_include_object(obj, name, obj_type, reflected, compare_to) -> bool
         # SpatiaLite's R*Tree index tables appear as indexes on some versions; GeoAlchemy2 owns them.
         return False
     if compare_to is None:
+        from fieldapp.distribution import keys_remade
+        from fieldapp.extensions import db
         from fieldapp.partitions import POSTGRESQL_ONLY, SQLITE_ONLY
 
         # The partitioned PostgreSQL tables keep a few rules otherwise (fieldapp/partitions.py): what only
         # the models and SQLite have is missing there, what only PostgreSQL has is not in the models.
         # By name, so that each is skipped only where it is missing: tests/test_partitions.py checks them.
         if (not reflected and name in SQLITE_ONLY) or (reflected and name in POSTGRESQL_ONLY):
+            return False
+        # Likewise the keys remade with the commune on PostgreSQL (fieldapp/distribution.py; checked there by
+        # tests/test_distribution.py against Citus's rules).
+        models_only, postgresql_only = keys_remade(db.metadata)
+        if (not reflected and name in models_only) or (reflected and name in postgresql_only):
             return False
     return True
 
@@ -243,5 +250,7 @@ def grant_app_role(connection, role: str) -> None:
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(APPEND_ONLY_TABLES)} FROM {quoted}",
         # Every area's check-in client ids (fieldapp/partitions.py): only the owner's trigger writes them.
         f"REVOKE ALL ON checkin_client_ids FROM {quoted}",
+        # Nor every area's public and client ids claimed (fieldapp/distribution.py): only the owner's trigger.
+        f"REVOKE ALL ON unique_claims FROM {quoted}",
     ):
         connection.execute(text(statement))

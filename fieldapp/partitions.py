@@ -64,7 +64,7 @@ AHEAD = 2
 #: compares the rest; tests/test_partitions.py checks these on PostgreSQL): objects only SQLite has ...
 SQLITE_ONLY = frozenset({"uq_checkins_client_id", "uq_checkins_session_user_counted"})
 #: ... and objects only PostgreSQL has (the same rules with the partition key, the client ids' table).
-POSTGRESQL_ONLY = frozenset({"uq_checkins_session_user_period_counted", "ix_checkins_client_id",
+POSTGRESQL_ONLY = frozenset({"uq_checkins_session_user_period_counted_commune", "ix_checkins_client_id",
                              "checkin_client_ids"})
 
 _REPORT_NAME = r"^(\d{4})-R([1-4])$"

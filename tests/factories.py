@@ -85,7 +85,8 @@ def assign(household, volunteer, team):
     from fieldapp.clock import utcnow
     from fieldapp.models import Assignment
 
-    db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer.id, team_id=team.id,
+    db.session.add(Assignment(household_id=household.id, commune_code=household.commune_code,
+                              volunteer_id=volunteer.id, team_id=team.id,
                               assigned_at=utcnow()))
     db.session.commit()
 

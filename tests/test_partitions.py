@@ -107,8 +107,8 @@ def test_the_tables_are_partitioned_by_quarter_with_the_key_in_every_unique_rule
         "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a ON a.attrelid = i.indrelid "
         "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'checkins'::regclass AND i.indisunique "
         "GROUP BY c.relname")).all()) == {
-            "pk_checkins": ["id", "period_at"],
-            "uq_checkins_session_user_period_counted": ["period_at", "session_id", "user_id"]}
+            "pk_checkins": ["commune_code", "id", "period_at"],
+            "uq_checkins_session_user_period_counted_commune": ["commune_code", "period_at", "session_id", "user_id"]}
     # client_id: unique across partitions in a table of its own, claimed by a trigger before each insert
     assert db.session.execute(sa.text(
         "SELECT tgname FROM pg_trigger WHERE tgrelid = 'checkins'::regclass AND NOT tgisinternal")).scalars().all() \

@@ -27,6 +27,9 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The household given.
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    #: The commune (the household's), copied when the row is written: the key the rows are distributed by
+    #: (fieldapp/distribution.py).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: Who has it: a volunteer (or team leader) of the team; their worklist is their open assignments.
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: The team through which it was given: one the caller leads (an officer: of their area) that the

@@ -82,6 +82,9 @@ class MentorshipSkill(db.Model):
 
     #: The mentorship working on it.
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), primary_key=True)
+    #: The commune (the mentorship's), copied when the row is written: the key the rows are distributed by
+    #: (fieldapp/distribution.py).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: The skill worked on; one row per mentorship and skill.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32), primary_key=True)
     #: When the mentor recorded it reached (a resident mentee's skills record gets it too); empty until then.
@@ -112,6 +115,9 @@ class MentoringInteraction(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The mentorship whose meeting this was.
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    #: The commune (the mentorship's), copied when the row is written: the key the rows are distributed by
+    #: (fieldapp/distribution.py).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: How they met; a QR scan or an in-person meeting must come with a location.
     method: Mapped[InteractionMethod] = mapped_column(Enum(InteractionMethod, native_enum=False, length=16))
     #: When it happened, as the phone recorded it (it may be synced later).

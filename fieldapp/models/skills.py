@@ -122,6 +122,9 @@ class PersonSkill(db.Model):
 
     #: The person who holds the skill; one row per person and skill (the primary key).
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    #: The commune (the person's), copied when the row is written: the key the rows are distributed by
+    #: (fieldapp/distribution.py).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: Which skill (``Skill``); the five of ``DIGITAL_FAMILY_SKILLS``, confirmed, make a Digital Family.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32), primary_key=True)
     #: Who recorded it (a review that puts a skill back keeps who granted it); empty for the command line.
@@ -164,6 +167,9 @@ class SkillEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Whose skills record changed.
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    #: The commune (the person's), copied when the row is written: the key the rows are distributed by
+    #: (fieldapp/distribution.py).
+    commune_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     #: Which skill changed.
     skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=32))
     #: "granted" or "withdrawn"; "confirmed" when a claimed skill is confirmed (by evidence that counts,

@@ -84,7 +84,8 @@ def assignments_create(*, caller: Caller, volunteer_id: int, household_ids: list
         previous = current.get(household.id)
         if previous is not None and previous.volunteer_id == volunteer_id:
             continue
-        db.session.add(Assignment(household_id=household.id, volunteer_id=volunteer_id, team_id=team.id,
+        db.session.add(Assignment(household_id=household.id, commune_code=household.commune_code,
+                                  volunteer_id=volunteer_id, team_id=team.id,
                                   assigned_by=caller.user_id, assigned_at=now))
         activity_record(action="household.assign", object_type="household", object_id=household.public_id,
                         log_unit=household.commune_code, caller=caller,

@@ -88,7 +88,9 @@ def digital_core_members_query(household_id: int):
     return (select(Person).join(PersonSkill).where(Person.household_id == household_id,
                                                    PersonSkill.skill.in_(DIGITAL_FAMILY_SKILLS),
                                                    PersonSkill.status == SkillStatus.confirmed)
-            .group_by(Person.id).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
+            # The whole primary key on PostgreSQL (id, commune_code: fieldapp/distribution.py), so that the
+            # person's other columns depend on the group.
+            .group_by(Person.id, Person.commune_code).having(func.count() == len(DIGITAL_FAMILY_SKILLS)))
 
 
 def household_derive_digital_family(household: Household) -> None:

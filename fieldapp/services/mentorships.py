@@ -132,7 +132,7 @@ def mentorship_create(*, caller: Caller | None, skills: list[Skill | str], mento
                             status=MentorshipStatus.active, started_at=_started_at(started_at),
                             created_by=caller.user_id if caller else None)
     chosen = list(dict.fromkeys(Skill(s) for s in skills))
-    mentorship.skills = [MentorshipSkill(skill=skill) for skill in chosen]
+    mentorship.skills = [MentorshipSkill(skill=skill, commune_code=commune) for skill in chosen]
     db.session.add(mentorship)
     db.session.flush()
     activity_record(action="mentorship.create", object_type="mentorship", object_id=mentorship.public_id,
@@ -179,7 +179,7 @@ def mentorship_update(*, caller: Caller | None, mentorship: Mentorship, status: 
     now = utcnow()
     added = [skill for skill in wanted if skill not in held]
     for skill in added:
-        held[skill] = MentorshipSkill(skill=skill)
+        held[skill] = MentorshipSkill(skill=skill, commune_code=mentorship.commune_code)
         mentorship.skills.append(held[skill])
     reached = [skill for skill in reaching if held[skill].reached_at is None]
     for skill in reached:
@@ -249,7 +249,7 @@ def _interaction_write(*, caller: Caller, mentorship: Mentorship, method: Intera
         unit = db.session.get(Unit, mentorship.commune_code)
         check_in_commune(point, centroid=point_of(unit.centroid), area_km2=unit.area_km2)
     interaction = MentoringInteraction(
-        mentorship_id=mentorship.id, method=method, occurred_at=occurred_at,
+        mentorship_id=mentorship.id, commune_code=mentorship.commune_code, method=method, occurred_at=occurred_at,
         location=point_element(point) if point else None, evidence_ref=evidence_ref, client_id=client_id,
         recorded_by=caller.user_id, recorded_at=now)
     db.session.add(interaction)

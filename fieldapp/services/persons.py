@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
@@ -19,6 +19,7 @@ from fieldapp.models.confirmations import PlatformConfirmation
 from fieldapp.models.households import Household
 from fieldapp.models.organisations import OrganisationMember
 from fieldapp.models.persons import Person, Sex
+from fieldapp.models.skills import PersonSkill, SkillEvent
 from fieldapp.phones import InvalidPhone, normalize_phone
 from fieldapp.services.activity import activity_record
 from fieldapp.services.versions import version_check
@@ -170,17 +171,17 @@ def _person_move(caller: Caller, person: Person, household_id: str) -> None:
                                                                     Person.is_head.is_(True))) is not None:
         person.is_head = False
     left = person.household
-    if target.commune_code != person.commune_code:
-        for membership in db.session.scalars(select(OrganisationMember).where(
-                OrganisationMember.person_id == person.id)):
-            membership.commune_code = target.commune_code
-        # The platform's confirmations are the evidence of a skill, which moves with the person: the new
-        # commune's officers read them with it (row-level security reads this commune).
-        for confirmation in db.session.scalars(select(PlatformConfirmation).where(
-                PlatformConfirmation.person_id == person.id)):
-            confirmation.commune_code = target.commune_code
+    moved = target.commune_code != person.commune_code
     person.household_id, person.commune_code, person.village_id = target.id, target.commune_code, target.village_id
     db.session.flush()
+    if moved:
+        # What the person holds moves with them: their skills and the skills' history, their memberships,
+        # and the platform's confirmations (the evidence of a skill: the new commune's officers read them
+        # with it, row-level security reading this commune). PostgreSQL has already done it (ON UPDATE
+        # CASCADE of the keys by commune, fieldapp/distribution.py); SQLite does it here.
+        for model in (OrganisationMember, PlatformConfirmation, PersonSkill, SkillEvent):
+            db.session.execute(update(model).where(model.person_id == person.id)
+                               .values(commune_code=target.commune_code))
     db.session.expire(person, ["household"])
     db.session.expire(left, ["members"])
     db.session.expire(target, ["members"])

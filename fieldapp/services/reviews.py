@@ -152,11 +152,13 @@ def _skill_apply(caller: Caller, person, skill: Skill, status: SkillStatus | Non
             .order_by(SkillEvent.id.desc()).limit(1))
         if granted is None:
             return
-        person.skills.append(PersonSkill(skill=skill, recorded_by=granted.recorded_by, recorded_at=granted.recorded_at,
+        person.skills.append(PersonSkill(skill=skill, commune_code=person.commune_code, recorded_by=granted.recorded_by,
+                                         recorded_at=granted.recorded_at,
                                          evidence_kind=granted.evidence_kind, evidence_ref=granted.evidence_ref,
                                          status=status))
         change = "confirmed"
-    db.session.add(SkillEvent(person_id=person.id, skill=skill, change=change, recorded_by=caller.user_id,
+    db.session.add(SkillEvent(person_id=person.id, commune_code=person.commune_code, skill=skill, change=change,
+                              recorded_by=caller.user_id,
                               evidence_kind=EvidenceKind.other, evidence_ref=review_ref[:64]))
     db.session.flush()
     household_derive_digital_family(person.household)

@@ -72,7 +72,8 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
                 changed.append(("confirmed", skill))
             continue
         person.skills.append(PersonSkill(
-            skill=skill, recorded_by=caller.user_id if caller else None, recorded_at=now,
+            skill=skill, commune_code=person.commune_code, recorded_by=caller.user_id if caller else None,
+            recorded_at=now,
             evidence_kind=evidence_kind, evidence_ref=evidence_ref, status=status,
             confirmed_on=confirmed_on if skill == Skill.vneid_programme_confirmed else None))
         changed.append(("granted", skill))
@@ -81,7 +82,7 @@ def skills_record(*, caller: Caller | None, person: Person, grant: list[Skill] =
             person.skills.remove(held[skill])
             changed.append(("withdrawn", skill))
     for change, skill in changed:
-        db.session.add(SkillEvent(person_id=person.id, skill=skill, change=change,
+        db.session.add(SkillEvent(person_id=person.id, commune_code=person.commune_code, skill=skill, change=change,
                                   recorded_by=caller.user_id if caller else None, recorded_at=now,
                                   evidence_kind=evidence_kind, evidence_ref=evidence_ref))
     db.session.flush()
