@@ -2,12 +2,9 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from fieldapp.api.households import ImportFile, ImportRowErrorOut
 from fieldapp.api.schemas import Integer
+from fieldapp.api.sheet_uploads import ImportRowErrorOut, sheet_answer, sheet_upload
 from fieldapp.auth.access import current_caller, requires
-from fieldapp.errors import AppError
-from fieldapp.extensions import db
-from fieldapp.request_guard import import_body_allowed
 
 blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="The national platform's results")
 
@@ -31,18 +28,10 @@ class ConfirmationReportOut(Schema):
     errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
 
 
-@blp.before_request
-def _larger_body_for_imports():
-    import_body_allowed("confirmations.platform_confirmations_import")
-
-
 @blp.route("/platform-confirmations/import", methods=["POST"])
 @requires("platform_confirmation.import", personal_data="write")
-@blp.arguments(ConfirmationImportQuery, location="query")
-@blp.arguments(ImportFile, location="files")
-@blp.response(200, ConfirmationReportOut, description="The report: errors, unmatched rows and duplicates.")
-@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
-@blp.alt_response(413, description="The file is past a limit (as for `POST /households/import`); nothing was read.")
+@sheet_upload(blp, query=ConfirmationImportQuery, report=ConfirmationReportOut,
+              report_description="The report: errors, unmatched rows and duplicates.")
 @blp.doc(description=(
     "Columns (mobile_contract/imports.md): `identifier` (CCCD, 12 digits), `date`, and optionally `course` and "
     "`level`. Rows are matched to the people of my area by the keyed hash of the identifier (never stored). "
@@ -60,7 +49,4 @@ def platform_confirmations_import(args, files):
     upload = files["file"]
     report = run(caller=current_caller(), filename=upload.filename or "upload", stream=upload.stream,
                  dry_run=args["dry_run"])
-    if not report.ok and not args["dry_run"]:
-        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
-    db.session.commit()
-    return report.to_dict()
+    return sheet_answer(report, dry_run=args["dry_run"])

@@ -19,12 +19,12 @@ from fieldapp.api.schemas import (
     etag_of,
     version_field,
 )
+from fieldapp.api.sheet_uploads import ImportRowErrorOut, sheet_answer, sheet_upload
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.auth.declaration import reads
 from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.geo import LatLon, point_of
-from fieldapp.request_guard import import_body_allowed
 from fieldapp.selectors import paginate
 from fieldapp.selectors.households import (
     HouseholdStatus,
@@ -228,20 +228,6 @@ class ImportQuery(Schema):
                        "birth year or one unknown"})
 
 
-class ImportFile(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "CSV (UTF-8) or XLSX (its first sheet): the columns "
-                                                              "of mobile_contract/imports.md"})
-
-
-class ImportRowErrorOut(Schema):
-    line = Integer(required=True, allow_none=True,
-                   metadata={"description": "as Excel numbers it; null: the whole file"})
-    column = fields.String(required=True, allow_none=True, metadata={"description": "the column's header as written"})
-    code = fields.String(required=True, metadata={"description": "stable: `import.*` (or `location.*`) in errors.md"})
-    reason = fields.String(required=True, metadata={"description": "the code's message, in the caller's language"})
-
-
 class ImportReportOut(Schema):
     ok = fields.Boolean(required=True)
     dry_run = fields.Boolean(required=True)
@@ -250,23 +236,15 @@ class ImportReportOut(Schema):
     errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
 
 
-@blp.before_request
-def _larger_body_for_imports():
-    # Only this blueprint's requests pay for the check (the check-in path does not).
-    import_body_allowed("households.household_import")
-
-
 @blp.route("/households/import", methods=["POST"])
 @requires("household.import", personal_data="write")
-@blp.arguments(ImportQuery, location="query")
-@blp.arguments(ImportFile, location="files")
-@blp.response(200, ImportReportOut, description="The report: every bad row with its line and reason.")
-@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
-@blp.alt_response(413, description="The file is past a limit, on the dry run as on the import: "
-                                   "`import.too_many_rows`, `import.too_many_columns`, `import.too_large`, "
-                                   "`import.too_compressed`, `import.too_complex` (`errors.limit` names it, "
-                                   "`errors.max` is its value), or `request.too_large` for the upload itself. "
-                                   "Nothing was read or written.")
+@sheet_upload(blp, query=ImportQuery, report=ImportReportOut,
+              report_description="The report: every bad row with its line and reason.",
+              too_large="The file is past a limit, on the dry run as on the import: "
+                        "`import.too_many_rows`, `import.too_many_columns`, `import.too_large`, "
+                        "`import.too_compressed`, `import.too_complex` (`errors.limit` names it, "
+                        "`errors.max` is its value), or `request.too_large` for the upload itself. "
+                        "Nothing was read or written.")
 @blp.doc(description=(
     "The file is checked against these limits before it is read (the defaults; the operator may change them). "
     "The upload is at most 32 MiB (`IMPORT_MAX_BYTES`). It may have 50,000 rows below the header "
@@ -285,7 +263,4 @@ def household_import(args, files):
     report = households_import(caller=caller, commune_code=args["commune"] or caller.unit_code,
                                filename=upload.filename or "upload", stream=upload.stream, dry_run=args["dry_run"],
                                allow_duplicates=args["allow_duplicates"])
-    if not report.ok and not args["dry_run"]:
-        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
-    db.session.commit()
-    return report.to_dict()
+    return sheet_answer(report, dry_run=args["dry_run"])

@@ -3,16 +3,14 @@ from flask_smorest import Blueprint
 from geoalchemy2.shape import to_shape
 from marshmallow import Schema, fields, validate
 
-from fieldapp.api.households import ImportFile, ImportRowErrorOut
 from fieldapp.api.pagination import PageQuery, page_of
 from fieldapp.api.schemas import Integer, PatchSchema, Text, UTCDateTime
+from fieldapp.api.sheet_uploads import ImportRowErrorOut, sheet_answer, sheet_upload
 from fieldapp.auth.access import current_caller, requires
 from fieldapp.clock import utcnow
-from fieldapp.errors import AppError
 from fieldapp.extensions import db
 from fieldapp.models.population import PopulationMeasure
 from fieldapp.models.units import UnitLevel
-from fieldapp.request_guard import import_body_allowed
 from fieldapp.selectors import paginate
 from fieldapp.selectors.population import population_rows, population_unit_get
 from fieldapp.selectors.units import unit_get, unit_list_query
@@ -167,18 +165,10 @@ class PopulationImportReportOut(Schema):
     errors = fields.List(fields.Nested(ImportRowErrorOut), required=True)
 
 
-@blp.before_request
-def _larger_body_for_imports():
-    import_body_allowed("units.population_import")
-
-
 @blp.route("/population/import", methods=["POST"])
 @requires("population.enter", personal_data="write")
-@blp.arguments(PopulationImportQuery, location="query")
-@blp.arguments(ImportFile, location="files")
-@blp.response(200, PopulationImportReportOut, description="The report: every bad row with its line and reason.")
-@blp.alt_response(422, description="`import.has_errors`: nothing was written; `errors.rows` lists every bad row.")
-@blp.alt_response(413, description="The file is past a limit (as for `POST /households/import`); nothing was read.")
+@sheet_upload(blp, query=PopulationImportQuery, report=PopulationImportReportOut,
+              report_description="The report: every bad row with its line and reason.")
 @blp.doc(description=(
     "Columns (mobile_contract/imports.md): `unit_code`, `year`, `measure` (a code of `PopulationMeasure` or its "
     "Vietnamese name), `value`, `source`; one figure a row, for the communes and provinces of my area. One bad "
@@ -193,7 +183,4 @@ def population_import(args, files):
     upload = files["file"]
     report = population_figures_import(caller=current_caller(), filename=upload.filename or "upload",
                                        stream=upload.stream, dry_run=args["dry_run"])
-    if not report.ok and not args["dry_run"]:
-        raise AppError("import.has_errors", count=len(report.errors), errors={"rows": report.errors})
-    db.session.commit()
-    return report.to_dict()
+    return sheet_answer(report, dry_run=args["dry_run"])
