@@ -91,8 +91,9 @@ CLAIMED: dict[tuple[str, str], str] = {
     ("visits", "client_id"): "uq_visits_client_id",
     ("client_receipts", "client_id"): "uq_client_receipts_client_id",
     ("mentoring_interactions", "client_id"): "uq_mentoring_interactions_client_id",
-    ("kept_imports", "token_sha256"): "uq_kept_imports_token_sha256",
 }
+#: Not claimed: a kept upload's token (256 random bits: unique with its commune is unique; kept uploads are
+#: deleted when they expire, and their claims would stay behind).
 
 #: (table, column) → why it names a row of another commune, and so has no foreign key.
 ACROSS_COMMUNES: dict[tuple[str, str], str] = {

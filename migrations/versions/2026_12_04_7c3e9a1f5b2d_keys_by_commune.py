@@ -10,7 +10,7 @@ PostgreSQL only, read from the catalogue so that every key is made again as it w
 2. every primary key and unique constraint or index of those tables that lacks the distribution column
    (``commune_code``, the activity log's ``log_unit``) is made again with it, last (a look-up by ``id``
    or ``public_id`` still uses the index), a unique one under its name with ``_commune`` added;
-3. the values that were unique across communes (public ids, client ids, kept uploads' tokens) are
+3. the values that were unique across communes (public ids, client ids) are
    claimed in ``unique_claims`` by a ``BEFORE INSERT`` trigger raising the unique violation the old index
    raised, under its name; the claims of the rows already stored are copied in first;
 4. the foreign keys are made again joining on the distribution columns as well (``_commune`` added),
@@ -67,8 +67,9 @@ CLAIMED = {
     ("visits", "client_id"): "uq_visits_client_id",
     ("client_receipts", "client_id"): "uq_client_receipts_client_id",
     ("mentoring_interactions", "client_id"): "uq_mentoring_interactions_client_id",
-    ("kept_imports", "token_sha256"): "uq_kept_imports_token_sha256",
 }
+#: Not claimed: a kept upload's token is 256 random bits (unique with its commune is unique), and kept uploads
+#: are deleted when they expire, which would leave their claims behind.
 #: Foreign keys not made again: they name a person who may live in another commune than the row (an
 #: attendee from elsewhere; and a person moves, while what was done for them stays where it was done).
 ACROSS = {("session_attendees", ("person_id",)), ("support_records", ("person_id",)), ("checkins", ("person_id",)),
