@@ -8,7 +8,8 @@ one column, and copies a *reference* table to every node. It asks of the schema 
 - every primary key and unique constraint or index of a distributed table includes its distribution
   column (a node can only check uniqueness among the rows it holds);
 - a foreign key between distributed tables joins them on their distribution columns (they are
-  *co-located*: the rows that refer to each other live on one node), and any distributed table may
+  *co-located*: the rows that refer to each other live on one node) and never changes or empties that
+  column (no ``ON UPDATE CASCADE``, ``SET NULL`` or ``SET DEFAULT``), and any distributed table may
   point at a reference table; a reference table points only at reference tables; a table left on the
   coordinator (*local*) points only at reference or local tables, and nothing distributed points at it.
 
@@ -24,7 +25,8 @@ On PostgreSQL the keys are made so by migration 7c3e9a1f5b2d; the models keep na
 ``id`` (ids come from sequences, so they stay unique across communes) and SQLite keeps its own keys,
 as the embedded default holds one commune. :func:`distribution_problems` reads the live catalogue
 against these rules; tests/test_distribution.py runs it, so a new table or key that Citus would
-refuse fails the suite.
+refuse fails the suite. A real Citus (13.2, one node) distributed this schema as planned; docs/scale.md
+says what it accepted and what the move itself must still do (policies, order, triggers).
 
 What the rules cost and how each is kept:
 
@@ -38,8 +40,8 @@ What the rules cost and how each is kept:
   not write a shard on another node, so at the move these claims become part of the insert statement
   itself (a CTE); that step belongs to the move and is not done here.
 - **People move** (a marriage, a new home in another commune: ``PATCH /persons/{id}`` with a household
-  elsewhere). What they hold moves with them (:data:`MOVES_WITH_THE_PERSON`, by ``ON UPDATE CASCADE`` on
-  PostgreSQL and by the service on both); what was done for them stays where it was done, so those rows,
+  elsewhere). What they hold moves with them (:data:`MOVES_WITH_THE_PERSON`, by the service, its keys to the
+  person checked at commit on PostgreSQL); what was done for them stays where it was done, so those rows,
   and a session's attendee from another commune, name a person who may be another commune's
   (:data:`ACROSS_COMMUNES`) and have no foreign key to them. Nothing deletes a person (erasure empties the
   row and keeps it), and every service reads the person before naming them. Under Citus a row's
@@ -104,8 +106,10 @@ ACROSS_COMMUNES: dict[tuple[str, str], str] = {
     ("ambassadors", "promoted_from_person_id"): "an ambassador's commune is their account's, the resident may move",
 }
 
-#: Tables whose rows a person holds: their foreign key to the person updates the commune with the person's
-#: (``ON UPDATE CASCADE``) when they move to another commune (fieldapp/services/persons.py, ``_person_move``).
+#: Tables whose rows a person holds: when they move to another commune the service moves these rows' commune
+#: in the same transaction (fieldapp/services/persons.py, ``_person_move``), their keys to the person being
+#: ``DEFERRABLE`` (checked at commit). Not ``ON UPDATE CASCADE``: Citus refuses it on a key holding the
+#: distribution column (seen on Citus 13.2).
 MOVES_WITH_THE_PERSON = ("person_skills", "skill_events", "platform_confirmations", "organisation_members")
 
 #: The suffix of a key remade with the distribution column (the model's own name stays SQLite's).
@@ -161,7 +165,8 @@ SELECT t.relname, f.conname, r.relname,
        ARRAY(SELECT a.attname FROM unnest(f.conkey) WITH ORDINALITY k(n, o)
              JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = k.n ORDER BY k.o),
        ARRAY(SELECT a.attname FROM unnest(f.confkey) WITH ORDINALITY k(n, o)
-             JOIN pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = k.n ORDER BY k.o)
+             JOIN pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = k.n ORDER BY k.o),
+       f.confupdtype::text, f.confdeltype::text
 FROM pg_constraint f JOIN pg_class t ON t.oid = f.conrelid JOIN pg_class r ON r.oid = f.confrelid
 WHERE f.contype = 'f' AND t.relnamespace = 'public'::regnamespace AND NOT t.relispartition
   AND f.conparentid = 0
@@ -207,13 +212,17 @@ def distribution_problems(connection, *, distributed: dict[str, str] | None = No
         if column is not None and column not in keyed:
             what = "primary key" if primary else "unique index"
             problems.append(f"{table}: {what} {index} ({', '.join(keyed)}) lacks {column}")
-    for table, name, target, own, theirs in connection.execute(text(_FOREIGN_KEYS)):
+    for table, name, target, own, theirs, on_update, on_delete in connection.execute(text(_FOREIGN_KEYS)):
         mine, its = role(table), role(target)
         if its == "reference" or (mine == "local" and its == "local"):
             continue
         if mine == "distributed" and its == "distributed":
             pairs = dict(zip(own, theirs, strict=True))
             if table in group and target in group and pairs.get(group[table]) == group[target]:
+                if on_update in "cnd" or on_delete in "nd":
+                    problems.append(f"{table}: foreign key {name} to {target} would change or empty the "
+                                    "distribution column (ON UPDATE CASCADE / SET NULL / SET DEFAULT, ON DELETE "
+                                    "SET NULL / SET DEFAULT)")
                 continue
             problems.append(f"{table}: foreign key {name} to {target} does not join on the distribution columns")
             continue

@@ -57,9 +57,14 @@ def test_the_check_finds_every_key_citus_refuses(as_owner):
     as_owner.execute(sa.text(
         "CREATE TABLE probe_lookup (id int PRIMARY KEY, person_id int, commune_code varchar(5), "
         "FOREIGN KEY (person_id, commune_code) REFERENCES persons (id, commune_code))"))
+    as_owner.execute(sa.text(
+        "CREATE TABLE probe_moving (id int, commune_code varchar(5) NOT NULL, parent_id int, "
+        "PRIMARY KEY (id, commune_code), CONSTRAINT probe_moving_parent FOREIGN KEY (parent_id, commune_code) "
+        "REFERENCES probe_parent (id, commune_code) ON UPDATE CASCADE)"))
     as_owner.execute(sa.text("CREATE TABLE probe_unplanned (id int PRIMARY KEY)"))
     problems = distribution_problems(
-        as_owner, distributed={**DISTRIBUTED, "probe_parent": "commune_code", "probe_child": "commune_code"},
+        as_owner, distributed={**DISTRIBUTED, "probe_parent": "commune_code", "probe_child": "commune_code",
+                               "probe_moving": "commune_code"},
         reference=REFERENCE | {"probe_lookup"})
     assert sorted(problems) == sorted([
         "probe_parent: primary key probe_parent_pkey (id) lacks commune_code",
@@ -70,6 +75,8 @@ def test_the_check_finds_every_key_citus_refuses(as_owner):
         "columns",
         "probe_lookup (reference): foreign key probe_lookup_person_id_commune_code_fkey to persons (distributed) "
         "is not allowed",
+        "probe_moving: foreign key probe_moving_parent to probe_parent would change or empty the distribution "
+        "column (ON UPDATE CASCADE / SET NULL / SET DEFAULT, ON DELETE SET NULL / SET DEFAULT)",
         "probe_unplanned: not in the plan (fieldapp/distribution.py): distributed, reference or local?",
     ])
 
@@ -123,7 +130,8 @@ def test_the_child_tables_carry_their_parents_commune(app):
 def test_what_a_person_holds_moves_with_them_and_what_was_done_stays(client, login):
     """A province officer moves a resident to a household of the next commune: their skills and the skills'
     history follow their commune (ON UPDATE CASCADE on PostgreSQL, the service on SQLite); the support
-    given to them stays where it was given (no key ties it to the person's commune)."""
+    given to them stays where it was given (no key ties it to the person's commune). On PostgreSQL the keys of
+    what they hold are checked at commit, and hold."""
     from fieldapp.models import SupportRecord, Unit
     from fieldapp.models.evidence import EvidenceKind
     from fieldapp.services.support_records import support_records_add

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from fieldapp.auth.callers import Caller
 from fieldapp.clock import utcnow
@@ -172,13 +172,16 @@ def _person_move(caller: Caller, person: Person, household_id: str) -> None:
         person.is_head = False
     left = person.household
     moved = target.commune_code != person.commune_code
+    if moved and db.session.get_bind().dialect.name == "postgresql":
+        # Their keys to the person hold the commune (fieldapp/distribution.py) and are the only deferrable
+        # ones: checked at commit, once the person and what they hold have moved together.
+        db.session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
     person.household_id, person.commune_code, person.village_id = target.id, target.commune_code, target.village_id
     db.session.flush()
     if moved:
-        # What the person holds moves with them: their skills and the skills' history, their memberships,
-        # and the platform's confirmations (the evidence of a skill: the new commune's officers read them
-        # with it, row-level security reading this commune). PostgreSQL has already done it (ON UPDATE
-        # CASCADE of the keys by commune, fieldapp/distribution.py); SQLite does it here.
+        # What the person holds moves with them (fieldapp.distribution.MOVES_WITH_THE_PERSON): their skills
+        # and the skills' history, their memberships, and the platform's confirmations (the evidence of a
+        # skill: the new commune's officers read them with it, row-level security reading this commune).
         for model in (OrganisationMember, PlatformConfirmation, PersonSkill, SkillEvent):
             db.session.execute(update(model).where(model.person_id == person.id)
                                .values(commune_code=target.commune_code))

@@ -14,8 +14,8 @@ PostgreSQL only, read from the catalogue so that every key is made again as it w
    claimed in ``unique_claims`` by a ``BEFORE INSERT`` trigger raising the unique violation the old index
    raised, under its name; the claims of the rows already stored are copied in first;
 4. the foreign keys are made again joining on the distribution columns as well (``_commune`` added),
-   those of what a person holds (skills, their events, platform confirmations, memberships) with ``ON
-   UPDATE CASCADE`` (a person who moves takes them along); not those naming a person from a row that may
+   those of what a person holds (skills, their events, platform confirmations, memberships) ``DEFERRABLE``
+   (a person who moves takes them along, in one transaction); not those naming a person from a row that may
    be another commune's (``ACROSS``: an attendee from elsewhere, and the support, check-ins, mentorship and
    promotion of someone who has since moved, which stay where they were done).
 
@@ -74,8 +74,10 @@ CLAIMED = {
 #: attendee from elsewhere; and a person moves, while what was done for them stays where it was done).
 ACROSS = {("session_attendees", ("person_id",)), ("support_records", ("person_id",)), ("checkins", ("person_id",)),
           ("mentorships", ("mentee_person_id",)), ("ambassadors", ("promoted_from_person_id",))}
-#: What a person holds moves with them: their commune, changed, is changed in these rows too.
-CASCADED = {"person_skills", "skill_events", "platform_confirmations", "organisation_members"}
+#: What a person holds moves with them: the service changes their commune in these rows in the transaction
+#: that changes the person's, so their keys to the person are checked at its commit (``DEFERRABLE``; Citus
+#: refuses ``ON UPDATE CASCADE`` on a key holding the distribution column, and accepts this).
+MOVES_WITH_THE_PERSON = {"person_skills", "skill_events", "platform_confirmations", "organisation_members"}
 SUFFIX = "_commune"
 #: Primary keys this migration gave the distribution column (those that had it before keep it).
 REKEYED_PRIMARY = {
@@ -97,7 +99,8 @@ BEGIN
     IF claimed IS NULL THEN
         RETURN NEW;
     END IF;
-    INSERT INTO unique_claims (kind, value) VALUES (TG_TABLE_NAME || '.' || TG_ARGV[0], claimed)
+    -- Its kind is named, not TG_TABLE_NAME: on a Citus shard that is the shard's own name.
+    INSERT INTO unique_claims (kind, value) VALUES (TG_ARGV[2], claimed)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
         RAISE unique_violation USING
@@ -181,13 +184,13 @@ def upgrade():
     op.execute(CLAIM_FUNCTION)
     for (table, column), name in CLAIMED.items():
         op.execute(f"CREATE TRIGGER {table}_{column}_claim BEFORE INSERT ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION unique_claim('{column}', '{name}')")
+                   f"FOR EACH ROW EXECUTE FUNCTION unique_claim('{column}', '{name}', '{table}.{column}')")
     for table, name, definition, own, target, theirs in foreign:
         if (table, own) in ACROSS:
             continue
         tail = definition.partition(f"REFERENCES {target}(")[2].partition(")")[2]
-        if table in CASCADED and target == "persons":
-            tail += " ON UPDATE CASCADE"
+        if table in MOVES_WITH_THE_PERSON and target == "persons":
+            tail += " DEFERRABLE INITIALLY IMMEDIATE"
         op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}{SUFFIX}" FOREIGN KEY '
                    f'({", ".join([*own, DISTRIBUTED[table]])}) REFERENCES "{target}" '
                    f'({", ".join([*theirs, DISTRIBUTED[target]])}){tail}')
@@ -236,7 +239,7 @@ def downgrade():
                 op.execute(f"{head} USING btree ({listed}){where}")
         for table, name, definition, own, target, theirs in foreign:
             tail = definition.partition(f"REFERENCES {target}(")[2].partition(")")[2]
-            tail = tail.replace(" ON UPDATE CASCADE", "")
+            tail = tail.replace(" DEFERRABLE", "")
             op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name.removesuffix(SUFFIX)}" FOREIGN KEY '
                        f'({", ".join(own[:-1])}) REFERENCES "{target}" ({", ".join(theirs[:-1])}){tail}')
         for table, (column,) in sorted(ACROSS):
