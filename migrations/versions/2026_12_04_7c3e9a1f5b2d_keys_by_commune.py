@@ -133,7 +133,8 @@ def _foreign_keys():
 
 
 def _unique_keys():
-    """(table, name, is a constraint, is the primary key, index definition, columns) lacking the column."""
+    """(table, index name, 'p' / 'u' for a primary key / unique constraint or None for a unique index, the
+    index's definition, its columns) of every unique key of a distributed table lacking its column."""
     found = _rows(
         "SELECT t.relname, i.relname, c.contype, pg_get_indexdef(x.indexrelid), "
         "ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o) "
