@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from fieldapp.audit.formats import canonical, checkpoint_text, leaf_object
 from fieldapp.audit.merkle import leaf_hash
-from fieldapp.audit.store import compact_range, log_size
+from fieldapp.audit.store import compact_range, compact_ranges, log_size, log_sizes, rows_of_values
 from fieldapp.clock import utcnow
 from fieldapp.crypto.keys import active_key
 from fieldapp.models.activity import ActivityCheckpoint, ActivityEntry, ActivityLeaf, ActivityNode, ActivityQueued
@@ -79,10 +79,78 @@ def sequence_log(session: Session, log_unit: str, *, batch: int = DEFAULT_BATCH,
 
 
 def sequence_all(session: Session, *, batch: int = DEFAULT_BATCH, wait: bool = True) -> list[Sequenced]:
-    """One batch for every log that has queued entries."""
-    logs = session.scalars(select(ActivityQueued.log_unit).distinct()).all()
-    results = [sequence_log(session, log, batch=batch, wait=wait) for log in sorted(logs)]
-    return [r for r in results if r is not None]
+    """One batch for every log that has queued entries, the same numbers, leaves and nodes as
+    :func:`sequence_log` log by log, in a fixed number of statements however many logs there are.
+
+    Why set-based: check-ins spread over a province queue one or two entries in each of a hundred logs
+    between passes; log by log, a pass paid a lock, a queue read, a size, a frontier, two inserts and a
+    delete for each of them (bench/RESULTS.md, item 3). Here each of those is one statement for all logs.
+    With ``wait=False`` a log another sequencer holds is skipped (left for its holder)."""
+    locked = _lock_queued_logs(session, wait=wait)
+    if not locked:
+        return []
+    ranked = (select(ActivityQueued.entry_id, ActivityQueued.log_unit,
+                     func.row_number().over(partition_by=ActivityQueued.log_unit,
+                                            order_by=ActivityQueued.entry_id).label("place"))
+              .where(ActivityQueued.log_unit.in_(locked)).subquery())
+    entries = ActivityEntry.__table__
+    queued: dict[str, list] = {}
+    for row in session.execute(select(ranked.c.log_unit.label("queue_log"), *entries.c)
+                               .join(entries, entries.c.id == ranked.c.entry_id)
+                               .where(ranked.c.place <= batch).order_by(ranked.c.log_unit, ranked.c.entry_id)):
+        queued.setdefault(row[0], []).append(row)
+    if not queued:  # another sequencer emptied them between our look at the queue and our locks
+        return []
+    sizes = log_sizes(session, queued)
+    trees = compact_ranges(session, sizes)
+    now = utcnow()
+    leaves, nodes, results = [], [], []
+    for log_unit in sorted(queued):
+        tree = trees[log_unit]
+        for seq, entry in enumerate(queued[log_unit], start=tree.size):
+            hashed = leaf_hash(entry_leaf(entry, seq))
+            leaves.append({"log_unit": log_unit, "seq": seq, "entry_id": entry.id, "leaf_hash": hashed,
+                           "sequenced_at": now})
+            nodes += [{"log_unit": log_unit, "level": level, "index": index, "hash": value}
+                      for level, index, value in tree.append(hashed)]
+        results.append(Sequenced(log_unit, len(queued[log_unit]), tree.size, tree.root()))
+    session.execute(insert(ActivityLeaf.__table__), leaves)
+    if nodes:
+        session.execute(insert(ActivityNode.__table__), nodes)
+    delete_queued(session, [leaf["entry_id"] for leaf in leaves])
+    return results
+
+
+def delete_queued(session: Session, entry_ids: list[int]) -> None:
+    """Remove these entries from the queue, in one statement with one parameter however many."""
+    rows_of, params = rows_of_values(session, {"entry_id": "bigint"}, [(entry_id,) for entry_id in entry_ids])
+    session.execute(text(f"DELETE FROM activity_queue WHERE entry_id IN (SELECT w.entry_id FROM {rows_of})"), params)
+
+
+def _lock_queued_logs(session: Session, *, wait: bool) -> list[str]:
+    """The logs with queued entries, each locked for this transaction as :func:`_lock_log` locks it (the
+    same key), in one statement: with ``wait=False`` only those no other sequencer holds. On SQLite, all
+    (the write lock serialises)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return sorted(session.scalars(select(ActivityQueued.log_unit).distinct()))
+    # MATERIALIZED: the lock function is called once per log, on the distinct list, in log order (so two
+    # waiting sequencers take them in the same order and cannot deadlock).
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    lock = f"{function}(hashtext('activity-log:' || q.log_unit))"
+    query = ("WITH q AS MATERIALIZED (SELECT DISTINCT log_unit FROM activity_queue ORDER BY log_unit) "
+             + (f"SELECT q.log_unit, {lock} FROM q" if wait else f"SELECT q.log_unit FROM q WHERE {lock}"))
+    return sorted(session.scalars(text(query)))
+
+
+def lock_sequencer(session: Session) -> bool:
+    """Whether this transaction is the server's one sequencing pass now (a try lock, held until commit).
+
+    The background loop of every worker asks first and skips its pass when another holds it, so that the
+    workers do not all contend for the same logs' locks; ``sequence_log`` callers (exports, checkpoints)
+    do not take it and still exclude a pass log by log. Always true on SQLite (the write lock serialises)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext('activity-sequencer'))")))
 
 
 def sequence_pending(session: Session, log_unit: str) -> Sequenced:
