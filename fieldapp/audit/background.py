@@ -14,14 +14,17 @@ log, so the two exclude each other log by log. On SQLite the write lock takes tu
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.audit.sequencer import checkpoint_sign, lock_sequencer, sequence_all
+from fieldapp.audit.sequencer import checkpoint_sign, lock_sequencer, sequence_all, sequence_log
 from fieldapp.extensions import db
+from fieldapp.models.activity import ActivityQueued
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ class SequencerLoop:
         checkpoints of the logs this loop grew when they are due."""
         with self.app.app_context(), Session(db.engine) as session:
             # Another worker's pass running takes the queue; this one only signs what it grew, when due.
-            results = sequence_all(session, wait=False) if lock_sequencer(session) else []
+            if os.environ.get("AUDIT_SEQUENCER_LOG_BY_LOG") == "1":  # TEMPORARY, for bench/harness.py --compare
+                logs = sorted(set(session.scalars(select(ActivityQueued.log_unit))))
+                results = [r for r in (sequence_log(session, u, wait=False) for u in logs) if r is not None]
+            else:
+                results = sequence_all(session, wait=False) if lock_sequencer(session) else []
             session.commit()
             self._grown.update(r.log_unit for r in results if r.added)
             due = self.checkpoint_interval > 0 and time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
