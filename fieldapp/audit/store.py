@@ -49,7 +49,8 @@ def rows_of_values(session: Session, columns: dict[str, str], values: list[tuple
     if session.get_bind().dialect.name == "postgresql":
         arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns.items())
         params = {name: [value[i] for value in values] for i, name in enumerate(columns)}
-        return f"unnest({arrays}) AS w({', '.join(columns)})", params
+        aliases = ", ".join(f'"{name}"' for name in columns)
+        return f"unnest({arrays}) AS w({aliases})", params
     picks = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(columns))
     return f"(SELECT {picks} FROM json_each(:rows)) AS w", {"rows": json.dumps(values)}
 
