@@ -194,3 +194,44 @@ def test_concurrent_set_based_passes_and_log_by_log_sequencers_number_every_log_
                 tree.append(bytes(value))
             assert final.size == len(entries) and final.root_hash == tree.root()
         assert db.session.query(ActivityLeaf).filter(ActivityLeaf.log_unit.in_(logs)).count() == 5 * per_writer
+
+
+def test_checkpoints_signed_together_are_those_signed_log_by_log():
+    from fieldapp.audit.formats import checkpoint_text
+    from fieldapp.audit.sequencer import checkpoint_latest, checkpoint_sign, checkpoint_sign_all
+    from fieldapp.crypto.keys import verify_signature
+    from fieldapp.models import SigningKey
+
+    logs = _logs("K" + uuid.uuid4().hex[:2])
+    for log, count, queued in zip(logs, HISTORY, QUEUED, strict=True):
+        if count:
+            fill_log(log, count)
+            sequence_pending(db.session, log)
+            if count % 2:
+                checkpoint_sign(db.session, log)  # some already vouched for, some not
+        if queued % 3:
+            fill_log(log, queued, start=100)  # and some with entries queued since
+    db.session.flush()
+
+    savepoint = db.session.begin_nested()
+    expected = {log: checkpoint_sign(db.session, log) for log in logs}
+    expected = {log: None if c is None else (c.size, c.root_hash, c.id) for log, c in expected.items()}
+    before = {log: (c.size if c else 0) for log, c in ((log, checkpoint_latest(db.session, log)) for log in logs)}
+    savepoint.rollback()
+    db.session.expunge_all()  # SQLite gives the rolled-back checkpoints' ids again
+
+    signed = checkpoint_sign_all(db.session, reversed(logs))
+    assert sorted(signed) == sorted(logs)
+    assert {log: None if c is None else (c.size, bytes(c.root_hash)) for log, c in signed.items()} == \
+        {log: None if e is None else e[:2] for log, e in expected.items()}
+    keys = {row.key_id: row.public_key for row in db.session.query(SigningKey).filter_by(purpose="audit")}
+    for log, checkpoint in signed.items():
+        assert checkpoint_latest(db.session, log) is checkpoint
+        if checkpoint is not None:
+            assert verify_signature(keys[checkpoint.key_id], checkpoint.signature, checkpoint_text(
+                log=log, size=checkpoint.size, root_hash=checkpoint.root_hash, time=checkpoint.signed_at))
+        assert before[log] <= (checkpoint.size if checkpoint else 0)
+    assert db.session.scalar(select(ActivityQueued.entry_id).where(ActivityQueued.log_unit.in_(logs))) is None
+    again = checkpoint_sign_all(db.session, logs)  # nothing grew: nothing signed again
+    assert {log: c.id if c else None for log, c in again.items()} == \
+        {log: c.id if c else None for log, c in signed.items()}

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.audit.sequencer import checkpoint_sign, lock_sequencer, sequence_all, sequence_log
+from fieldapp.audit.sequencer import checkpoint_sign, checkpoint_sign_all, lock_sequencer, sequence_all, sequence_log
 from fieldapp.extensions import db
 from fieldapp.models.activity import ActivityQueued
 
@@ -52,9 +52,12 @@ class SequencerLoop:
             self._grown.update(r.log_unit for r in results if r.added)
             due = self.checkpoint_interval > 0 and time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
             if due and self._grown:
-                for log_unit in sorted(self._grown):
-                    checkpoint_sign(session, log_unit)
-                    session.commit()
+                if os.environ.get("AUDIT_SEQUENCER_LOG_BY_LOG") == "1":  # TEMPORARY
+                    for log_unit in sorted(self._grown):
+                        checkpoint_sign(session, log_unit)
+                        session.commit()
+                checkpoint_sign_all(session, self._grown)
+                session.commit()
                 self._grown.clear()
                 self._last_checkpoint = time.monotonic()
             return sum(r.added for r in results)

@@ -86,7 +86,11 @@ def sequence_all(session: Session, *, batch: int = DEFAULT_BATCH, wait: bool = T
     between passes; log by log, a pass paid a lock, a queue read, a size, a frontier, two inserts and a
     delete for each of them (bench/RESULTS.md, item 3). Here each of those is one statement for all logs.
     With ``wait=False`` a log another sequencer holds is skipped (left for its holder)."""
-    locked = _lock_queued_logs(session, wait=wait)
+    return _sequence_locked(session, _lock_logs(session, None, wait=wait), batch)
+
+
+def _sequence_locked(session: Session, locked: list[str], batch: int) -> list[Sequenced]:
+    """One batch for each of the ``locked`` logs that has queued entries (the caller holds their locks)."""
     if not locked:
         return []
     ranked = (select(ActivityQueued.entry_id, ActivityQueued.log_unit,
@@ -148,19 +152,26 @@ def delete_queued(session: Session, entry_ids: list[int]) -> None:
     session.execute(text(f"DELETE FROM activity_queue WHERE entry_id IN (SELECT w.entry_id FROM {rows_of})"), params)
 
 
-def _lock_queued_logs(session: Session, *, wait: bool) -> list[str]:
-    """The logs with queued entries, each locked for this transaction as :func:`_lock_log` locks it (the
-    same key), in one statement: with ``wait=False`` only those no other sequencer holds. On SQLite, all
-    (the write lock serialises)."""
+def _lock_logs(session: Session, log_units: list[str] | None, *, wait: bool) -> list[str]:
+    """``log_units`` (``None``: the logs with queued entries), each locked for this transaction as
+    :func:`_lock_log` locks it (the same key), in one statement: with ``wait=False`` only those no other
+    sequencer holds. On SQLite, all (the write lock serialises)."""
     if session.get_bind().dialect.name != "postgresql":
-        return sorted(session.scalars(select(ActivityQueued.log_unit).distinct()))
+        if log_units is None:
+            return sorted(session.scalars(select(ActivityQueued.log_unit).distinct()))
+        return sorted(set(log_units))
+    if log_units is None:
+        source, params = "SELECT DISTINCT log_unit FROM activity_queue", {}
+    else:
+        rows_of, params = rows_of_values(session, {"log_unit": "text"}, [(unit,) for unit in sorted(set(log_units))])
+        source = f"SELECT DISTINCT w.log_unit FROM {rows_of}"
     # MATERIALIZED: the lock function is called once per log, on the distinct list, in log order (so two
     # waiting sequencers take them in the same order and cannot deadlock).
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     lock = f"{function}(hashtext('activity-log:' || q.log_unit))"
-    query = ("WITH q AS MATERIALIZED (SELECT DISTINCT log_unit FROM activity_queue ORDER BY log_unit) "
+    query = (f"WITH q AS MATERIALIZED ({source} ORDER BY log_unit) "
              + (f"SELECT q.log_unit, {lock} FROM q" if wait else f"SELECT q.log_unit FROM q WHERE {lock}"))
-    return sorted(session.scalars(text(query)))
+    return sorted(session.scalars(text(query), params))
 
 
 def lock_sequencer(session: Session) -> bool:
@@ -201,6 +212,47 @@ def checkpoint_sign(session: Session, log_unit: str, *, force: bool = False) -> 
     session.add(checkpoint)
     session.flush()
     return checkpoint
+
+
+def checkpoint_sign_all(session: Session, log_units, *, force: bool = False) -> dict[str, ActivityCheckpoint | None]:
+    """:func:`checkpoint_sign` for several logs (the background loop's logs that grew), the same checkpoints
+    in a fixed number of statements: their locks (waiting, in log order), what is queued for them, their
+    sizes, frontiers and latest checkpoints, one read each, and the new checkpoints in one insert.
+
+    Why: signing a hundred communes' logs one by one was ~8 statements each, in every worker at once
+    when their checkpoints came due (bench/RESULTS.md, issue 19 item 3)."""
+    units = _lock_logs(session, list(log_units), wait=True)
+    if not units:
+        return {}
+    while any(result.added >= DEFAULT_BATCH for result in _sequence_locked(session, units, DEFAULT_BATCH)):
+        pass
+    sizes = log_sizes(session, units)
+    trees = compact_ranges(session, sizes)
+    latest = checkpoints_latest(session, units)
+    now, key, out, new = utcnow(), None, {}, []
+    for unit in units:
+        size, root_hash, previous = sizes[unit], trees[unit].root(), latest.get(unit)
+        if not force and (size == 0 or (previous is not None and previous.size == size)):
+            out[unit] = previous
+            continue
+        key = key or active_key(purpose="audit", session=session)
+        signature = key.sign(checkpoint_text(log=unit, size=size, root_hash=root_hash, time=now))
+        out[unit] = ActivityCheckpoint(log_unit=unit, size=size, root_hash=root_hash, signed_at=now,
+                                       key_id=key.key_id, signature=signature)
+        new.append(out[unit])
+    session.add_all(new)
+    session.flush()
+    return out
+
+
+def checkpoints_latest(session: Session, log_units: list[str]) -> dict[str, ActivityCheckpoint]:
+    """:func:`checkpoint_latest` of several logs, in two queries."""
+    rows_of, params = rows_of_values(session, {"log_unit": "text"}, [(unit,) for unit in log_units])
+    ids = [i for i in session.scalars(text(f"SELECT (SELECT max(c.id) FROM activity_checkpoints c "
+                                           f"WHERE c.log_unit = w.log_unit) FROM {rows_of}"), params) if i]
+    if not ids:
+        return {}
+    return {c.log_unit: c for c in session.scalars(select(ActivityCheckpoint).where(ActivityCheckpoint.id.in_(ids)))}
 
 
 def checkpoint_latest(session: Session, log_unit: str) -> ActivityCheckpoint | None:
