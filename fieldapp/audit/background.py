@@ -9,22 +9,21 @@ a worker that does not get it skips its pass, at the cost of that one statement,
 tick finds the queue where the last pass left it. The pass itself (``sequence_all``) is set-based: a
 fixed number of statements for all the logs queued. Whoever sequences outside the loop (an export or a
 checkpoint, ``sequence_log``/``sequence_pending``) takes only its log's lock, as the pass does for each
-log, so the two exclude each other log by log. On SQLite the write lock takes turns.
+log, so the two exclude each other log by log. When its checkpoints are due, a loop signs the logs it
+grew together (``checkpoint_sign_all``: a fixed number of statements, not ~8 a log in every worker at
+once). On SQLite the write lock takes turns.
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
 from flask import Flask
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.audit.sequencer import checkpoint_sign, checkpoint_sign_all, lock_sequencer, sequence_all, sequence_log
+from fieldapp.audit.sequencer import checkpoint_sign_all, lock_sequencer, sequence_all
 from fieldapp.extensions import db
-from fieldapp.models.activity import ActivityQueued
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +42,11 @@ class SequencerLoop:
         checkpoints of the logs this loop grew when they are due."""
         with self.app.app_context(), Session(db.engine) as session:
             # Another worker's pass running takes the queue; this one only signs what it grew, when due.
-            if os.environ.get("AUDIT_SEQUENCER_LOG_BY_LOG") == "1":  # TEMPORARY, for bench/harness.py --compare
-                logs = sorted(set(session.scalars(select(ActivityQueued.log_unit))))
-                results = [r for r in (sequence_log(session, u, wait=False) for u in logs) if r is not None]
-            else:
-                results = sequence_all(session, wait=False) if lock_sequencer(session) else []
+            results = sequence_all(session, wait=False) if lock_sequencer(session) else []
             session.commit()
             self._grown.update(r.log_unit for r in results if r.added)
             due = self.checkpoint_interval > 0 and time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
             if due and self._grown:
-                if os.environ.get("AUDIT_SEQUENCER_LOG_BY_LOG") == "1":  # TEMPORARY
-                    for log_unit in sorted(self._grown):
-                        checkpoint_sign(session, log_unit)
-                        session.commit()
                 checkpoint_sign_all(session, self._grown)
                 session.commit()
                 self._grown.clear()
