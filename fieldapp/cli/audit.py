@@ -69,14 +69,12 @@ def audit_sequence(loop, interval):
     from flask import current_app
 
     from fieldapp.audit.background import SequencerLoop
-    from fieldapp.audit.sequencer import checkpoint_sign, sequence_all
+    from fieldapp.audit.sequencer import checkpoint_sign_all, sequence_all
     from fieldapp.extensions import db
 
     if not loop:
         results = sequence_all(db.session)
-        for result in results:
-            if result.added:
-                checkpoint_sign(db.session, result.log_unit)
+        checkpoint_sign_all(db.session, [result.log_unit for result in results if result.added])
         db.session.commit()
         click.echo(f"sequenced {sum(r.added for r in results)} entries")
         return
