@@ -163,7 +163,7 @@ def worklist_of(app, commune: str) -> list[dict]:
             FROM assignments a JOIN households h ON h.id = a.household_id JOIN persons p ON p.household_id = h.id
             WHERE a.volunteer_id = (SELECT min(id) FROM users WHERE role = 'volunteer' AND unit_code = :c)
               AND a.ended_at IS NULL
-            GROUP BY h.id ORDER BY h.id
+            GROUP BY h.id, h.commune_code ORDER BY h.id  -- the whole key: (id, commune_code)
         """), {"c": commune}).all()
         return [{"id": public_id, "plate": signing.qr_text("household", public_id), "lat": lat, "lon": lon,
                  "people": list(people)} for public_id, lat, lon, people in rows]
