@@ -210,3 +210,18 @@ def make_organisation(*, kind: str = "agency", unit_code: str = HUNG_CHAU, focal
         organisation_member_add(caller=None, organisation=organisation, person_id=person.public_id, role=role)
     db.session.commit()
     return organisation
+
+
+def move_to_neighbour(client, login, person):
+    """A province officer of Nghệ An moves ``person`` (of Hùng Châu) to a new household of the province's next
+    commune, over the API: returns that commune's code and the answer."""
+    from sqlalchemy import select
+
+    from fieldapp.models import Unit
+
+    neighbour = db.session.scalar(select(Unit.code).where(Unit.parent_code == NGHE_AN, Unit.code != HUNG_CHAU)
+                                  .order_by(Unit.code).limit(1))
+    new_home = make_household(village=make_village(commune_code=neighbour))
+    province = login(make_user(role=Role.province_officer, unit_code=NGHE_AN))
+    return neighbour, client.patch(f"/api/v1/persons/{person.public_id}", headers=province,
+                                   json={"household_id": new_home.public_id})

@@ -132,10 +132,10 @@ def test_what_a_person_holds_moves_with_them_and_what_was_done_stays(client, log
     history follow their commune (ON UPDATE CASCADE on PostgreSQL, the service on SQLite); the support
     given to them stays where it was given (no key ties it to the person's commune). On PostgreSQL the keys of
     what they hold are checked at commit, and hold."""
-    from fieldapp.models import SupportRecord, Unit
+    from fieldapp.models import SupportRecord
     from fieldapp.models.evidence import EvidenceKind
     from fieldapp.services.support_records import support_records_add
-    from tests.factories import HUNG_CHAU, NGHE_AN
+    from tests.factories import HUNG_CHAU, move_to_neighbour
 
     person = make_person()
     skills_record(caller=None, person=person, grant=[Skill.cashless_payment], evidence_kind="visit")
@@ -143,12 +143,7 @@ def test_what_a_person_holds_moves_with_them_and_what_was_done_stays(client, log
                         source_kind=EvidenceKind.visit, source_id="V1", supported_at=utcnow(), proof="none",
                         flags=[])
     db.session.commit()
-    neighbour = db.session.scalar(sa.select(Unit.code).where(Unit.parent_code == NGHE_AN, Unit.code != HUNG_CHAU)
-                                  .order_by(Unit.code).limit(1))
-    new_home = make_household(village=make_village(commune_code=neighbour))
-    province = login(make_user(role=Role.province_officer, unit_code=NGHE_AN))
-    moved = client.patch(f"/api/v1/persons/{person.public_id}", headers=province,
-                         json={"household_id": new_home.public_id})
+    neighbour, moved = move_to_neighbour(client, login, person)
     assert moved.status_code == 200, moved.get_json()
     db.session.expire_all()
     assert db.session.scalars(sa.select(PersonSkill.commune_code).where(

@@ -221,16 +221,10 @@ def test_volunteers_may_not_import(client, login, people):
 def test_the_confirmation_moves_with_the_person_to_another_commune(client, officer, people, login):
     """A province officer moves a confirmed resident to a household of the next commune: the new commune's
     officer reads the skill with its confirmation (on PostgreSQL its row follows the person's commune)."""
-    from fieldapp.models import Unit
-    from tests.factories import HUNG_CHAU, NGHE_AN
+    from tests.factories import move_to_neighbour
 
     _post(client, officer, _csv(f"{AN},15/06/2025,Bình dân học vụ số,Cơ bản"), dry_run=False)
-    neighbour = db.session.scalar(select(Unit.code).where(Unit.parent_code == NGHE_AN, Unit.code != HUNG_CHAU)
-                                  .order_by(Unit.code).limit(1))
-    new_home = make_household(village=make_village(commune_code=neighbour))
-    province = login(make_user(role=Role.province_officer, unit_code=NGHE_AN))
-    moved = client.patch(f"/api/v1/persons/{people['an'].public_id}", headers=province,
-                         json={"household_id": new_home.public_id})
+    neighbour, moved = move_to_neighbour(client, login, people["an"])
     assert moved.status_code == 200, moved.get_json()
     assert db.session.scalar(select(PlatformConfirmation.commune_code).where(
         PlatformConfirmation.person_id == people["an"].id)) == neighbour

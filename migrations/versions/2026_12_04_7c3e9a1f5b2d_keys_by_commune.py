@@ -134,7 +134,7 @@ def _foreign_keys():
 
 def _unique_keys():
     """(table, index name, 'p' / 'u' for a primary key / unique constraint or None for a unique index, the
-    index's definition, its columns) of every unique key of a distributed table lacking its column."""
+    index's definition, its columns) of every unique key of a distributed table."""
     found = _rows(
         "SELECT t.relname, i.relname, c.contype, pg_get_indexdef(x.indexrelid), "
         "ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o) "
@@ -144,7 +144,24 @@ def _unique_keys():
         "WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition AND x.indisunique "
         "ORDER BY 1, 2")
     return [(t, name, kind, definition, tuple(columns)) for t, name, kind, definition, columns in found
-            if t in DISTRIBUTED and DISTRIBUTED[t] not in columns]
+            if t in DISTRIBUTED]
+
+
+def _remake(table: str, name: str, kind: str | None, definition: str, columns: list, new_name: str) -> None:
+    """Make a unique key again on ``columns``: a primary key keeps its name, the others take ``new_name``."""
+    listed = ", ".join(columns)
+    if kind == "p":
+        op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" PRIMARY KEY ({listed})')
+    elif kind == "u":
+        op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{new_name}" UNIQUE ({listed})')
+    else:
+        head, _, rest = definition.partition(" USING btree (")
+        _, _, where = rest.partition(")")
+        op.execute(f'DROP INDEX "{name}"')
+        head = head.replace(" ON ONLY ", " ON ").replace(f" {name} ", f" {new_name} ")
+        op.execute(f"{head} USING btree ({listed}){where}")
 
 
 def upgrade():
@@ -163,20 +180,8 @@ def upgrade():
     for table, name, _definition, _own, _target, _theirs in foreign:
         op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
     for table, name, kind, definition, columns in _unique_keys():
-        key = DISTRIBUTED[table]
-        listed = ", ".join([*columns, key])
-        if kind == "p":
-            op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" PRIMARY KEY ({listed})')
-        elif kind == "u":
-            op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}{SUFFIX}" UNIQUE ({listed})')
-        else:
-            head, _, rest = definition.partition(" USING btree (")
-            _, _, where = rest.partition(")")
-            op.execute(f'DROP INDEX "{name}"')
-            head = head.replace(" ON ONLY ", " ON ").replace(f" {name} ", f" {name}{SUFFIX} ")
-            op.execute(f"{head} USING btree ({listed}){where}")
+        if DISTRIBUTED[table] not in columns:
+            _remake(table, name, kind, definition, [*columns, DISTRIBUTED[table]], name + SUFFIX)
     op.execute("CREATE TABLE unique_claims (kind varchar(64) NOT NULL, value varchar(64) NOT NULL, "
                "CONSTRAINT pk_unique_claims PRIMARY KEY (value, kind))")
     for (table, column), _name in CLAIMED.items():
@@ -211,33 +216,12 @@ def downgrade():
             op.execute(f"DROP TRIGGER {table}_{column}_claim ON {table}")
         op.execute("DROP FUNCTION unique_claim()")
         op.execute("DROP TABLE unique_claims")
-        keyed = _rows(
-            "SELECT t.relname, i.relname, c.contype, pg_get_indexdef(x.indexrelid), "
-            "ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o) "
-            "      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n ORDER BY k.o) "
-            "FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid "
-            "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = t.oid "
-            "AND c.contype IN ('p', 'u') "
-            "WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition AND x.indisunique "
-            "ORDER BY 1, 2")
-        for table, name, kind, definition, columns in keyed:
-            if table not in DISTRIBUTED or not columns or columns[-1] != DISTRIBUTED[table]:
+        for table, name, kind, definition, columns in _unique_keys():
+            if not columns or columns[-1] != DISTRIBUTED[table]:
                 continue
             if (kind == "p" and table not in REKEYED_PRIMARY) or (kind != "p" and not name.endswith(SUFFIX)):
                 continue
-            listed = ", ".join(columns[:-1])
-            if kind == "p":
-                op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-                op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" PRIMARY KEY ({listed})')
-            elif kind == "u":
-                op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-                op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name.removesuffix(SUFFIX)}" UNIQUE ({listed})')
-            else:
-                head, _, rest = definition.partition(" USING btree (")
-                _, _, where = rest.partition(")")
-                op.execute(f'DROP INDEX "{name}"')
-                head = head.replace(" ON ONLY ", " ON ").replace(f" {name} ", f" {name.removesuffix(SUFFIX)} ")
-                op.execute(f"{head} USING btree ({listed}){where}")
+            _remake(table, name, kind, definition, list(columns[:-1]), name.removesuffix(SUFFIX))
         for table, name, definition, own, target, theirs in foreign:
             tail = definition.partition(f"REFERENCES {target}(")[2].partition(")")[2]
             tail = tail.replace(" DEFERRABLE", "")
