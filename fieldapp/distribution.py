@@ -31,14 +31,14 @@ says what it accepted and what the move itself must still do (policies, order, t
 What the rules cost and how each is kept:
 
 - **Values unique across communes** (:data:`CLAIMED`): a public id (``H…``, ``P…``: 50 random bits, which
-  across 100 million people *will* collide somewhere) and a phone's ``client_id`` (a retry from
-  another area must still be 409, mobile_contract/README.md) cannot be unique by an index of a
-  commune's rows alone. Each insert claims its value in ``unique_claims`` (distributed by the value
-  itself, a group of its own) through a ``BEFORE INSERT`` trigger that raises the unique violation the
-  old index raised, under the old index's name: the callers see exactly what they saw. The check-ins'
-  ``checkin_client_ids`` (fieldapp/partitions.py) is the same idea, older. Under Citus a trigger may
-  not write a shard on another node, so at the move these claims become part of the insert statement
-  itself (a CTE); that step belongs to the move and is not done here.
+  across 100 million people *will* collide somewhere) and a phone's ``client_id`` (the same one with another
+  body is 409 whichever area holds the first, fieldapp/services/idempotency.py) cannot be unique by an index
+  of a commune's rows alone. Each insert claims its value in ``unique_claims`` (distributed by the value
+  itself, a group of its own) through a ``BEFORE INSERT`` trigger that raises the unique violation the old
+  index raised, under the old index's name: the callers see exactly what they saw. The check-ins'
+  ``checkin_client_ids`` (fieldapp/partitions.py) is the same idea, older. Under Citus a trigger may not
+  write a shard on another node, so at the move these claims become part of the insert statement itself (a
+  CTE); that step belongs to the move and is not done here.
 - **People move** (a marriage, a new home in another commune: ``PATCH /persons/{id}`` with a household
   elsewhere). What they hold moves with them (:data:`MOVES_WITH_THE_PERSON`, by the service, its keys to the
   person checked at commit on PostgreSQL); what was done for them stays where it was done, so those rows,
@@ -138,16 +138,6 @@ def keys_remade(metadata) -> tuple[frozenset[str], frozenset[str]]:
               if f.column_keys == [c]}
     postgresql = {postgresql_name(n) for n in models - across} | {"unique_claims"}
     return frozenset(models), frozenset(postgresql)
-
-
-def role_of(table: str) -> str | None:
-    if table in DISTRIBUTED or table in SEPARATE:
-        return "distributed"
-    if table in REFERENCE:
-        return "reference"
-    if table in LOCAL:
-        return "local"
-    return None
 
 
 _TABLES = """
