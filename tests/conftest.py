@@ -64,6 +64,17 @@ def _built_app(database_url: str, keys_dir: str):
     return app
 
 
+@pytest.fixture
+def redis_url():
+    """Redis from scripts/redis-ready (TEST_REDIS_URL): required under CI, skipped loudly elsewhere."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Redis: run scripts/test (scripts/redis-ready)")
+        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
+    return url
+
+
 @pytest.fixture(scope="session")
 def worker_id(request):
     return getattr(request.config, "workerinput", {}).get("workerid", "main")

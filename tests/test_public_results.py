@@ -260,17 +260,12 @@ def test_anonymous_reads_are_rate_limited_per_address(app):
     assert forged == [200, 200, 200, 429]
 
 
-def test_with_redis_two_workers_share_one_cache(app, province):
+def test_with_redis_two_workers_share_one_cache(app, province, redis_url):
     """Several gunicorn workers: with Redis (RESULTS_CACHE_URI, or the rate limits' storage) what one worker
     computed the other serves."""
-    import os
     import uuid
 
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Redis: run scripts/test (scripts/redis-ready)")
-        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
+    url = redis_url
     settings = {**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "KEYS_DIR", "PASSWORD_HASH_PROFILE")},
                 "TESTING": True, "AUDIT_SEQUENCE_INTERVAL": 0, "RESULTS_CACHE_URI": url,
                 "RESULTS_CACHE_PREFIX": f"test-{uuid.uuid4().hex}:"}

@@ -47,19 +47,6 @@ def test_without_a_token_one_budget_per_address_across_routes(strict_app):
     assert client.get("/console/login", environ_base=there).status_code == 200
 
 
-@pytest.fixture
-def redis_url():
-    """Redis from scripts/redis-ready (TEST_REDIS_URL); required under CI, skipped loudly elsewhere."""
-    import os
-
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Redis for the shared rate-limit test: run scripts/test (scripts/redis-ready)")
-        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
-    return url
-
-
 def test_with_redis_two_workers_share_one_budget_per_token(app, redis_url):
     """Production runs several gunicorn workers: a per-process count would multiply the limit.
     Two apps built one after the other (as two workers would be) count in the same Redis."""

@@ -98,18 +98,13 @@ def test_a_callers_kept_write_only_moves_forward():
     assert writes.get("c") is None  # kept no longer than its time
 
 
-def test_in_redis_a_callers_kept_write_only_moves_forward_whichever_worker_writes_last():
+def test_in_redis_a_callers_kept_write_only_moves_forward_whichever_worker_writes_last(redis_url):
     """Production's store (every worker's positions): the same rule, kept by one script in Redis."""
-    import os
     import uuid
 
     from fieldapp.replicas.writes import RedisWrites
 
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Redis for the store of writes: run scripts/test (scripts/redis-ready)")
-        pytest.skip("no Redis (TEST_REDIS_URL unset): run scripts/test, which starts one")
+    url = redis_url
     first, second = RedisWrites(url), RedisWrites(url)  # two workers
     key = f"fieldapp:test:writes:{uuid.uuid4().hex}"
     try:
